@@ -1,0 +1,298 @@
+//! The command line: clap definitions and the headless subcommands.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::config::files::{FileError, read_file};
+use crate::config::matching::Matcher;
+use crate::config::model::{IngressRule, TunnelConfig};
+use crate::config::validate::{Diagnostic, Severity, first_error, validate};
+use crate::text::inert;
+
+/// Edit the ingress rules of Cloudflare Tunnels from a terminal, safely.
+#[derive(Debug, Parser)]
+#[command(name = "cfingress", version, about, arg_required_else_help = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format of the headless commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Readable text.
+    #[default]
+    Text,
+    /// JSON for scripts.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check config files as cloudflared would (exit 0 valid, 1 invalid, 2 unreadable).
+    ///
+    /// FILE may be an API response, a PUT body, a bare config (JSON) or a cloudflared config.yml
+    /// (.yml/.yaml). Errors are cloudflared's verdicts with its messages; warnings flag what it
+    /// accepts but is almost surely a mistake.
+    Validate {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Config files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Show which rule serves a URL, as `cloudflared tunnel ingress rule URL` does.
+    Match {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// The config file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The request URL, e.g. https://app.example.com/login.
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let code = match cli.command {
+        Command::Validate { format, files } => cmd_validate(&files, format, &mut out),
+        Command::Match { format, file, url } => cmd_match(&file, &url, format, &mut out),
+    };
+    let _ = out.flush();
+    ExitCode::from(code)
+}
+
+/// How a rule is named in text: `rule #2 (app.example.com)`.
+pub fn rule_label(index: usize, rule: &IngressRule) -> String {
+    let host = rule.hostname.as_str();
+    let path = rule.path.as_str();
+    let what = match (host.is_empty() || host == "*", path.is_empty()) {
+        (true, true) => "catch-all".to_owned(),
+        (true, false) => format!("any host, path {}", inert(path)),
+        (false, true) => inert(host).into_owned(),
+        (false, false) => format!("{} {}", inert(host), inert(path)),
+    };
+    format!("rule #{} ({what})", index + 1)
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: Option<usize>,
+    field: Option<String>,
+    severity: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    file: String,
+    valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+fn diag_line(config: &TunnelConfig, d: &Diagnostic) -> String {
+    let mut where_ = match d.rule {
+        Some(i) => config
+            .rules()
+            .get(i)
+            .map_or_else(|| format!("rule #{}", i + 1), |r| rule_label(i, r)),
+        None => "config".to_owned(),
+    };
+    if let Some(f) = &d.field {
+        where_.push(' ');
+        where_.push_str(&inert(&f.to_string()));
+    }
+    format!(
+        "  {:<8} {where_}: {}",
+        d.severity.as_str(),
+        inert(&d.message)
+    )
+}
+
+type FileResult = Result<(TunnelConfig, Vec<Diagnostic>), FileError>;
+
+fn cmd_validate(files: &[PathBuf], format: OutputFormat, out: &mut impl Write) -> u8 {
+    let mut code = 0u8;
+    let mut results: Vec<(String, FileResult)> = Vec::new();
+    for path in files {
+        let shown = path.display().to_string();
+        let result = read_file(path).map(|loaded| {
+            let diags = validate(&loaded.config);
+            (loaded.config, diags)
+        });
+        code = code.max(match &result {
+            Err(_) => 2,
+            Ok((_, d)) if d.iter().any(Diagnostic::is_error) => 1,
+            Ok(_) => 0,
+        });
+        results.push((shown, result));
+    }
+    match format {
+        OutputFormat::Json => {
+            let files: Vec<JsonFile<'_>> = results
+                .iter()
+                .map(|(file, r)| match r {
+                    Ok((_, diags)) => JsonFile {
+                        file: file.clone(),
+                        valid: !diags.iter().any(Diagnostic::is_error),
+                        error: None,
+                        diagnostics: diags
+                            .iter()
+                            .map(|d| JsonDiagnostic {
+                                rule: d.rule,
+                                field: d.field.as_ref().map(ToString::to_string),
+                                severity: d.severity.as_str(),
+                                message: &d.message,
+                            })
+                            .collect(),
+                    },
+                    Err(e) => JsonFile {
+                        file: file.clone(),
+                        valid: false,
+                        error: Some(e.error.to_string()),
+                        diagnostics: Vec::new(),
+                    },
+                })
+                .collect();
+            let doc = serde_json::json!({ "files": files });
+            let _ = writeln!(out, "{doc}");
+        }
+        OutputFormat::Text => {
+            for (file, r) in &results {
+                let file = inert(file);
+                match r {
+                    Err(e) => {
+                        let _ =
+                            writeln!(out, "{file}: unreadable: {}", inert(&e.error.to_string()));
+                    }
+                    Ok((config, diags)) => {
+                        let errors = diags
+                            .iter()
+                            .filter(|d| d.severity == Severity::Error)
+                            .count();
+                        let warnings = diags.len() - errors;
+                        let summary = if errors == 0 {
+                            format!(
+                                "valid ({} rules{})",
+                                config.rules().len(),
+                                plural_warnings(warnings)
+                            )
+                        } else {
+                            format!(
+                                "invalid: {errors} error{}{}; cloudflared would refuse it with: {}",
+                                if errors == 1 { "" } else { "s" },
+                                plural_warnings(warnings),
+                                first_error(diags)
+                                    .map(|d| inert(&d.message).into_owned())
+                                    .unwrap_or_default()
+                            )
+                        };
+                        let _ = writeln!(out, "{file}: {summary}");
+                        for d in diags {
+                            let _ = writeln!(out, "{}", diag_line(config, d));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    code
+}
+
+fn plural_warnings(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => ", 1 warning".to_owned(),
+        n => format!(", {n} warnings"),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonMatch<'a> {
+    rule: usize,
+    hostname: Option<&'a str>,
+    path: Option<&'a str>,
+    service: &'a str,
+}
+
+fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut impl Write) -> u8 {
+    let loaded = match read_file(file) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cfingress: {e}");
+            return 2;
+        }
+    };
+    let config = loaded.config;
+    let diags = validate(&config);
+    if let Some(err) = first_error(&diags) {
+        let at = err
+            .rule
+            .and_then(|i| {
+                config
+                    .rules()
+                    .get(i)
+                    .map(|r| format!(" ({})", rule_label(i, r)))
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "cfingress: {} is not a valid config, so cloudflared would not serve it{at}: {}",
+            inert(&file.display().to_string()),
+            inert(&err.message)
+        );
+        return 1;
+    }
+    let matcher = Matcher::new(config.rules());
+    let index = match matcher.match_url(url) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("cfingress: {}", inert(&e.to_string()));
+            return 2;
+        }
+    };
+    let rule = &config.rules()[index];
+    match format {
+        OutputFormat::Json => {
+            let m = JsonMatch {
+                rule: index,
+                hostname: rule.hostname.get().map(String::as_str),
+                path: rule.path.get().map(String::as_str),
+                service: rule.service.as_str(),
+            };
+            let _ = writeln!(out, "{}", serde_json::to_string(&m).unwrap_or_default());
+        }
+        OutputFormat::Text => {
+            let _ = writeln!(
+                out,
+                "{} is served by {} (cloudflared: \"Matched rule #{index}\")",
+                inert(url),
+                rule_label(index, rule)
+            );
+            let show = |v: &str| {
+                if v.is_empty() {
+                    "(any)".to_owned()
+                } else {
+                    inert(v).into_owned()
+                }
+            };
+            let _ = writeln!(out, "  hostname  {}", show(rule.hostname.as_str()));
+            let _ = writeln!(out, "  path      {}", show(rule.path.as_str()));
+            let _ = writeln!(out, "  service   {}", inert(rule.service.as_str()));
+        }
+    }
+    0
+}

@@ -1,0 +1,373 @@
+//! Writing the model back: remote JSON (durations as whole seconds) or cloudflared `config.yml`
+//! (durations as Go duration strings). Only keys that were present are written; unknown keys go back
+//! as they came.
+
+use std::borrow::Cow;
+
+use saphyr::{Mapping, Scalar, ScalarStyle, Yaml, YamlEmitter};
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use super::duration::Duration;
+use super::fields::OriginField;
+use super::model::{
+    Access, Extra, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
+};
+
+/// A config that the target format cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EncodeError {
+    /// A duration with a fraction of a second cannot become remote JSON.
+    #[error(
+        "{path} is {value}, which is not a whole number of seconds; the remote config stores durations in whole seconds, so round it (for example to {rounded})"
+    )]
+    FractionalSeconds {
+        /// Where.
+        path: String,
+        /// The duration as written.
+        value: String,
+        /// A suggestion.
+        rounded: String,
+    },
+    /// A duration too large for the target format.
+    #[error("{path} is too large to write as a duration")]
+    TooLarge {
+        /// Where.
+        path: String,
+    },
+    /// The YAML emitter failed (should not happen).
+    #[error("cannot write YAML: {0}")]
+    Yaml(String),
+}
+
+/// The structure to write, before choosing a format.
+#[derive(Debug, Clone)]
+enum Out {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Str(String),
+    Dur(Duration, String),
+    List(Vec<Out>),
+    Map(Vec<(String, Out)>),
+    Json(Value),
+}
+
+fn put<T>(
+    map: &mut Vec<(String, Out)>,
+    key: &str,
+    setting: &Setting<T>,
+    f: impl FnOnce(&T) -> Out,
+) {
+    match setting {
+        Setting::Absent => {}
+        Setting::Null => map.push((key.to_owned(), Out::Null)),
+        Setting::Set(v) => map.push((key.to_owned(), f(v))),
+    }
+}
+
+fn put_extra(map: &mut Vec<(String, Out)>, extra: &Extra) {
+    for (k, v) in extra {
+        map.push((k.clone(), Out::Json(v.clone())));
+    }
+}
+
+fn dur(path: &str, key: &str) -> impl FnOnce(&Duration) -> Out {
+    let p = format!("{path}.{key}");
+    move |d| Out::Dur(*d, p)
+}
+
+fn origin_out(o: &OriginRequest, path: &str) -> Out {
+    let mut m = Vec::new();
+    for field in OriginField::FORM_ORDER {
+        let key = field.key();
+        match field {
+            OriginField::OriginServerName => {
+                put(&mut m, key, &o.origin_server_name, |s| Out::Str(s.clone()))
+            }
+            OriginField::MatchSniToHost => {
+                put(&mut m, key, &o.match_sni_to_host, |b| Out::Bool(*b))
+            }
+            OriginField::CaPool => put(&mut m, key, &o.ca_pool, |s| Out::Str(s.clone())),
+            OriginField::NoTlsVerify => put(&mut m, key, &o.no_tls_verify, |b| Out::Bool(*b)),
+            OriginField::TlsTimeout => put(&mut m, key, &o.tls_timeout, dur(path, key)),
+            OriginField::Http2Origin => put(&mut m, key, &o.http2_origin, |b| Out::Bool(*b)),
+            OriginField::HttpHostHeader => {
+                put(&mut m, key, &o.http_host_header, |s| Out::Str(s.clone()))
+            }
+            OriginField::DisableChunkedEncoding => {
+                put(&mut m, key, &o.disable_chunked_encoding, |b| Out::Bool(*b))
+            }
+            OriginField::ConnectTimeout => put(&mut m, key, &o.connect_timeout, dur(path, key)),
+            OriginField::NoHappyEyeballs => {
+                put(&mut m, key, &o.no_happy_eyeballs, |b| Out::Bool(*b))
+            }
+            OriginField::ProxyType => put(&mut m, key, &o.proxy_type, |s| Out::Str(s.clone())),
+            OriginField::KeepAliveTimeout => {
+                put(&mut m, key, &o.keep_alive_timeout, dur(path, key))
+            }
+            OriginField::KeepAliveConnections => {
+                put(&mut m, key, &o.keep_alive_connections, |n| Out::Int(*n))
+            }
+            OriginField::TcpKeepAlive => put(&mut m, key, &o.tcp_keep_alive, dur(path, key)),
+            OriginField::BastionMode => put(&mut m, key, &o.bastion_mode, |b| Out::Bool(*b)),
+            OriginField::ProxyAddress => {
+                put(&mut m, key, &o.proxy_address, |s| Out::Str(s.clone()))
+            }
+            OriginField::ProxyPort => put(&mut m, key, &o.proxy_port, |n| Out::Uint(*n)),
+            OriginField::IpRules => put(&mut m, key, &o.ip_rules, |rules| {
+                Out::List(rules.iter().map(ip_rule_out).collect())
+            }),
+            _ => {}
+        }
+    }
+    put(&mut m, "access", &o.access, access_out);
+    put_extra(&mut m, &o.extra);
+    Out::Map(m)
+}
+
+fn ip_rule_out(r: &IpRule) -> Out {
+    let mut m = Vec::new();
+    put(&mut m, "prefix", &r.prefix, |s| Out::Str(s.clone()));
+    put(&mut m, "ports", &r.ports, |p| {
+        Out::List(p.iter().map(|n| Out::Int(*n)).collect())
+    });
+    put(&mut m, "allow", &r.allow, |b| Out::Bool(*b));
+    put_extra(&mut m, &r.extra);
+    Out::Map(m)
+}
+
+fn access_out(a: &Access) -> Out {
+    let mut m = Vec::new();
+    put(&mut m, "required", &a.required, |b| Out::Bool(*b));
+    put(&mut m, "teamName", &a.team_name, |s| Out::Str(s.clone()));
+    put(&mut m, "audTag", &a.aud_tag, |t| {
+        Out::List(t.iter().map(|s| Out::Str(s.clone())).collect())
+    });
+    put(&mut m, "environment", &a.environment, |s| {
+        Out::Str(s.clone())
+    });
+    put_extra(&mut m, &a.extra);
+    Out::Map(m)
+}
+
+fn rule_out(r: &IngressRule, i: usize) -> Out {
+    let mut m = Vec::new();
+    put(&mut m, "hostname", &r.hostname, |s| Out::Str(s.clone()));
+    put(&mut m, "path", &r.path, |s| Out::Str(s.clone()));
+    put(&mut m, "service", &r.service, |s| Out::Str(s.clone()));
+    put(&mut m, "originRequest", &r.origin_request, |o| {
+        origin_out(o, &format!("ingress[{i}].originRequest"))
+    });
+    put_extra(&mut m, &r.extra);
+    Out::Map(m)
+}
+
+fn warp_out(w: &WarpRouting) -> Out {
+    let mut m = Vec::new();
+    put(&mut m, "enabled", &w.enabled, |b| Out::Bool(*b));
+    put_extra(&mut m, &w.extra);
+    Out::Map(m)
+}
+
+/// Key order of the top level.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Remote,
+    ConfigYml,
+}
+
+fn config_out(c: &TunnelConfig, layout: Layout) -> Out {
+    let mut m = Vec::new();
+    let ingress = |m: &mut Vec<(String, Out)>| {
+        put(m, "ingress", &c.ingress, |rules| {
+            Out::List(
+                rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| rule_out(r, i))
+                    .collect(),
+            )
+        });
+    };
+    if layout == Layout::ConfigYml {
+        put_extra(&mut m, &c.extra);
+    } else {
+        ingress(&mut m);
+    }
+    put(&mut m, "originRequest", &c.origin_request, |o| {
+        origin_out(o, "originRequest")
+    });
+    put(&mut m, "warp-routing", &c.warp_routing, warp_out);
+    if layout == Layout::ConfigYml {
+        ingress(&mut m);
+    } else {
+        put_extra(&mut m, &c.extra);
+    }
+    Out::Map(m)
+}
+
+fn to_json(out: Out) -> Result<Value, EncodeError> {
+    Ok(match out {
+        Out::Null => Value::Null,
+        Out::Bool(b) => Value::Bool(b),
+        Out::Int(n) => Value::from(n),
+        Out::Uint(n) => Value::from(n),
+        Out::Str(s) => Value::String(s),
+        Out::Dur(d, path) => match d.whole_secs() {
+            Some(s) => Value::from(s),
+            None if d.nanos() % 1_000_000_000 != 0 => {
+                let secs = d.nanos() / 1_000_000_000;
+                return Err(EncodeError::FractionalSeconds {
+                    path,
+                    value: d.to_string(),
+                    rounded: format!("{}s", if d.nanos() > 0 { secs + 1 } else { secs }),
+                });
+            }
+            None => return Err(EncodeError::TooLarge { path }),
+        },
+        Out::List(items) => Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        Out::Map(entries) => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                m.insert(k, to_json(v)?);
+            }
+            Value::Object(m)
+        }
+        Out::Json(v) => v,
+    })
+}
+
+/// Whether a plain scalar with this text would be read back by cloudflared's `yaml.v3` as something
+/// other than this string (null, bool, number), or holds characters that must be escaped.
+fn needs_double_quotes(s: &str) -> bool {
+    s.chars()
+        .any(|c| crate::text::is_unsafe(c) || c == '\u{85}' || c == '\u{fffe}' || c == '\u{ffff}')
+        || super::decode::yaml_plain_is_not_string(s)
+}
+
+/// `s` escaped for a YAML double-quoted scalar (without the quotes).
+fn double_quoted_body(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if crate::text::is_unsafe(c)
+                || c == '\u{85}'
+                || c == '\u{fffe}'
+                || c == '\u{ffff}' =>
+            {
+                let n = c as u32;
+                if n <= 0xffff {
+                    out.push_str(&format!("\\u{n:04X}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn str_yaml(s: String) -> Yaml<'static> {
+    if needs_double_quotes(&s) {
+        Yaml::Representation(
+            Cow::Owned(double_quoted_body(&s)),
+            ScalarStyle::DoubleQuoted,
+            None,
+        )
+    } else {
+        Yaml::Value(Scalar::String(Cow::Owned(s)))
+    }
+}
+
+fn json_to_yaml(v: Value) -> Yaml<'static> {
+    match v {
+        Value::Null => Yaml::Value(Scalar::Null),
+        Value::Bool(b) => Yaml::Value(Scalar::Boolean(b)),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Yaml::Value(Scalar::Integer(i))
+            } else if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                Yaml::Value(Scalar::FloatingPoint(f.into()))
+            } else {
+                Yaml::Representation(Cow::Owned(n.to_string()), ScalarStyle::Plain, None)
+            }
+        }
+        Value::String(s) => str_yaml(s),
+        Value::Array(a) => Yaml::Sequence(a.into_iter().map(json_to_yaml).collect()),
+        Value::Object(o) => {
+            let mut m = Mapping::new();
+            for (k, v) in o {
+                m.insert(str_yaml(k), json_to_yaml(v));
+            }
+            Yaml::Mapping(m)
+        }
+    }
+}
+
+fn to_yaml(out: Out) -> Result<Yaml<'static>, EncodeError> {
+    Ok(match out {
+        Out::Null => Yaml::Value(Scalar::Null),
+        Out::Bool(b) => Yaml::Value(Scalar::Boolean(b)),
+        Out::Int(n) => Yaml::Value(Scalar::Integer(n)),
+        Out::Uint(n) => match i64::try_from(n) {
+            Ok(i) => Yaml::Value(Scalar::Integer(i)),
+            Err(_) => Yaml::Representation(Cow::Owned(n.to_string()), ScalarStyle::Plain, None),
+        },
+        Out::Str(s) => str_yaml(s),
+        Out::Dur(d, path) => match d.to_go_string() {
+            Some(s) => str_yaml(s),
+            None => return Err(EncodeError::TooLarge { path }),
+        },
+        Out::List(items) => {
+            Yaml::Sequence(items.into_iter().map(to_yaml).collect::<Result<_, _>>()?)
+        }
+        Out::Map(entries) => {
+            let mut m = Mapping::new();
+            for (k, v) in entries {
+                m.insert(str_yaml(k), to_yaml(v)?);
+            }
+            Yaml::Mapping(m)
+        }
+        Out::Json(v) => json_to_yaml(v),
+    })
+}
+
+/// The config as the remote JSON object (what goes under `config` in a PUT).
+pub fn config_to_json(config: &TunnelConfig) -> Result<Value, EncodeError> {
+    to_json(config_out(config, Layout::Remote))
+}
+
+/// One rule as remote JSON.
+pub fn rule_to_json(rule: &IngressRule, index: usize) -> Result<Value, EncodeError> {
+    to_json(rule_out(rule, index))
+}
+
+/// An originRequest as remote JSON.
+pub fn origin_to_json(origin: &OriginRequest, path: &str) -> Result<Value, EncodeError> {
+    to_json(origin_out(origin, path))
+}
+
+/// The config as a cloudflared `config.yml` document.
+pub fn config_to_yaml(config: &TunnelConfig) -> Result<String, EncodeError> {
+    let doc = to_yaml(config_out(config, Layout::ConfigYml))?;
+    let mut text = String::new();
+    {
+        let mut emitter = YamlEmitter::new(&mut text);
+        emitter
+            .dump(&doc)
+            .map_err(|e| EncodeError::Yaml(e.to_string()))?;
+    }
+    let body = text.strip_prefix("---\n").unwrap_or(&text).to_owned();
+    Ok(if body.ends_with('\n') {
+        body
+    } else {
+        body + "\n"
+    })
+}

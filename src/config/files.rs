@@ -1,0 +1,444 @@
+//! Reading and writing config files in every shape cfingress accepts: an API response envelope
+//! (`{"success":..,"result":{"config":..}}`), a PUT body (`{"config":..}`), a bare config
+//! (`{"ingress":[..]}`), and a cloudflared `config.yml` (chosen by the `.yml`/`.yaml` extension).
+
+use std::fmt;
+use std::path::Path;
+
+use saphyr::{MarkedYaml, YamlLoader};
+use serde_json::Value;
+use thiserror::Error;
+
+use super::decode::{DecodeError, Dialect, Node, decode_config, go_fold_eq};
+use super::encode::{EncodeError, config_to_json, config_to_yaml};
+use super::jsontree::Json;
+use super::model::TunnelConfig;
+
+/// The syntax of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON (remote config encoding: durations in whole seconds).
+    Json,
+    /// cloudflared `config.yml` (durations as Go duration strings).
+    Yaml,
+}
+
+impl Format {
+    /// The format a path's extension names: `.yml`/`.yaml` are YAML, anything else JSON.
+    pub fn from_path(path: &Path) -> Self {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("yml" | "yaml") => Format::Yaml,
+            _ => Format::Json,
+        }
+    }
+}
+
+/// How the config sat in a JSON document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"success":true,"result":{"config":{..},"version":N}}` (a saved API response).
+    Envelope,
+    /// `{"config":{..}}` (a PUT body).
+    PutBody,
+    /// The config object itself.
+    Bare,
+    /// A cloudflared config.yml.
+    ConfigYml,
+}
+
+/// A config read from text, with what the text said about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The config.
+    pub config: TunnelConfig,
+    /// How it was wrapped.
+    pub shape: Shape,
+    /// The `version` of an API envelope.
+    pub version: Option<u64>,
+}
+
+/// Why a file could not be read as a config.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ReadError {
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Io(String),
+    /// Not valid JSON.
+    #[error("line {line}, column {column}: not valid JSON: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// serde_json's explanation.
+        message: String,
+    },
+    /// Not valid YAML.
+    #[error("line {line}, column {column}: not valid YAML: {message}")]
+    Yaml {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The YAML parser's explanation.
+        message: String,
+    },
+    /// Valid syntax, wrong structure or types.
+    #[error("{0}")]
+    Decode(DecodeError),
+    /// An API response without a config.
+    #[error("{0}")]
+    NoConfig(String),
+}
+
+/// A read error with the file it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// The file as the user named it.
+    pub path: String,
+    /// What went wrong.
+    pub error: ReadError,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", crate::text::inert(&self.path), self.error)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+fn json_error(e: &serde_json::Error) -> ReadError {
+    let full = e.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(i) => full[..i].to_owned(),
+        None => full,
+    };
+    ReadError::Json {
+        line: e.line(),
+        column: e.column(),
+        message,
+    }
+}
+
+/// Reads JSON text in any accepted shape.
+pub fn parse_json(text: &str) -> Result<Loaded, ReadError> {
+    let tree: Json<'_> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    from_node(Node::Tree(&tree))
+}
+
+/// Reads a config from an already-parsed JSON value in any accepted shape.
+pub fn from_json_value(value: &Value) -> Result<Loaded, ReadError> {
+    from_node(Node::Json(value))
+}
+
+fn bare(
+    node: Node<'_>,
+    shape: Shape,
+    version: Option<u64>,
+    prefix: Option<&str>,
+) -> Result<Loaded, ReadError> {
+    decode_config(node, Dialect::Json)
+        .map(|config| Loaded {
+            config,
+            shape,
+            version,
+        })
+        .map_err(|e| {
+            ReadError::Decode(match prefix {
+                Some(p) => prefix_path(p, e),
+                None => e,
+            })
+        })
+}
+
+fn from_node(root: Node<'_>) -> Result<Loaded, ReadError> {
+    let keys = root.keys();
+    let has_config_keys = keys.iter().any(|k| {
+        ["ingress", "originRequest", "warp-routing"]
+            .iter()
+            .any(|n| go_fold_eq(k, n))
+    });
+    if !has_config_keys && let Some(result) = root.field("result") {
+        if root.field("success").map(|s| s.to_json()) == Some(Value::Bool(false)) {
+            let errors = root
+                .field("errors")
+                .map(|e| e.to_json())
+                .and_then(|e| e.as_array().cloned())
+                .map(|errs| {
+                    errs.iter()
+                        .map(|e| {
+                            let code = e.get("code").map(Value::to_string).unwrap_or_default();
+                            let msg = e
+                                .get("message")
+                                .and_then(Value::as_str)
+                                .unwrap_or("(no message)");
+                            crate::text::inert(&format!("{code} {msg}")).into_owned()
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            return Err(ReadError::NoConfig(format!(
+                "this is an API error response (success: false), not a config: {errors}"
+            )));
+        }
+        let version = result.field("version").and_then(|v| v.to_json().as_u64());
+        return match result.field("config") {
+            None => Err(ReadError::NoConfig(
+                "this API response holds no config (config: null): the tunnel has no remote configuration yet".to_owned(),
+            )),
+            Some(cfg) if cfg.is_json_null() => Err(ReadError::NoConfig(
+                "this API response holds no config (config: null): the tunnel has no remote configuration yet".to_owned(),
+            )),
+            Some(cfg) => bare(cfg, Shape::Envelope, version, Some("result.config")),
+        };
+    }
+    if !has_config_keys && let Some(cfg) = root.field("config") {
+        if cfg.is_json_null() {
+            return Err(ReadError::NoConfig(
+                "this PUT body holds no config (config: null)".to_owned(),
+            ));
+        }
+        return bare(cfg, Shape::PutBody, None, Some("config"));
+    }
+    bare(root, Shape::Bare, None, None)
+}
+
+fn prefix_path(prefix: &str, mut e: DecodeError) -> DecodeError {
+    e.path = if e.path == "(top level)" {
+        prefix.to_owned()
+    } else {
+        format!("{prefix}.{}", e.path)
+    };
+    e
+}
+
+/// Reads a cloudflared `config.yml`.
+pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
+    loader.early_parse(false);
+    loader.alias_limit(10_000);
+    let scan = |e: &saphyr::ScanError| ReadError::Yaml {
+        line: e.marker().line(),
+        column: e.marker().col() + 1,
+        message: e.info().to_owned(),
+    };
+    parser.load(&mut loader, true).map_err(|e| scan(&e))?;
+    if let Some(e) = loader.error() {
+        return Err(scan(e));
+    }
+    let docs = loader.into_documents();
+    let root = match docs.len() {
+        0 => None,
+        1 => docs.first(),
+        _ => {
+            let second = &docs[1];
+            return Err(ReadError::Yaml {
+                line: second.span.start.line(),
+                column: second.span.start.col() + 1,
+                message: "a config.yml holds one document; found another after \"---\"".to_owned(),
+            });
+        }
+    };
+    let config = match root {
+        None => TunnelConfig::default(),
+        Some(node) if node.data.is_badvalue() => TunnelConfig::default(),
+        Some(node) => decode_config(Node::Yaml(node), Dialect::Yaml).map_err(ReadError::Decode)?,
+    };
+    Ok(Loaded {
+        config,
+        shape: Shape::ConfigYml,
+        version: None,
+    })
+}
+
+/// Reads text in the given format.
+pub fn parse_str(text: &str, format: Format) -> Result<Loaded, ReadError> {
+    match format {
+        Format::Json => parse_json(text),
+        Format::Yaml => parse_yaml(text),
+    }
+}
+
+/// Reads a bare, envelope or PUT-body JSON config (for tests and tools).
+pub fn parse_json_str(text: &str) -> Result<TunnelConfig, ReadError> {
+    parse_json(text).map(|l| l.config)
+}
+
+/// Reads a config file; the format follows the extension.
+pub fn read_file(path: &Path) -> Result<Loaded, FileError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| FileError {
+        path: shown.clone(),
+        error: ReadError::Io(e.to_string()),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| FileError {
+        path: shown.clone(),
+        error: ReadError::Io(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )),
+    })?;
+    parse_str(&text, Format::from_path(path)).map_err(|error| FileError { path: shown, error })
+}
+
+/// The config as pretty-printed JSON: bare, or wrapped as a PUT body.
+pub fn to_json_string(config: &TunnelConfig, put_body: bool) -> Result<String, EncodeError> {
+    let value = config_to_json(config)?;
+    let value = if put_body {
+        serde_json::json!({ "config": value })
+    } else {
+        value
+    };
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    s.push('\n');
+    Ok(s)
+}
+
+/// The config as a cloudflared `config.yml`.
+pub fn to_yaml_string(config: &TunnelConfig) -> Result<String, EncodeError> {
+    config_to_yaml(config)
+}
+
+/// The config in the given format (JSON is bare).
+pub fn to_string(config: &TunnelConfig, format: Format) -> Result<String, EncodeError> {
+    match format {
+        Format::Json => to_json_string(config, false),
+        Format::Yaml => to_yaml_string(config),
+    }
+}
+
+/// Whether YAML text has comments, which writing the file back would drop.
+pub fn yaml_has_comments(text: &str) -> bool {
+    text.lines().any(|line| {
+        let mut in_single = false;
+        let mut in_double = false;
+        let mut prev_space = true;
+        for c in line.chars() {
+            match c {
+                '\'' if !in_double => in_single = !in_single,
+                '"' if !in_single => in_double = !in_double,
+                '#' if !in_single && !in_double && prev_space => return true,
+                _ => {}
+            }
+            prev_space = c == ' ' || c == '\t';
+        }
+        false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::duration::Duration;
+    use crate::config::model::Setting;
+
+    #[test]
+    fn shapes_are_recognised() {
+        let bare = r#"{"ingress":[{"service":"http_status:404"}]}"#;
+        assert_eq!(parse_json(bare).map(|l| l.shape), Ok(Shape::Bare));
+        let put = r#"{"config":{"ingress":[{"service":"http_status:404"}]}}"#;
+        assert_eq!(parse_json(put).map(|l| l.shape), Ok(Shape::PutBody));
+        let env = r#"{"success":true,"errors":[],"messages":[],"result":{"tunnel_id":"t","version":7,"config":{"ingress":[{"service":"http_status:404"}]}}}"#;
+        let l = parse_json(env);
+        assert_eq!(
+            l.as_ref().map(|l| (l.shape, l.version)),
+            Ok((Shape::Envelope, Some(7)))
+        );
+        let none = r#"{"success":true,"result":{"config":null,"version":0}}"#;
+        assert!(matches!(parse_json(none), Err(ReadError::NoConfig(_))));
+    }
+
+    #[test]
+    fn wrong_types_name_rule_and_field() {
+        let e = parse_json(r#"{"ingress":[{"service":"x"},{"hostname":5}]}"#);
+        let Err(ReadError::Decode(e)) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(e.path, "ingress[1].hostname");
+        assert_eq!(e.rule, Some(1));
+        assert_eq!(
+            e.to_string(),
+            "ingress[1].hostname (rule #2): expected a string, found number 5"
+        );
+        let e = parse_json(r#"{"ingress":[{"originRequest":{"connectTimeout":"30s"}}]}"#);
+        assert!(
+            matches!(e, Err(ReadError::Decode(ref d)) if d.path == "ingress[0].originRequest.connectTimeout"),
+            "{e:?}"
+        );
+        let e = parse_json(r#"{"ingress":[{"originRequest":{"proxyPort":-1}}]}"#);
+        assert!(e.is_err());
+        let e = parse_json(r#"{"ingress":[{"originRequest":{"keepAliveConnections":1.5}}]}"#);
+        assert!(e.is_err());
+        let e = parse_json("{\n  \"ingress\": [\n    {\"service\": \"x\",}\n  ]\n}");
+        assert!(matches!(e, Err(ReadError::Json { line: 3, .. })), "{e:?}");
+    }
+
+    #[test]
+    fn keys_are_case_insensitive_in_json_and_exact_in_yaml() {
+        let c = parse_json_str(r#"{"Ingress":[{"HOSTNAME":"a.com","Service":"http://x","originrequest":{"NoTlsVerify":true}}]}"#)
+            .unwrap_or_default();
+        assert_eq!(c.rules()[0].hostname, Setting::Set("a.com".into()));
+        assert_eq!(
+            c.rules()[0].overrides().map(|o| o.no_tls_verify.clone()),
+            Some(Setting::Set(true))
+        );
+        let y = parse_yaml("ingress:\n  - Hostname: a.com\n    service: http://x\n")
+            .map(|l| l.config)
+            .unwrap_or_default();
+        assert_eq!(y.rules()[0].hostname, Setting::Absent);
+        assert!(y.rules()[0].extra.contains_key("Hostname"));
+    }
+
+    #[test]
+    fn yaml_reads_like_cloudflared() {
+        let text = "tunnel: abc\ncredentials-file: /x.json\noriginRequest:\n  connectTimeout: 1m30s\n  noTLSVerify: yes\n  bastionMode: True\ningress:\n  - hostname: 123\n    service: http_status:404\n";
+        let l = parse_yaml(text);
+        let Ok(l) = l else { panic!("{l:?}") };
+        let g = l.config.global().cloned().unwrap_or_default();
+        assert_eq!(g.connect_timeout, Setting::Set(Duration::from_secs(90)));
+        assert_eq!(g.no_tls_verify, Setting::Set(true));
+        assert_eq!(g.bastion_mode, Setting::Set(true));
+        assert_eq!(l.config.rules()[0].hostname, Setting::Set("123".into()));
+        assert_eq!(
+            l.config.extra.get("tunnel"),
+            Some(&Value::String("abc".into()))
+        );
+        let e = parse_yaml("originRequest:\n  connectTimeout: 30\n");
+        let Err(ReadError::Decode(e)) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(e.location, Some((2, 19)));
+        assert!(e.message.contains("bare numbers"), "{e}");
+        assert!(matches!(parse_yaml("a: [\n"), Err(ReadError::Yaml { .. })));
+    }
+
+    #[test]
+    fn fractional_durations_cannot_become_remote_json() {
+        let l = parse_yaml(
+            "originRequest:\n  tlsTimeout: 1500ms\ningress:\n  - service: http_status:404\n",
+        );
+        let Ok(l) = l else { panic!("{l:?}") };
+        let e = to_json_string(&l.config, false);
+        let Err(e) = e else { panic!("accepted") };
+        assert_eq!(
+            e.to_string(),
+            "originRequest.tlsTimeout is 1.5s, which is not a whole number of seconds; the remote config stores durations in whole seconds, so round it (for example to 2s)"
+        );
+        assert!(to_yaml_string(&l.config).is_ok_and(|y| y.contains("tlsTimeout: 1.5s")));
+    }
+
+    #[test]
+    fn comments_are_noticed() {
+        assert!(yaml_has_comments("# top\ningress: []\n"));
+        assert!(yaml_has_comments("ingress: [] # trailing\n"));
+        assert!(!yaml_has_comments("path: \"a#b\"\nx: a#b\n"));
+    }
+}

@@ -1,0 +1,948 @@
+//! cloudflared's verdict on a configuration, plus cfingress's warnings.
+//!
+//! Errors are exactly what the connector (and the API, which runs the same checks) rejects, with its
+//! messages, in its order: rules in order, and within a rule service, access, port in hostname,
+//! wildcard position, catch-all placement, path regex. Unlike cloudflared, every failing rule is
+//! reported, so an editor can mark each; the first error is the one cloudflared prints.
+//! Warnings are for configs cloudflared accepts but that are almost surely mistakes.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use rustc_hash::FxHashMap;
+
+use super::fields::{Field, OriginField};
+use super::goparse::{atoi, parse_url, split_host_port};
+use super::goregex::GoRegex;
+use super::matching::punycode_alias;
+use super::model::{IngressRule, OriginRequest, Setting, TunnelConfig};
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// cloudflared (and the API) reject the config.
+    Error,
+    /// Accepted, but almost surely a mistake.
+    Warning,
+}
+
+impl Severity {
+    /// "error" or "warning".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding about a config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The rule (0-based), or `None` for the config as a whole or the global settings.
+    pub rule: Option<usize>,
+    /// The field at fault, if one can be named.
+    pub field: Option<Field>,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong. For errors, cloudflared's own message.
+    pub message: String,
+}
+
+impl Diagnostic {
+    fn error(rule: Option<usize>, field: Field, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            field: Some(field),
+            severity: Severity::Error,
+            message: message.into(),
+        }
+    }
+
+    fn warning(rule: Option<usize>, field: Field, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            field: Some(field),
+            severity: Severity::Warning,
+            message: message.into(),
+        }
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The message cloudflared (and the API) give for an empty ingress list.
+pub const NO_RULES: &str = "The config file doesn't contain any ingress rules";
+/// cloudflared's message when the last rule is not a catch-all.
+pub const LAST_RULE_NOT_CATCH_ALL: &str =
+    "The last ingress rule must match all URLs (i.e. it should not have a hostname or path filter)";
+/// cloudflared's message for a misplaced `*`.
+pub const BAD_WILDCARD: &str = "Hostname patterns can have at most one wildcard character (\"*\") and it can only be used for subdomains, e.g. \"*.example.com\"";
+/// cloudflared's message for a hostname with a port.
+pub const HOSTNAME_PORT: &str = "Hostname cannot contain a port";
+/// cloudflared's message for Access without a team name.
+pub const ACCESS_TEAM_NAME: &str =
+    "access.TeamName cannot be blank when access.audTags are present";
+
+/// Validates a whole config: cloudflared's errors first within each rule, then warnings.
+pub fn validate(config: &TunnelConfig) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let rules = config.rules();
+    let global = config.global();
+    if rules.is_empty() {
+        out.push(Diagnostic::error(None, Field::Ingress, NO_RULES));
+    }
+    global_warnings(config, &mut out);
+    let mut coverage = Coverage::with_capacity(rules.len());
+    for (i, rule) in rules.iter().enumerate() {
+        let regex_ok = rule_errors(i, rule, rules.len(), global, &mut out);
+        rule_warnings(i, rule, global, regex_ok, &mut out);
+        coverage.check(i, rules, &mut out);
+    }
+    out
+}
+
+/// The first error, as cloudflared would print it (the API prefixes "Validation failed: ").
+pub fn first_error(diagnostics: &[Diagnostic]) -> Option<&Diagnostic> {
+    diagnostics.iter().find(|d| d.is_error())
+}
+
+/// cloudflared's checks for one rule, in its order. Each failing check is reported. Returns
+/// whether the path (if any) is a valid Go regex.
+pub fn rule_errors(
+    i: usize,
+    rule: &IngressRule,
+    total: usize,
+    global: Option<&OriginRequest>,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
+    let at = Some(i);
+    if let Err(message) = check_service(rule, global) {
+        let field = if message.starts_with("unable to create ip rule") {
+            Field::OriginRequest(OriginField::IpRules)
+        } else {
+            Field::Service
+        };
+        out.push(Diagnostic::error(at, field, message));
+    }
+    if let Some(access) = rule.overrides().and_then(|o| o.access.get())
+        && access.required.is_true()
+        && access.aud_tag.get().is_some_and(|tags| !tags.is_empty())
+        && access.team_name.as_str().is_empty()
+    {
+        out.push(Diagnostic::error(
+            at,
+            Field::OriginRequest(OriginField::AccessTeamName),
+            ACCESS_TEAM_NAME,
+        ));
+    }
+    let hostname = rule.hostname.as_str();
+    if split_host_port(hostname).is_ok() {
+        out.push(Diagnostic::error(at, Field::Hostname, HOSTNAME_PORT));
+    }
+    if hostname.rfind('*').is_some_and(|pos| pos > 0) {
+        out.push(Diagnostic::error(at, Field::Hostname, BAD_WILDCARD));
+    }
+    let catch_all = rule.is_catch_all();
+    let last = i + 1 == total;
+    if last && !catch_all {
+        let field = if rule.path.as_str().is_empty() || !(hostname.is_empty() || hostname == "*") {
+            Field::Hostname
+        } else {
+            Field::Path
+        };
+        out.push(Diagnostic::error(at, field, LAST_RULE_NOT_CATCH_ALL));
+    } else if !last && catch_all {
+        out.push(Diagnostic::error(
+            at,
+            Field::Hostname,
+            format!(
+                "Rule #{} is matching the hostname '{}', but this will match every hostname, meaning the rules which follow it will never be triggered.",
+                i + 1,
+                hostname
+            ),
+        ));
+    }
+    let path = rule.path.as_str();
+    if !path.is_empty()
+        && let Err(e) = GoRegex::check(path)
+    {
+        out.push(Diagnostic::error(
+            at,
+            Field::Path,
+            format!("Rule #{} has an invalid regex: {e}", i + 1),
+        ));
+        return false;
+    }
+    true
+}
+
+/// Whether the rule's merged `bastionMode` (rule over global) is on.
+pub fn bastion_mode(rule: &IngressRule, global: Option<&OriginRequest>) -> bool {
+    match rule.overrides().map(|o| &o.bastion_mode) {
+        Some(Setting::Set(v)) => *v,
+        _ => global.is_some_and(|g| g.bastion_mode.is_true()),
+    }
+}
+
+/// What kind of origin a service string names, as cloudflared sorts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceKind {
+    /// `unix:` / `unix+tls:`
+    UnixSocket,
+    /// `http_status:N`
+    HttpStatus,
+    /// `hello_world`
+    HelloWorld,
+    /// `socks-proxy`
+    SocksProxy,
+    /// `bastion`, or any service under bastionMode
+    Bastion,
+    /// A URL
+    Url,
+}
+
+/// Classifies a service string (before any validation).
+pub fn service_kind(service: &str, bastion: bool) -> ServiceKind {
+    if service.starts_with("unix:") || service.starts_with("unix+tls:") {
+        ServiceKind::UnixSocket
+    } else if service.starts_with("http_status:") {
+        ServiceKind::HttpStatus
+    } else if service == "hello_world" || service == "hello-world" {
+        ServiceKind::HelloWorld
+    } else if service == "socks-proxy" {
+        ServiceKind::SocksProxy
+    } else if service == "bastion" || bastion {
+        ServiceKind::Bastion
+    } else {
+        ServiceKind::Url
+    }
+}
+
+/// cloudflared's service check. `Err` holds its message.
+pub fn check_service(rule: &IngressRule, global: Option<&OriginRequest>) -> Result<(), String> {
+    let service = rule.service.as_str();
+    match service_kind(service, bastion_mode(rule, global)) {
+        ServiceKind::UnixSocket | ServiceKind::HelloWorld | ServiceKind::Bastion => Ok(()),
+        ServiceKind::HttpStatus => {
+            let code = &service["http_status:".len()..];
+            let n = atoi(code).map_err(|e| format!("invalid HTTP status code: {e}"))?;
+            if !(100..=999).contains(&n) {
+                return Err(format!("invalid HTTP status code: {n}"));
+            }
+            Ok(())
+        }
+        ServiceKind::SocksProxy => {
+            let rules = rule.overrides().and_then(|o| o.ip_rules.get());
+            for ip_rule in rules.into_iter().flatten() {
+                check_ip_rule(
+                    ip_rule.prefix.get().map(String::as_str),
+                    ip_rule.ports.get().map(Vec::as_slice),
+                )
+                .map_err(|e| format!("unable to create ip rule for socks-proxy: {e}"))?;
+            }
+            Ok(())
+        }
+        ServiceKind::Url => {
+            let url = parse_url(service).map_err(|e| e.to_string())?;
+            if url.scheme.is_empty() || url.hostname().is_empty() {
+                return Err(format!(
+                    "{service} is an invalid address, please make sure it has a scheme and a hostname"
+                ));
+            }
+            if !url.path.is_empty() {
+                return Err(format!(
+                    "{service} is an invalid address, ingress rules don't support proxying to a different path on the origin service. The path will be the same as the eyeball request's path"
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// cloudflared's `ipaccess.NewRuleByCIDR` checks.
+pub fn check_ip_rule(prefix: Option<&str>, ports: Option<&[i64]>) -> Result<(), String> {
+    let prefix = match prefix {
+        Some(p) if !p.is_empty() => p,
+        _ => return Err("no prefix provided".to_owned()),
+    };
+    if !is_go_cidr(prefix) {
+        return Err(format!("unable to parse cidr: {prefix}"));
+    }
+    let mut sorted: Vec<i64> = ports.unwrap_or_default().to_vec();
+    sorted.sort_unstable();
+    if let Some(bad) = sorted.iter().find(|p| !(1..=65535).contains(*p)) {
+        return Err(format!(
+            "invalid port {bad}, needs to be between 1 and 65535"
+        ));
+    }
+    Ok(())
+}
+
+/// Go's `net.ParseCIDR` acceptance: an IP (no zone) and a decimal prefix length within range.
+fn is_go_cidr(s: &str) -> bool {
+    let Some((addr, bits)) = s.split_once('/') else {
+        return false;
+    };
+    let max = if let Ok(_v4) = addr.parse::<std::net::Ipv4Addr>() {
+        32
+    } else if !addr.contains('%') && addr.parse::<std::net::Ipv6Addr>().is_ok() {
+        128
+    } else {
+        return false;
+    };
+    if bits.is_empty() || !bits.bytes().all(|b| b.is_ascii_digit()) || bits.len() > 8 {
+        return false;
+    }
+    bits.parse::<u32>().is_ok_and(|n| n <= max)
+}
+
+const KNOWN_RULE_KEYS: &[&str] = &["hostname", "path", "service", "originRequest"];
+const KNOWN_TOP_KEYS: &[&str] = &["ingress", "originRequest", "warp-routing"];
+const KNOWN_ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
+
+fn wrong_case_keys(
+    rule: Option<usize>,
+    prefix: &str,
+    extra: &super::model::Extra,
+    known: &[&str],
+    out: &mut Vec<Diagnostic>,
+) {
+    if extra.is_empty() {
+        return;
+    }
+    for key in extra.keys() {
+        if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(key)) {
+            out.push(Diagnostic::warning(
+                rule,
+                Field::Unknown(format!("{prefix}{key}")),
+                format!(
+                    "key \"{key}\" is ignored by cloudflared in config.yml, where keys are case-sensitive (did you mean \"{k}\"?); the remote JSON config would read it as \"{k}\""
+                ),
+            ));
+        }
+    }
+}
+
+fn origin_known_keys() -> impl Iterator<Item = &'static str> {
+    OriginField::FORM_ORDER
+        .iter()
+        .filter(|f| !f.is_access_leaf())
+        .map(|f| f.key())
+        .chain(std::iter::once("access"))
+}
+
+fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnostic>) {
+    if let Some(t) = o.proxy_type.get()
+        && !t.is_empty()
+        && t != "socks"
+    {
+        out.push(Diagnostic::warning(
+            rule,
+            Field::OriginRequest(OriginField::ProxyType),
+            format!(
+                "proxyType \"{t}\" has no effect: cloudflared only recognises \"socks\" (or empty)"
+            ),
+        ));
+    }
+    for (field, value) in [
+        (OriginField::ConnectTimeout, &o.connect_timeout),
+        (OriginField::TlsTimeout, &o.tls_timeout),
+        (OriginField::TcpKeepAlive, &o.tcp_keep_alive),
+        (OriginField::KeepAliveTimeout, &o.keep_alive_timeout),
+    ] {
+        if let Some(d) = value.get()
+            && d.is_negative()
+        {
+            out.push(Diagnostic::warning(
+                rule,
+                Field::OriginRequest(field),
+                format!(
+                    "{} is negative ({d}); a timeout below zero expires at once",
+                    field.key()
+                ),
+            ));
+        }
+    }
+    if !o.extra.is_empty() {
+        let known: Vec<&str> = origin_known_keys().collect();
+        wrong_case_keys(rule, "originRequest.", &o.extra, &known, out);
+    }
+    if let Some(a) = o.access.get() {
+        wrong_case_keys(
+            rule,
+            "originRequest.access.",
+            &a.extra,
+            KNOWN_ACCESS_KEYS,
+            out,
+        );
+    }
+}
+
+fn global_warnings(config: &TunnelConfig, out: &mut Vec<Diagnostic>) {
+    if let Some(g) = config.global() {
+        if g.access.is_set() {
+            out.push(Diagnostic::warning(
+                None,
+                Field::OriginRequest(OriginField::Access),
+                "access in the global originRequest is ignored by cloudflared: it is neither validated nor enforced; set it on each rule that needs it",
+            ));
+        }
+        origin_warnings(None, g, out);
+    }
+    if let Some(w) = config.warp_routing.get()
+        && (w.enabled.is_true() || !w.extra.is_empty())
+    {
+        out.push(Diagnostic::warning(
+            None,
+            Field::WarpRouting,
+            "warp-routing has no effect since cloudflared 2023.10: private networks are routed by the tunnel's routes; it is kept only for compatibility",
+        ));
+    }
+    wrong_case_keys(None, "", &config.extra, KNOWN_TOP_KEYS, out);
+}
+
+fn hostname_warnings(i: usize, hostname: &str, out: &mut Vec<Diagnostic>) {
+    let at = Some(i);
+    if hostname.is_empty() || hostname == "*" {
+        return;
+    }
+    // One pass over the bytes for the common (ASCII) case; characters only when needed.
+    let (mut unsafe_chars, mut space, mut upper, mut non_ascii) = (false, false, false, false);
+    for b in hostname.bytes() {
+        match b {
+            0..=0x1f | 0x7f => unsafe_chars = true,
+            b' ' => space = true,
+            b'A'..=b'Z' => upper = true,
+            0x80.. => non_ascii = true,
+            _ => {}
+        }
+    }
+    if non_ascii {
+        unsafe_chars |= hostname.chars().any(crate::text::is_unsafe);
+        space |= hostname.chars().any(char::is_whitespace);
+        upper |= hostname.chars().any(char::is_uppercase);
+    }
+    let mut warn = |msg: String| out.push(Diagnostic::warning(at, Field::Hostname, msg));
+    if unsafe_chars {
+        warn("hostname contains control or invisible characters (shown as escapes such as \\x1b): no request can carry them".to_owned());
+    } else if space {
+        warn(
+            "hostname contains whitespace: no request can carry it, so this rule never matches"
+                .to_owned(),
+        );
+    }
+    if upper {
+        warn(format!(
+            "hostname has uppercase letters: cloudflared compares hostnames case-sensitively, so only its lowercase form matches requests; write it as \"{}\"",
+            hostname.to_lowercase()
+        ));
+    }
+    if hostname.starts_with('*') && !hostname.starts_with("*.") {
+        warn(format!(
+            "\"{hostname}\" is not a wildcard: only a leading \"*.\" matches subdomains, so this rule matches only the literal hostname \"{hostname}\""
+        ));
+    }
+    if hostname.len() > 1 && hostname.ends_with('.') {
+        warn(format!(
+            "hostname ends with a dot: requests for \"{}\" will not match it",
+            hostname.trim_end_matches('.')
+        ));
+    }
+    let body = hostname.strip_prefix("*.").unwrap_or(hostname);
+    let body = body.strip_suffix('.').unwrap_or(body);
+    if body.split('.').any(str::is_empty) {
+        warn("hostname has an empty label (two dots in a row, or a leading dot)".to_owned());
+    }
+    if let Some(long) = body.split('.').find(|l| l.len() > 63) {
+        warn(format!(
+            "hostname label \"{}…\" is {} characters long; DNS labels are at most 63, so no request can use this hostname",
+            long.chars().take(20).collect::<String>(),
+            long.len()
+        ));
+    }
+}
+
+/// Whether a path pattern is anchored at the start (`^` or `\A`, after leading flag groups).
+pub fn path_is_anchored(path: &str) -> bool {
+    let mut p = path;
+    while p.starts_with("(?") {
+        let Some(end) = p.find(')') else { break };
+        let flags = &p[2..end];
+        if !flags
+            .chars()
+            .all(|c| matches!(c, 'i' | 'm' | 's' | 'U' | '-'))
+        {
+            break;
+        }
+        p = &p[end + 1..];
+    }
+    p.starts_with('^') || p.starts_with("\\A")
+}
+
+fn rule_warnings(
+    i: usize,
+    rule: &IngressRule,
+    global: Option<&OriginRequest>,
+    regex_ok: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    hostname_warnings(i, rule.hostname.as_str(), out);
+    let path = rule.path.as_str();
+    if !path.is_empty() && regex_ok && !path_is_anchored(path) {
+        out.push(Diagnostic::warning(
+            Some(i),
+            Field::Path,
+            format!(
+                "path is not anchored: cloudflared matches it anywhere in the request path (\"{path}\" also matches \"/x{}y\"); start it with ^ to match from the beginning",
+                if path.starts_with('/') { format!("{path}/") } else { format!("/{path}/") }
+            ),
+        ));
+    }
+    let service = rule.service.as_str();
+    if bastion_mode(rule, global)
+        && service != "bastion"
+        && service_kind(service, false) == ServiceKind::Url
+        && !service.is_empty()
+    {
+        let from = if rule.overrides().is_some_and(|o| o.bastion_mode.is_set()) {
+            "this rule's"
+        } else {
+            "the global"
+        };
+        out.push(Diagnostic::warning(
+            Some(i),
+            Field::Service,
+            format!("bastionMode is on ({from} originRequest), so cloudflared ignores the service \"{service}\" and acts as a bastion"),
+        ));
+    }
+    if let Some(o) = rule.overrides() {
+        origin_warnings(Some(i), o, out);
+    }
+    wrong_case_keys(Some(i), "", &rule.extra, KNOWN_RULE_KEYS, out);
+}
+
+/// Tracks which hosts earlier rules already serve for every path, to find unreachable rules.
+#[derive(Default)]
+struct Coverage<'a> {
+    /// Exact host (or punycode alias) -> first path-less rule serving it.
+    exact: FxHashMap<Cow<'a, str>, usize>,
+    /// Wildcard suffix (".example.com") -> first path-less rule.
+    suffix: FxHashMap<&'a str, usize>,
+    /// (hostname, path) -> first rule with that path.
+    seen: FxHashMap<(&'a str, &'a str), usize>,
+}
+
+impl<'a> Coverage<'a> {
+    fn with_capacity(n: usize) -> Self {
+        let mut c = Coverage::default();
+        c.exact.reserve(n);
+        c.suffix.reserve(n / 8);
+        c.seen.reserve(n / 2);
+        c
+    }
+
+    fn covering_exact(&self, host: &str) -> Option<usize> {
+        let mut best = self.exact.get(host).copied();
+        if self.suffix.is_empty() {
+            return best;
+        }
+        for (pos, _) in host.match_indices('.') {
+            if let Some(&j) = self.suffix.get(&host[pos..]) {
+                best = Some(best.map_or(j, |b| b.min(j)));
+            }
+        }
+        best
+    }
+
+    fn check(&mut self, i: usize, rules: &'a [IngressRule], out: &mut Vec<Diagnostic>) {
+        let rule = &rules[i];
+        let host = rule.hostname.as_str();
+        let path = rule.path.as_str();
+        let any_host = host.is_empty() || host == "*";
+        let alias = if any_host || host.starts_with('*') {
+            None
+        } else {
+            punycode_alias(host)
+        };
+        if !any_host {
+            let covered =
+                if let Some(suffix) = host.strip_prefix('*').filter(|s| s.starts_with('.')) {
+                    suffix
+                        .match_indices('.')
+                        .filter_map(|(pos, _)| self.suffix.get(&suffix[pos..]).copied())
+                        .min()
+                } else {
+                    match (
+                        self.covering_exact(host),
+                        alias.as_deref().map(|a| self.covering_exact(a)),
+                    ) {
+                        (Some(j), None) => Some(j),
+                        (Some(j), Some(Some(k))) => Some(j.min(k)),
+                        _ => None,
+                    }
+                };
+            if let Some(j) = covered {
+                out.push(Diagnostic::warning(
+                    Some(i),
+                    Field::Hostname,
+                    format!(
+                        "this rule can never match: rule #{} (\"{}\", no path) already serves every request for this hostname",
+                        j + 1,
+                        rules[j].hostname.as_str()
+                    ),
+                ));
+            } else if !path.is_empty()
+                && let Some(&j) = self.seen.get(&(host, path))
+            {
+                out.push(Diagnostic::warning(
+                    Some(i),
+                    Field::Path,
+                    format!("duplicate of rule #{}: same hostname and path, so this rule can never match", j + 1),
+                ));
+            }
+        } else if !path.is_empty()
+            && let Some(&j) = self.seen.get(&(host, path))
+        {
+            out.push(Diagnostic::warning(
+                Some(i),
+                Field::Path,
+                format!(
+                    "duplicate of rule #{}: same hostname and path, so this rule can never match",
+                    j + 1
+                ),
+            ));
+        }
+        if !path.is_empty() {
+            self.seen.entry((host, path)).or_insert(i);
+        }
+        if path.is_empty() && !any_host {
+            if let Some(suffix) = host.strip_prefix('*').filter(|s| s.starts_with('.')) {
+                self.suffix.entry(suffix).or_insert(i);
+            } else {
+                self.exact.entry(Cow::Borrowed(host)).or_insert(i);
+                if let Some(alias) = alias {
+                    self.exact.entry(Cow::Owned(alias)).or_insert(i);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::files::parse_json_str;
+
+    fn diags(json: &str) -> Vec<Diagnostic> {
+        match parse_json_str(json) {
+            Ok(c) => validate(&c),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn messages(json: &str, severity: Severity) -> Vec<String> {
+        diags(json)
+            .into_iter()
+            .filter(|d| d.severity == severity)
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn every_failing_rule_is_reported_first_error_is_cloudflareds() {
+        let d = diags(
+            r#"{"ingress":[{"hostname":"test","service":"localhost:8000"},{"service":"http_status:invalid_status"}]}"#,
+        );
+        let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            errors[0].message,
+            "localhost:8000 is an invalid address, please make sure it has a scheme and a hostname"
+        );
+        assert_eq!(errors[0].rule, Some(0));
+        assert_eq!(errors[0].field, Some(Field::Service));
+        assert_eq!(
+            errors[1].message,
+            "invalid HTTP status code: strconv.Atoi: parsing \"invalid_status\": invalid syntax"
+        );
+        assert_eq!(errors[1].rule, Some(1));
+    }
+
+    #[test]
+    fn status_codes_parse_like_atoi() {
+        for ok in ["+404", "0404", "100", "999"] {
+            assert!(
+                messages(
+                    &format!(r#"{{"ingress":[{{"service":"http_status:{ok}"}}]}}"#),
+                    Severity::Error
+                )
+                .is_empty(),
+                "{ok}"
+            );
+        }
+        assert_eq!(
+            messages(
+                r#"{"ingress":[{"service":"http_status: 404"}]}"#,
+                Severity::Error
+            ),
+            ["invalid HTTP status code: strconv.Atoi: parsing \" 404\": invalid syntax"]
+        );
+        assert_eq!(
+            messages(
+                r#"{"ingress":[{"service":"http_status:99"}]}"#,
+                Severity::Error
+            ),
+            ["invalid HTTP status code: 99"]
+        );
+    }
+
+    #[test]
+    fn hostname_port_follows_split_host_port() {
+        for bad in ["a.com:443", "a.com:", "a.com:abc"] {
+            let m = messages(
+                &format!(
+                    r#"{{"ingress":[{{"hostname":"{bad}","service":"http://x"}},{{"service":"http_status:404"}}]}}"#
+                ),
+                Severity::Error,
+            );
+            assert_eq!(m, [HOSTNAME_PORT], "{bad}");
+        }
+        for good in ["::1", "a:b:c"] {
+            let m = messages(
+                &format!(
+                    r#"{{"ingress":[{{"hostname":"{good}","service":"http://x"}},{{"service":"http_status:404"}}]}}"#
+                ),
+                Severity::Error,
+            );
+            assert!(m.is_empty(), "{good}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn services_follow_go_url_parse() {
+        let ok = [
+            "http://localhost:8000?q=1",
+            "http://localhost:8000#frag",
+            "http://user:pw@localhost",
+            "https://[::1]:443",
+            "http://localhost:",
+            "http://localhost:99999",
+            "foo://bar",
+            "HTTP://LOCALHOST:8080",
+            "unix:",
+            "unix+tls:/x",
+            "hello-world",
+            "bastion",
+        ];
+        for s in ok {
+            let m = messages(
+                &format!(r#"{{"ingress":[{{"service":"{s}"}}]}}"#),
+                Severity::Error,
+            );
+            assert!(m.is_empty(), "{s}: {m:?}");
+        }
+        let bad = [
+            (
+                "http://local host",
+                "parse \"http://local host\": invalid character \" \" in host name",
+            ),
+            (
+                "http://h:abc",
+                "parse \"http://h:abc\": invalid port \":abc\" after host",
+            ),
+            ("http://[::1", "parse \"http://[::1\": missing ']' in host"),
+            (
+                "http:localhost:80",
+                "http:localhost:80 is an invalid address, please make sure it has a scheme and a hostname",
+            ),
+            (
+                "mailto:x@y",
+                "mailto:x@y is an invalid address, please make sure it has a scheme and a hostname",
+            ),
+            (
+                " http://x",
+                "parse \" http://x\": first path segment in URL cannot contain colon",
+            ),
+            (
+                "http://x/",
+                "http://x/ is an invalid address, ingress rules don't support proxying to a different path on the origin service. The path will be the same as the eyeball request's path",
+            ),
+            (
+                "http://h/%zz",
+                "parse \"http://h/%zz\": invalid URL escape \"%zz\"",
+            ),
+            (
+                "Unix:/x",
+                "parse \"Unix:/x\": first path segment in URL cannot contain colon",
+            ),
+            (
+                "",
+                " is an invalid address, please make sure it has a scheme and a hostname",
+            ),
+        ];
+        for (s, want) in bad {
+            let m = messages(
+                &format!(r#"{{"ingress":[{{"service":"{s}"}}]}}"#),
+                Severity::Error,
+            );
+            if s == "Unix:/x" {
+                // "Unix" is a valid scheme for Go; "/x" is then a path.
+                assert_eq!(
+                    m,
+                    [
+                        "Unix:/x is an invalid address, please make sure it has a scheme and a hostname"
+                    ]
+                );
+                continue;
+            }
+            assert_eq!(m, [want], "{s}");
+        }
+    }
+
+    #[test]
+    fn bastion_mode_skips_service_validation() {
+        let m = messages(
+            r#"{"originRequest":{"bastionMode":true},"ingress":[{"service":"not a url"}]}"#,
+            Severity::Error,
+        );
+        assert!(m.is_empty());
+        let w = messages(
+            r#"{"originRequest":{"bastionMode":true},"ingress":[{"service":"https://x"}]}"#,
+            Severity::Warning,
+        );
+        assert!(w.iter().any(|m| m.contains("bastionMode is on")), "{w:?}");
+    }
+
+    #[test]
+    fn socks_ip_rules_are_checked() {
+        let m = messages(
+            r#"{"ingress":[{"service":"socks-proxy","originRequest":{"ipRules":[{"prefix":"10.0.0.0/33"}]}}]}"#,
+            Severity::Error,
+        );
+        assert_eq!(
+            m,
+            ["unable to create ip rule for socks-proxy: unable to parse cidr: 10.0.0.0/33"]
+        );
+        let m = messages(
+            r#"{"ingress":[{"service":"socks-proxy","originRequest":{"ipRules":[{"prefix":"10.0.0.0/8","ports":[70000,0]}]}}]}"#,
+            Severity::Error,
+        );
+        assert_eq!(
+            m,
+            [
+                "unable to create ip rule for socks-proxy: invalid port 0, needs to be between 1 and 65535"
+            ]
+        );
+        let m = messages(
+            r#"{"ingress":[{"service":"socks-proxy","originRequest":{"ipRules":[{"ports":[80]}]}}]}"#,
+            Severity::Error,
+        );
+        assert_eq!(
+            m,
+            ["unable to create ip rule for socks-proxy: no prefix provided"]
+        );
+    }
+
+    #[test]
+    fn access_needs_team_name_per_rule_only() {
+        let m = messages(
+            r#"{"ingress":[{"service":"http_status:404","originRequest":{"access":{"required":true,"audTag":[""]}}}]}"#,
+            Severity::Error,
+        );
+        assert_eq!(m, [ACCESS_TEAM_NAME]);
+        let d = diags(
+            r#"{"originRequest":{"access":{"required":true,"audTag":["a"]}},"ingress":[{"service":"http_status:404"}]}"#,
+        );
+        assert!(!d.iter().any(Diagnostic::is_error));
+        assert!(d.iter().any(|d| {
+            d.message
+                .starts_with("access in the global originRequest is ignored")
+        }));
+    }
+
+    #[test]
+    fn warnings_for_likely_mistakes() {
+        let json = r#"{
+          "warp-routing": {"enabled": true},
+          "ingress": [
+            {"hostname": "a b.example.com", "service": "http://x"},
+            {"hostname": "App.example.com", "service": "http://x"},
+            {"hostname": "example.com.", "service": "http://x"},
+            {"hostname": "a..example.com", "service": "http://x"},
+            {"hostname": "*example.com", "service": "http://x"},
+            {"hostname": "x.example.com", "path": "admin", "service": "http://x"},
+            {"hostname": "api.example.com", "service": "http://x", "originRequest": {"proxyType": "socks5", "connectTimeout": -5}},
+            {"hostname": "api.example.com", "path": "^/v2", "service": "http://x"},
+            {"hostname": "*.corp.example.com", "service": "http://x"},
+            {"hostname": "db.corp.example.com", "service": "http://x"},
+            {"hostname": "y.example.com", "path": "^/a", "service": "http://x"},
+            {"hostname": "y.example.com", "path": "^/a", "service": "http://x"},
+            {"hostname": "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL.example.com", "service": "http://x"},
+            {"service": "http_status:404"}
+          ]
+        }"#;
+        let d = diags(json);
+        assert!(!d.iter().any(Diagnostic::is_error), "{d:?}");
+        let has = |rule: Option<usize>, needle: &str| {
+            d.iter()
+                .any(|d| d.rule == rule && d.message.contains(needle))
+        };
+        assert!(has(None, "warp-routing has no effect"));
+        assert!(has(Some(0), "whitespace"));
+        assert!(has(Some(1), "uppercase"));
+        assert!(has(Some(2), "ends with a dot"));
+        assert!(has(Some(3), "empty label"));
+        assert!(has(Some(4), "is not a wildcard"));
+        assert!(has(Some(5), "not anchored"));
+        assert!(has(Some(6), "proxyType \"socks5\" has no effect"));
+        assert!(has(Some(6), "connectTimeout is negative"));
+        assert!(has(Some(7), "can never match: rule #7"));
+        assert!(has(Some(9), "can never match: rule #9"));
+        assert!(has(Some(11), "duplicate of rule #11"));
+        assert!(has(Some(12), "63"));
+        assert!(!d.iter().any(|d| d.rule == Some(13)), "catch-all is clean");
+    }
+
+    #[test]
+    fn wrong_case_yaml_keys_are_flagged() {
+        let loaded = crate::config::files::parse_yaml(
+            "ingress:\n  - Hostname: a.example.com\n    service: http://x\n    originRequest:\n      noTlsVerify: true\n",
+        );
+        let Ok(loaded) = loaded else {
+            panic!("{loaded:?}")
+        };
+        let d = validate(&loaded.config);
+        assert!(
+            d.iter()
+                .any(|d| d.field == Some(Field::Unknown("Hostname".into()))
+                    && d.message.contains("did you mean \"hostname\"")),
+            "{d:?}"
+        );
+        assert!(
+            d.iter()
+                .any(|d| d.field == Some(Field::Unknown("originRequest.noTlsVerify".into()))),
+            "{d:?}"
+        );
+        // cloudflared reads the rule as a catch-all, so it is valid.
+        assert!(!d.iter().any(Diagnostic::is_error), "{d:?}");
+    }
+
+    #[test]
+    fn anchoring() {
+        assert!(path_is_anchored("^/x"));
+        assert!(path_is_anchored("(?i)^/x"));
+        assert!(path_is_anchored("\\A/x"));
+        assert!(!path_is_anchored("/x"));
+        assert!(!path_is_anchored("(?P<a>^/x)"));
+    }
+}

@@ -1,0 +1,9 @@
+//! cfingress: edit the ingress configuration of Cloudflare Tunnels from a terminal.
+//!
+//! The library holds the domain core ([`config`]) and the headless commands ([`cli`]); the binary
+//! only parses the command line and dispatches.
+
+pub mod cli;
+pub mod config;
+pub mod fixtures;
+pub mod text;

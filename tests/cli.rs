@@ -1,0 +1,224 @@
+//! The `validate` and `match` commands, run as the built binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cfingress"))
+}
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/examples")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cfingress: {e}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_file(name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cfingress-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap_or_default()
+}
+
+#[test]
+fn validate_valid_file_exits_zero_and_names_warnings() {
+    let file = example("config.yml");
+    let o = run(&["validate", s(&file)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("config.yml: valid (7 rules, 1 warning)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning  rule #6 (admin.example.com /admin) path: path is not anchored"),
+        "{out}"
+    );
+}
+
+#[test]
+fn validate_invalid_file_names_file_rule_and_field() {
+    let file = example("broken.yml");
+    let o = run(&["validate", s(&file)]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("broken.yml: invalid: 3 errors, 1 warning; cloudflared would refuse it with: Hostname cannot contain a port"), "{out}");
+    assert!(
+        out.contains(
+            "error    rule #2 (api.example.com) service: localhost:8081 is an invalid address"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn validate_json_output_has_the_documented_shape() {
+    let good = example("remote-config.json");
+    let bad = example("broken.yml");
+    let o = run(&["validate", "--format", "json", s(&good), s(&bad)]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)));
+    let files = v["files"].as_array().cloned().unwrap_or_default();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["valid"], Value::Bool(true));
+    assert_eq!(files[1]["valid"], Value::Bool(false));
+    let d = &files[1]["diagnostics"][1];
+    assert_eq!(d["rule"], 1, "rule is 0-based");
+    assert_eq!(d["field"], "service");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(
+        d["message"],
+        "localhost:8081 is an invalid address, please make sure it has a scheme and a hostname"
+    );
+}
+
+#[test]
+fn unreadable_input_exits_two_with_position() {
+    let json = temp_file(
+        "bad.json",
+        "{\n  \"ingress\": [\n    {\"service\": \"x\",}\n  ]\n}\n",
+    );
+    let o = run(&["validate", s(&json)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains("unreadable: line 3, column"),
+        "{}",
+        stdout(&o)
+    );
+
+    let typed = temp_file(
+        "typed.json",
+        r#"{"ingress":[{"service":"http://x"},{"hostname":["a"],"service":"y"}]}"#,
+    );
+    let o = run(&["validate", s(&typed)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains("ingress[1].hostname (rule #2): expected a string, found a list"),
+        "{}",
+        stdout(&o)
+    );
+
+    let yaml = temp_file(
+        "dur.yaml",
+        "originRequest:\n  connectTimeout: 30\ningress:\n  - service: http_status:404\n",
+    );
+    let o = run(&["validate", s(&yaml)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains("line 2, column 19: originRequest.connectTimeout"),
+        "{}",
+        stdout(&o)
+    );
+
+    let missing = run(&["validate", "/nonexistent/cfingress.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stdout(&missing).contains("No such file"),
+        "{}",
+        stdout(&missing)
+    );
+}
+
+#[test]
+fn worst_status_wins_across_files() {
+    let good = example("config.yml");
+    let o = run(&["validate", s(&good), "/nonexistent.json"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn match_reports_the_rule_like_cloudflared() {
+    let file = example("config.yml");
+    let o = run(&["match", s(&file), "https://api.example.com/v2/users"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "served by rule #2 (api.example.com ^/v2/) (cloudflared: \"Matched rule #1\")"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("service   http://localhost:8082"), "{out}");
+
+    let o = run(&[
+        "match",
+        "--format",
+        "json",
+        s(&file),
+        "https://deep.x.dev.example.com:8443/",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        v,
+        serde_json::json!({"rule":3,"hostname":"*.dev.example.com","path":null,"service":"https://localhost:8443"})
+    );
+
+    let o = run(&[
+        "match",
+        "--format",
+        "json",
+        s(&file),
+        "https://nowhere.example.org/",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["rule"], 6);
+}
+
+#[test]
+fn match_refuses_bad_urls_and_invalid_configs() {
+    let file = example("config.yml");
+    let o = run(&["match", s(&file), "api.example.com"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("api.example.com doesn't have a hostname, consider adding a scheme")
+    );
+    let o = run(&["match", s(&file), "http://bad host/"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("http://bad host/ is not a valid URL"));
+    let broken = example("broken.yml");
+    let o = run(&["match", s(&broken), "https://app.example.com/"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("Hostname cannot contain a port"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn hostile_text_is_rendered_inert() {
+    let file = temp_file(
+        "evil.json",
+        "{\"ingress\":[{\"hostname\":\"a\\u001b]0;pwned\\u0007.example.com\",\"service\":\"http://x\"},{\"hostname\":\"b\\u202e.com\",\"service\":\"http_status:404\"}]}",
+    );
+    let o = run(&["validate", s(&file)]);
+    let out = stdout(&o);
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'),
+        "{out:?}"
+    );
+    assert!(out.contains("a\\x1b]0;pwned\\x07.example.com"), "{out}");
+}
