@@ -1,10 +1,13 @@
 //! The command line: clap definitions and the headless subcommands.
 
+mod remote;
+
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use crate::config::files::{FileError, read_file};
@@ -17,9 +20,40 @@ use crate::text::inert;
 #[derive(Debug, Parser)]
 #[command(name = "cfingress", version, about, arg_required_else_help = true)]
 pub struct Cli {
+    /// Which account, tunnel and credentials (also read by every remote command).
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where the remote commands point, and with which credentials.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// Cloudflare account id (default: $CLOUDFLARE_ACCOUNT_ID, the profile, or the only account the
+    /// credentials see).
+    #[arg(long, global = true, value_name = "ID")]
+    pub account: Option<String>,
+    /// Tunnel id or name (default: $CLOUDFLARE_TUNNEL_ID or the profile's).
+    #[arg(long, global = true, value_name = "ID|NAME")]
+    pub tunnel: Option<String>,
+    /// Settings profile to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// API base URL (default: $CFINGRESS_API_URL, the profile's, or Cloudflare's). Plain http:// is
+    /// allowed only to loopback addresses.
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Read the API token from this file (keeps it out of process lists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub api_token_file: Option<PathBuf>,
+    /// Account email, for a Global API Key.
+    #[arg(long, global = true, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// Read a Global API Key from this file (with --email or $CLOUDFLARE_EMAIL).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
 }
 
 /// Output format of the headless commands.
@@ -30,6 +64,16 @@ pub enum OutputFormat {
     Text,
     /// JSON for scripts.
     Json,
+}
+
+/// Output format of `get`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ConfigFormat {
+    /// The remote JSON config.
+    #[default]
+    Json,
+    /// A cloudflared config.yml.
+    Yaml,
 }
 
 /// The subcommands.
@@ -60,6 +104,56 @@ pub enum Command {
         #[arg(value_name = "URL")]
         url: String,
     },
+    /// List the account's tunnels.
+    Tunnels {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Print a tunnel's remote config.
+    Get {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: ConfigFormat,
+    },
+    /// Compare the remote config with FILE (exit 0 no changes, 1 changes, 2 error).
+    Diff {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// The config to compare with.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Publish FILE as the tunnel's config, after showing the diff and asking.
+    Apply {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// The config to publish.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Publish without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Refuse unless the remote config is at this version (guards against concurrent edits).
+        #[arg(long, value_name = "N")]
+        expect_version: Option<u64>,
+    },
+    /// Run a local fake of the Cloudflare API in the foreground (until interrupted).
+    ///
+    /// Prints one line of JSON: {"api_url","token","account_id","tunnels":[{"id","name","version"}]}.
+    Sandbox {
+        /// Loopback address to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+        listen: SocketAddr,
+        /// A config file to serve as a tunnel (repeatable); the demo tunnel when none.
+        #[arg(long = "seed", value_name = "FILE")]
+        seeds: Vec<PathBuf>,
+        /// The token the sandbox accepts (40 characters of A-Za-z0-9_-; random when absent).
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -69,6 +163,23 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Validate { format, files } => cmd_validate(&files, format, &mut out),
         Command::Match { format, file, url } => cmd_match(&file, &url, format, &mut out),
+        command => {
+            drop(out);
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("cfingress: cannot start the async runtime: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let code = runtime.block_on(remote::run(command, &cli.target));
+            runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+            return ExitCode::from(code);
+        }
     };
     let _ = out.flush();
     ExitCode::from(code)

@@ -3,7 +3,10 @@
 //! The library holds the domain core ([`config`]) and the headless commands ([`cli`]); the binary
 //! only parses the command line and dispatches.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod fixtures;
+pub mod sandbox;
+pub mod settings;
 pub mod text;

@@ -2,6 +2,7 @@
 //! a request. Nothing here touches a terminal or the network.
 
 pub mod decode;
+pub mod diff;
 pub mod duration;
 pub mod effective;
 pub mod encode;

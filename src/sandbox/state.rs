@@ -1,0 +1,763 @@
+//! The sandbox's in-memory API: tunnels, configs, credentials, and how each endpoint answers,
+//! with the real envelope, status codes and error codes. Pure: a request in, a reply out, so it is
+//! tested without a network.
+
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::config::files::from_json_value;
+use crate::config::validate::{first_error, validate};
+
+/// A request as the sandbox sees it (path without the `/client/v4` prefix).
+#[derive(Debug, Clone, Default)]
+pub struct SandboxRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path, e.g. `/accounts/{id}/cfd_tunnel`.
+    pub path: String,
+    /// Decoded query pairs.
+    pub query: Vec<(String, String)>,
+    /// `Authorization` header.
+    pub authorization: Option<String>,
+    /// `X-Auth-Email` header.
+    pub email: Option<String>,
+    /// `X-Auth-Key` header.
+    pub key: Option<String>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// A reply: status, extra headers, JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Value,
+}
+
+impl Reply {
+    fn ok(result: Value) -> Self {
+        Reply {
+            status: 200,
+            headers: Vec::new(),
+            body: json!({"success": true, "errors": [], "messages": [], "result": result}),
+        }
+    }
+
+    fn list(items: Vec<Value>, page: usize, per_page: usize, total: usize) -> Self {
+        let count = items.len();
+        Reply {
+            status: 200,
+            headers: Vec::new(),
+            body: json!({
+                "success": true, "errors": [], "messages": [], "result": items,
+                "result_info": {"page": page, "per_page": per_page, "count": count, "total_count": total,
+                                "total_pages": total.div_ceil(per_page.max(1)).max(1)}
+            }),
+        }
+    }
+
+    /// An error envelope.
+    pub fn error(status: u16, code: i64, message: &str) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: json!({"success": false, "errors": [{"code": code, "message": message}], "messages": [], "result": null}),
+        }
+    }
+}
+
+/// A token the sandbox accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenGrant {
+    /// The token value (40 characters of `[A-Za-z0-9_-]`).
+    pub value: String,
+    /// Whether it may PUT configurations.
+    pub write: bool,
+    /// Whether it has expired.
+    pub expired: bool,
+}
+
+/// One tunnel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TunnelRecord {
+    /// UUID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+    /// The stored config JSON exactly as last PUT (or seeded); `None` for a new tunnel.
+    pub config: Option<Value>,
+    /// Config version (0 = never configured).
+    pub version: u64,
+    /// When the current config version was created.
+    pub config_created_at: String,
+    /// Deleted tunnels are listed only when asked for.
+    pub deleted: bool,
+}
+
+/// What a fault does to the request it matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FaultKind {
+    /// Wait before answering.
+    Latency {
+        /// Milliseconds.
+        ms: u64,
+    },
+    /// HTTP 429 with `retry-after`.
+    RateLimit {
+        /// Seconds.
+        retry_after: u64,
+    },
+    /// HTTP 500 with an error envelope.
+    ServerError,
+    /// Close the connection without answering.
+    Drop,
+    /// HTTP 502 with an HTML page (a proxy error).
+    Html,
+    /// The right answer, cut in half.
+    TruncatedJson,
+    /// Answer normally, then let "someone else" change the tunnel's config (a new version).
+    RemoteEdit,
+    /// Apply the request, then fail with HTTP 500 (the outcome is unknown to the client).
+    ApplyThenFail,
+    /// Apply the request, then close the connection without answering.
+    ApplyThenDrop,
+    /// HTTP 301 to another place (clients must not follow it with credentials).
+    Redirect {
+        /// The `Location`.
+        location: String,
+    },
+    /// A body of this many bytes (to test size caps).
+    HugeBody {
+        /// Bytes.
+        bytes: usize,
+    },
+}
+
+/// A fault for upcoming requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// Only requests with this method (any when absent).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Only requests whose path contains this (any when absent).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// What to do.
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// How many matching requests it applies to.
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A request the sandbox received (for contract tests).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedRequest {
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// JSON body, if any.
+    pub body: Option<Value>,
+}
+
+/// The whole fake account.
+#[derive(Debug, Clone)]
+pub struct SandboxState {
+    /// The account id (32 hex).
+    pub account_id: String,
+    /// The account name.
+    pub account_name: String,
+    /// Accepted tokens.
+    pub tokens: Vec<TokenGrant>,
+    /// Email + Global API Key accepted (full access).
+    pub global_key: (String, String),
+    /// Tunnels.
+    pub tunnels: Vec<TunnelRecord>,
+    /// Pending faults.
+    pub faults: VecDeque<Fault>,
+    /// Requests received (the last 1000).
+    pub requests: VecDeque<RecordedRequest>,
+}
+
+/// RFC 3339 UTC time for a Unix timestamp.
+pub fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+fn fnv(data: &[u8], seed: u64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for b in data {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A UUID (version 4 layout) derived from `data`, stable across runs.
+pub fn stable_uuid(data: &[u8]) -> String {
+    let a = fnv(data, 1);
+    let b = fnv(data, 2);
+    let a = (a & 0xffff_ffff_ffff_0fff) | 0x4000;
+    let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// A fresh random token of 40 characters from `[A-Za-z0-9_-]`.
+pub fn random_token() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let mut out = String::with_capacity(40);
+    let mut i = 0u64;
+    while out.len() < 40 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        let mut v = h.finish();
+        for _ in 0..8 {
+            if out.len() < 40 {
+                out.push(CHARS[(v % 64) as usize] as char);
+                v /= 64;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_token_shaped(s: &str) -> bool {
+    s.len() == 40
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// The principal a request authenticated as.
+enum Principal {
+    Token(TokenGrant),
+    GlobalKey,
+}
+
+/// The change "someone else" makes in a [`FaultKind::RemoteEdit`].
+pub fn someone_elses_edit(config: &mut Value) {
+    let rule = json!({"hostname": "someone-else.example.com", "service": "http://localhost:9999"});
+    match config.get_mut("ingress").and_then(Value::as_array_mut) {
+        Some(rules) => rules.insert(0, rule),
+        None => *config = json!({"ingress": [rule, {"service": "http_status:404"}]}),
+    }
+}
+
+impl SandboxState {
+    /// An account with no tunnels, accepting `token` (write) and derived read-only and expired
+    /// tokens.
+    pub fn new(token: &str) -> Self {
+        let mut ro: String = token.chars().rev().collect();
+        ro.replace_range(0..3, "RO_");
+        let mut ex: String = token.chars().rev().collect();
+        ex.replace_range(0..3, "EX_");
+        SandboxState {
+            account_id: format!(
+                "{:016x}{:016x}",
+                fnv(b"cfingress sandbox account", 7),
+                fnv(b"account", 9)
+            ),
+            account_name: "Sandbox Account".to_owned(),
+            tokens: vec![
+                TokenGrant {
+                    value: token.to_owned(),
+                    write: true,
+                    expired: false,
+                },
+                TokenGrant {
+                    value: ro,
+                    write: false,
+                    expired: false,
+                },
+                TokenGrant {
+                    value: ex,
+                    write: true,
+                    expired: true,
+                },
+            ],
+            global_key: (
+                "admin@example.com".to_owned(),
+                format!(
+                    "{:016x}{:016x}{:05x}",
+                    fnv(token.as_bytes(), 3),
+                    fnv(token.as_bytes(), 4),
+                    fnv(token.as_bytes(), 5) & 0xfffff
+                ),
+            ),
+            tunnels: Vec::new(),
+            faults: VecDeque::new(),
+            requests: VecDeque::new(),
+        }
+    }
+
+    /// The read-only token (no PUT).
+    pub fn read_only_token(&self) -> &str {
+        self.tokens
+            .iter()
+            .find(|t| !t.write)
+            .map_or("", |t| t.value.as_str())
+    }
+
+    /// The expired token.
+    pub fn expired_token(&self) -> &str {
+        self.tokens
+            .iter()
+            .find(|t| t.expired)
+            .map_or("", |t| t.value.as_str())
+    }
+
+    /// Adds a tunnel; `seed` makes its id stable.
+    pub fn add_tunnel(&mut self, name: &str, config: Option<Value>, seed: &[u8]) -> String {
+        let mut seed_data = name.as_bytes().to_vec();
+        seed_data.extend_from_slice(seed);
+        let mut id = stable_uuid(&seed_data);
+        let mut n = 0u8;
+        while self.tunnels.iter().any(|t| t.id == id) {
+            n = n.wrapping_add(1);
+            seed_data.push(n);
+            id = stable_uuid(&seed_data);
+        }
+        let now = rfc3339(SystemTime::now());
+        let version = u64::from(config.is_some());
+        self.tunnels.push(TunnelRecord {
+            id: id.clone(),
+            name: name.to_owned(),
+            created_at: now.clone(),
+            config,
+            version,
+            config_created_at: now,
+            deleted: false,
+        });
+        id
+    }
+
+    /// Queues a fault.
+    pub fn push_fault(&mut self, fault: Fault) {
+        self.faults.push_back(fault);
+    }
+
+    /// Takes the first fault matching a request.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<FaultKind> {
+        let idx = self.faults.iter().position(|f| {
+            f.method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && f.path.as_deref().is_none_or(|p| path.contains(p))
+        })?;
+        let fault = self.faults.get_mut(idx)?;
+        let kind = fault.kind.clone();
+        fault.times = fault.times.saturating_sub(1);
+        if fault.times == 0 {
+            self.faults.remove(idx);
+        }
+        Some(kind)
+    }
+
+    /// "Someone else" edits a tunnel's config: a new version with one more rule.
+    pub fn remote_edit(&mut self, tunnel_id: &str) -> bool {
+        let Some(t) = self.tunnels.iter_mut().find(|t| t.id == tunnel_id) else {
+            return false;
+        };
+        let mut cfg = t.config.clone().unwrap_or(Value::Null);
+        someone_elses_edit(&mut cfg);
+        t.config = Some(cfg);
+        t.version += 1;
+        t.config_created_at = rfc3339(SystemTime::now());
+        true
+    }
+
+    /// Remembers a request (the server calls this before any fault plays).
+    pub fn record(&mut self, req: &SandboxRequest) {
+        if self.requests.len() >= 1000 {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(RecordedRequest {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            body: serde_json::from_slice(&req.body).ok(),
+        });
+    }
+
+    fn authenticate(&self, req: &SandboxRequest) -> Result<Principal, Reply> {
+        if let Some(auth) = &req.authorization {
+            let token = auth.strip_prefix("Bearer ").unwrap_or("");
+            if !is_token_shaped(token) {
+                let mut r = Reply::error(400, 6003, "Invalid request headers");
+                r.body["errors"][0]["error_chain"] =
+                    json!([{"code": 6111, "message": "Invalid format for Authorization header"}]);
+                return Err(r);
+            }
+            return match self.tokens.iter().find(|t| t.value == token) {
+                Some(t) => Ok(Principal::Token(t.clone())),
+                None => Err(Reply::error(401, 9109, "Invalid access token")),
+            };
+        }
+        match (&req.email, &req.key) {
+            (Some(e), Some(k)) if *e == self.global_key.0 && *k == self.global_key.1 => {
+                Ok(Principal::GlobalKey)
+            }
+            (Some(_), Some(_)) => Err(Reply::error(
+                403,
+                9103,
+                "Unknown X-Auth-Key or X-Auth-Email",
+            )),
+            _ => Err(Reply::error(
+                400,
+                9106,
+                "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
+            )),
+        }
+    }
+
+    fn query(&self, req: &SandboxRequest, key: &str) -> Option<String> {
+        req.query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn paging(&self, req: &SandboxRequest, max: usize) -> Result<(usize, usize), Reply> {
+        let page = match self.query(req, "page") {
+            None => 1,
+            Some(p) => p
+                .parse::<usize>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| Reply::error(400, 1001, "page must be a number from 1"))?,
+        };
+        let per_page = match self.query(req, "per_page") {
+            None => 20,
+            Some(p) => p
+                .parse::<usize>()
+                .ok()
+                .filter(|p| (1..=max).contains(p))
+                .ok_or_else(|| {
+                    Reply::error(
+                        400,
+                        1001,
+                        &format!("per_page must be a number from 1 to {max}"),
+                    )
+                })?,
+        };
+        Ok((page, per_page))
+    }
+
+    fn tunnel_json(&self, t: &TunnelRecord) -> Value {
+        json!({
+            "id": t.id, "account_tag": self.account_id, "created_at": t.created_at,
+            "deleted_at": if t.deleted { Value::String(t.created_at.clone()) } else { Value::Null },
+            "name": t.name, "connections": [], "conns_active_at": t.created_at, "conns_inactive_at": null,
+            "tun_type": "cfd_tunnel", "metadata": {}, "status": if t.version > 0 { "healthy" } else { "inactive" },
+            "remote_config": true, "config_src": "cloudflare",
+        })
+    }
+
+    fn config_result(&self, t: &TunnelRecord) -> Value {
+        json!({
+            "account_id": self.account_id, "tunnel_id": t.id, "version": t.version,
+            "config": t.config.clone().unwrap_or(Value::Null),
+            "source": "cloudflare", "created_at": t.config_created_at,
+        })
+    }
+
+    /// Answers one request.
+    pub fn handle(&mut self, req: &SandboxRequest) -> Reply {
+        let principal = match self.authenticate(req) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        if let Principal::Token(t) = &principal
+            && t.expired
+            && req.path != "/user/tokens/verify"
+        {
+            return Reply::error(401, 9109, "Invalid access token");
+        }
+        let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+        let method = req.method.as_str();
+        match (method, segs.as_slice()) {
+            ("GET", ["user", "tokens", "verify"]) => self.verify(&principal),
+            ("GET", ["accounts"]) => {
+                let (page, per_page) = match self.paging(req, 50) {
+                    Ok(p) => p,
+                    Err(r) => return r,
+                };
+                let all = [
+                    json!({"id": self.account_id, "name": self.account_name, "type": "standard",
+                                      "created_on": "2024-01-01T00:00:00Z", "settings": {"enforce_twofactor": false}}),
+                ];
+                let items: Vec<Value> = all
+                    .iter()
+                    .skip((page - 1) * per_page)
+                    .take(per_page)
+                    .cloned()
+                    .collect();
+                Reply::list(items, page, per_page, all.len())
+            }
+            (_, ["accounts", account, rest @ ..]) => {
+                if !is_account_id(account) {
+                    return Reply::error(
+                        400,
+                        7003,
+                        &format!(
+                            "Could not route to /accounts/{account}/{}, perhaps your object identifier is invalid?",
+                            rest.join("/")
+                        ),
+                    );
+                }
+                if *account != self.account_id {
+                    return Reply::error(403, 10000, "Authentication error");
+                }
+                self.account_route(method, rest, req, &principal)
+            }
+            _ => Reply::error(400, 7000, "No route for that URI"),
+        }
+    }
+
+    fn verify(&self, principal: &Principal) -> Reply {
+        match principal {
+            Principal::Token(t) => Reply::ok(json!({
+                "id": format!("{:032x}", u128::from(fnv(t.value.as_bytes(), 11)) << 64 | u128::from(fnv(t.value.as_bytes(), 12))),
+                "status": if t.expired { "expired" } else { "active" },
+            })),
+            Principal::GlobalKey => Reply::error(400, 1000, "Invalid API Token"),
+        }
+    }
+
+    fn account_route(
+        &mut self,
+        method: &str,
+        rest: &[&str],
+        req: &SandboxRequest,
+        principal: &Principal,
+    ) -> Reply {
+        match (method, rest) {
+            ("GET", ["tokens", "verify"]) => self.verify(principal),
+            ("GET", ["cfd_tunnel"]) => {
+                let (page, per_page) = match self.paging(req, 1000) {
+                    Ok(p) => p,
+                    Err(r) => return r,
+                };
+                let deleted = self.query(req, "is_deleted");
+                let name = self.query(req, "name");
+                let all: Vec<Value> = self
+                    .tunnels
+                    .iter()
+                    .filter(|t| match deleted.as_deref() {
+                        Some("true") => t.deleted,
+                        Some("false") => !t.deleted,
+                        _ => true,
+                    })
+                    .filter(|t| name.as_deref().is_none_or(|n| t.name == n))
+                    .map(|t| self.tunnel_json(t))
+                    .collect();
+                let items = all
+                    .iter()
+                    .skip((page - 1) * per_page)
+                    .take(per_page)
+                    .cloned()
+                    .collect();
+                Reply::list(items, page, per_page, all.len())
+            }
+            (_, ["cfd_tunnel", tunnel, tail @ ..]) => {
+                if !is_uuid(tunnel) {
+                    return Reply::error(
+                        400,
+                        7003,
+                        &format!(
+                            "Could not route to /accounts/{}/cfd_tunnel/{tunnel}, perhaps your object identifier is invalid?",
+                            self.account_id
+                        ),
+                    );
+                }
+                let Some(idx) = self
+                    .tunnels
+                    .iter()
+                    .position(|t| t.id == *tunnel && !t.deleted)
+                else {
+                    return Reply::error(404, 1003, "Tunnel not found");
+                };
+                match (method, tail) {
+                    ("GET", []) => Reply::ok(self.tunnel_json(&self.tunnels[idx])),
+                    ("GET", ["configurations"]) => {
+                        Reply::ok(self.config_result(&self.tunnels[idx]))
+                    }
+                    ("PUT", ["configurations"]) => self.put_config(idx, req, principal),
+                    _ => Reply::error(400, 7000, "No route for that URI"),
+                }
+            }
+            _ => Reply::error(400, 7000, "No route for that URI"),
+        }
+    }
+
+    fn put_config(&mut self, idx: usize, req: &SandboxRequest, principal: &Principal) -> Reply {
+        if let Principal::Token(t) = principal
+            && !t.write
+        {
+            return Reply::error(403, 10000, "Authentication error");
+        }
+        let body: Value = match serde_json::from_slice(&req.body) {
+            Ok(v) => v,
+            Err(e) => {
+                return Reply::error(
+                    400,
+                    1001,
+                    &format!("Invalid request: the body is not JSON ({e})"),
+                );
+            }
+        };
+        let Some(config) = body.get("config").filter(|c| c.is_object()) else {
+            return Reply::error(
+                400,
+                1055,
+                "Bad Configuration: the request body needs a config object",
+            );
+        };
+        let parsed = match from_json_value(config) {
+            Ok(l) => l.config,
+            Err(e) => return Reply::error(400, 1055, &format!("Bad Configuration: {e}")),
+        };
+        let diags = validate(&parsed);
+        if let Some(err) = first_error(&diags) {
+            return Reply::error(
+                400,
+                1055,
+                &format!("Bad Configuration: Validation failed: {}", err.message),
+            );
+        }
+        let t = &mut self.tunnels[idx];
+        t.config = Some(config.clone());
+        t.version += 1;
+        t.config_created_at = rfc3339(SystemTime::now());
+        let result = self.config_result(&self.tunnels[idx]);
+        Reply::ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(state: &SandboxState, method: &str, path: &str, body: Value) -> SandboxRequest {
+        SandboxRequest {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            authorization: Some(format!("Bearer {}", state.tokens[0].value)),
+            body: if body.is_null() {
+                Vec::new()
+            } else {
+                body.to_string().into_bytes()
+            },
+            ..SandboxRequest::default()
+        }
+    }
+
+    #[test]
+    fn put_validates_bumps_version_and_keeps_unknown_keys() {
+        let mut s = SandboxState::new(&random_token());
+        let id = s.add_tunnel("t", None, b"");
+        let path = format!("/accounts/{}/cfd_tunnel/{id}/configurations", s.account_id);
+        let r = s.handle(&req(&s, "GET", &path, Value::Null));
+        assert_eq!(r.body["result"]["version"], 0);
+        assert_eq!(r.body["result"]["config"], Value::Null);
+        let good = json!({"config": {"ingress": [{"service": "http_status:404", "x-keep": [1]}], "future": true}});
+        let r = s.handle(&req(&s, "PUT", &path, good.clone()));
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(r.body["result"]["version"], 1);
+        assert_eq!(r.body["result"]["config"], good["config"]);
+        let bad = json!({"config": {"ingress": [{"hostname": "a.com:443", "service": "http://x"}, {"service": "http_status:404"}]}});
+        let r = s.handle(&req(&s, "PUT", &path, bad));
+        assert_eq!(r.status, 400);
+        assert_eq!(
+            r.body["errors"][0]["message"],
+            "Bad Configuration: Validation failed: Hostname cannot contain a port"
+        );
+    }
+
+    #[test]
+    fn credentials_are_checked_like_the_api() {
+        let mut s = SandboxState::new(&random_token());
+        let mut r = req(&s, "GET", "/accounts", Value::Null);
+        r.authorization = Some("Bearer 0123456789abcdef0123456789abcdef01234".to_owned());
+        assert_eq!(s.handle(&r).body["errors"][0]["code"], 6003);
+        r.authorization = Some(format!("Bearer {}", "x".repeat(40)));
+        assert_eq!(s.handle(&r).status, 401);
+        r.authorization = None;
+        assert_eq!(s.handle(&r).body["errors"][0]["code"], 9106);
+        r.email = Some(s.global_key.0.clone());
+        r.key = Some(s.global_key.1.clone());
+        assert_eq!(s.handle(&r).status, 200);
+    }
+
+    #[test]
+    fn ids_and_times() {
+        assert!(is_uuid(&stable_uuid(b"x")));
+        assert_eq!(stable_uuid(b"x"), stable_uuid(b"x"));
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(1_700_000_000)),
+            "2023-11-14T22:13:20.000000Z"
+        );
+        assert!(is_token_shaped(&random_token()));
+    }
+}

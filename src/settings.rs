@@ -1,0 +1,206 @@
+//! The settings file: named profiles (account, default tunnel, API URL, where credentials come
+//! from) and UI options. TOML, in the config directory (`directories`), or at `$CFINGRESS_SETTINGS`.
+//!
+//! ```toml
+//! default_profile = "work"
+//!
+//! [profiles.work]
+//! account_id = "699d98642c564d2e855e9661899b7252"
+//! tunnel_id = "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415"
+//! token_command = "pass show cloudflare/tunnel-token"
+//!
+//! [ui]
+//! ascii = false
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// One named profile.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The Cloudflare account id.
+    pub account_id: Option<String>,
+    /// The tunnel opened by default.
+    pub tunnel_id: Option<String>,
+    /// The API base URL (for the sandbox or a proxy).
+    pub api_url: Option<String>,
+    /// A command whose standard output is the API token (e.g. `pass show cloudflare`).
+    pub token_command: Option<String>,
+    /// The name of an environment variable holding the API token.
+    pub token_env: Option<String>,
+    /// The name of an environment variable holding the account email (global key auth).
+    pub email_env: Option<String>,
+    /// The name of an environment variable holding the Global API Key.
+    pub key_env: Option<String>,
+    /// A token written in the file itself (discouraged: prefer `token_command`).
+    pub api_token: Option<String>,
+}
+
+/// Terminal UI options.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UiSettings {
+    /// Capture the mouse (off by default so text can be selected).
+    pub mouse: Option<bool>,
+    /// ASCII borders for terminals without line drawing.
+    pub ascii: Option<bool>,
+    /// Colour (also turned off by `NO_COLOR`).
+    pub color: Option<bool>,
+}
+
+/// The whole settings file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The profile used without `--profile`.
+    pub default_profile: Option<String>,
+    /// Named profiles.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    /// UI options.
+    #[serde(default)]
+    pub ui: UiSettings,
+    /// Where the settings were read from.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+/// Why the settings could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SettingsError {
+    /// The file is not valid TOML or has unknown keys.
+    #[error("{path}: {message}")]
+    Malformed {
+        /// The file.
+        path: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// The file could not be read.
+    #[error("{path}: cannot read: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// `--profile NAME` names no profile.
+    #[error("no profile named \"{name}\" in {path} (profiles: {known})")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The file.
+        path: String,
+        /// The names that exist.
+        known: String,
+    },
+}
+
+/// The settings file path: `$CFINGRESS_SETTINGS`, else `<config dir>/cfingress/settings.toml`.
+pub fn settings_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CFINGRESS_SETTINGS") {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "cfingress")
+        .map(|d| d.config_dir().join("settings.toml"))
+}
+
+/// The state directory (drafts, logs): `$CFINGRESS_STATE_DIR`, else the platform's.
+pub fn state_dir() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CFINGRESS_STATE_DIR") {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "cfingress").map(|d| {
+        d.state_dir()
+            .unwrap_or_else(|| d.data_local_dir())
+            .to_path_buf()
+    })
+}
+
+impl Settings {
+    /// Parses settings text.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, SettingsError> {
+        let mut s: Settings = toml::from_str(text).map_err(|e| SettingsError::Malformed {
+            path: path.display().to_string(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        s.path = Some(path.to_path_buf());
+        Ok(s)
+    }
+
+    /// Loads the settings file; a missing file is empty settings.
+    pub fn load() -> Result<Self, SettingsError> {
+        let Some(path) = settings_path() else {
+            return Ok(Settings::default());
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&text, &path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(SettingsError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// The profile named `name`, or the default profile, or none.
+    pub fn profile(&self, name: Option<&str>) -> Result<Option<&Profile>, SettingsError> {
+        let wanted = name.or(self.default_profile.as_deref());
+        match wanted {
+            None => Ok(None),
+            Some(n) => {
+                self.profiles
+                    .get(n)
+                    .map(Some)
+                    .ok_or_else(|| SettingsError::UnknownProfile {
+                        name: n.to_owned(),
+                        path: self
+                            .path
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                        known: if self.profiles.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                        },
+                    })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_parse_and_errors_have_positions() {
+        let s = Settings::parse(
+            "default_profile = \"w\"\n[profiles.w]\naccount_id = \"a\"\ntoken_command = \"echo t\"\n",
+            Path::new("s.toml"),
+        );
+        let Ok(s) = s else { panic!("{s:?}") };
+        assert_eq!(
+            s.profile(None)
+                .ok()
+                .flatten()
+                .and_then(|p| p.account_id.clone()),
+            Some("a".into())
+        );
+        assert!(matches!(
+            s.profile(Some("x")),
+            Err(SettingsError::UnknownProfile { .. })
+        ));
+        let e = Settings::parse("[profiles.w]\naccount_id = 5\n", Path::new("s.toml"));
+        let Err(e) = e else { panic!() };
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = Settings::parse("[profiles.w]\ntoken = \"x\"\n", Path::new("s.toml"));
+        assert!(e.is_err());
+    }
+}
