@@ -18,14 +18,28 @@ use crate::text::inert;
 
 /// Edit the ingress rules of Cloudflare Tunnels from a terminal, safely.
 #[derive(Debug, Parser)]
-#[command(name = "cfingress", version, about, arg_required_else_help = true)]
+#[command(
+    name = "cfingress",
+    version,
+    about,
+    after_help = "Without a subcommand, cfingress opens the editor on a tunnel (--tunnel, or a picker), on a file (--file), or on a built-in sandbox (--demo)."
+)]
 pub struct Cli {
     /// Which account, tunnel and credentials (also read by every remote command).
     #[command(flatten)]
     pub target: TargetArgs,
-    /// What to do.
+    /// Open the editor on a built-in sandbox with a demo tunnel: no account needed.
+    #[arg(long, conflicts_with = "file")]
+    pub demo: bool,
+    /// Open the editor on a local JSON or cloudflared config.yml file.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// ASCII borders and marks, for terminals without line drawing.
+    #[arg(long)]
+    pub ascii: bool,
+    /// What to do (none: open the editor).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Where the remote commands point, and with which credentials.
@@ -161,8 +175,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::stdout().lock();
     let code = match cli.command {
-        Command::Validate { format, files } => cmd_validate(&files, format, &mut out),
-        Command::Match { format, file, url } => cmd_match(&file, &url, format, &mut out),
+        Some(Command::Validate { format, files }) => cmd_validate(&files, format, &mut out),
+        Some(Command::Match { format, file, url }) => cmd_match(&file, &url, format, &mut out),
         command => {
             drop(out);
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -176,7 +190,15 @@ pub fn run() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let code = runtime.block_on(remote::run(command, &cli.target));
+            let code = match command {
+                Some(command) => runtime.block_on(remote::run(command, &cli.target)),
+                None => runtime.block_on(remote::editor(
+                    &cli.target,
+                    cli.demo,
+                    cli.file.clone(),
+                    cli.ascii,
+                )),
+            };
             runtime.shutdown_timeout(std::time::Duration::from_millis(200));
             return ExitCode::from(code);
         }

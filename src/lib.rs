@@ -4,9 +4,11 @@
 //! only parses the command line and dispatches.
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod fixtures;
 pub mod sandbox;
 pub mod settings;
 pub mod text;
+pub mod tui;

@@ -3,6 +3,7 @@
 //! mismatch, a declined confirmation), 2 a failure (unreadable file, network or API error).
 
 use std::io::{BufRead, IsTerminal, Write};
+
 use std::path::Path;
 
 use serde_json::json;
@@ -94,29 +95,8 @@ fn env(name: &str) -> Option<String> {
 
 /// Builds a client from flags, environment and settings, and settles the account.
 async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
-    let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
-    let profile = settings
-        .profile(target.profile.as_deref())
-        .map_err(|e| fail(2, e.to_string()))?;
-    let api_url = target
-        .api_url
-        .clone()
-        .or_else(|| env("CFINGRESS_API_URL"))
-        .or_else(|| profile.and_then(|p| p.api_url.clone()))
-        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-    let flags = CredentialFlags {
-        token_file: target.api_token_file.clone(),
-        email: target.email.clone(),
-        key_file: target.api_key_file.clone(),
-    };
-    let creds = api::resolve(&flags, &|k| std::env::var(k).ok(), profile)?;
-    let client = Client::new(&api_url, creds)?;
-    let account = match target
-        .account
-        .clone()
-        .or_else(|| env("CLOUDFLARE_ACCOUNT_ID"))
-        .or_else(|| profile.and_then(|p| p.account_id.clone()))
-    {
+    let (client, account, tunnel) = client_for(target)?;
+    let account = match account {
         Some(a) => a,
         None => {
             let accounts = client.list_accounts().await?;
@@ -145,16 +125,43 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
             }
         }
     };
-    let tunnel = target
-        .tunnel
-        .clone()
-        .or_else(|| env("CLOUDFLARE_TUNNEL_ID"))
-        .or_else(|| profile.and_then(|p| p.tunnel_id.clone()));
     Ok(Remote {
         client,
         account,
         tunnel,
     })
+}
+
+/// The client, and the account and tunnel given by flags, environment or profile (if any).
+fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<String>), Failure> {
+    let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
+    let profile = settings
+        .profile(target.profile.as_deref())
+        .map_err(|e| fail(2, e.to_string()))?;
+    let api_url = target
+        .api_url
+        .clone()
+        .or_else(|| env("CFINGRESS_API_URL"))
+        .or_else(|| profile.and_then(|p| p.api_url.clone()))
+        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+    let flags = CredentialFlags {
+        token_file: target.api_token_file.clone(),
+        email: target.email.clone(),
+        key_file: target.api_key_file.clone(),
+    };
+    let creds = api::resolve(&flags, &|k| std::env::var(k).ok(), profile)?;
+    let client = Client::new(&api_url, creds)?;
+    let account = target
+        .account
+        .clone()
+        .or_else(|| env("CLOUDFLARE_ACCOUNT_ID"))
+        .or_else(|| profile.and_then(|p| p.account_id.clone()));
+    let tunnel = target
+        .tunnel
+        .clone()
+        .or_else(|| env("CLOUDFLARE_TUNNEL_ID"))
+        .or_else(|| profile.and_then(|p| p.tunnel_id.clone()));
+    Ok((client, account, tunnel))
 }
 
 fn looks_like_uuid(s: &str) -> bool {
@@ -442,6 +449,114 @@ async fn apply(
         );
     }
     Ok(0)
+}
+
+/// Opens the editor: on the demo sandbox, on a file, or on a tunnel.
+pub async fn editor(
+    target: &TargetArgs,
+    demo: bool,
+    file: Option<std::path::PathBuf>,
+    ascii: bool,
+) -> u8 {
+    match editor_inner(target, demo, file, ascii).await {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("cfingress: {}", f.message);
+            f.code
+        }
+    }
+}
+
+async fn editor_inner(
+    target: &TargetArgs,
+    demo: bool,
+    file: Option<std::path::PathBuf>,
+    ascii: bool,
+) -> Result<u8, Failure> {
+    use crate::app::App;
+    use crate::config::files::{Format, Shape};
+    use crate::tui::{Context, Exit, Theme};
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(fail(
+            2,
+            "the editor needs a terminal; for scripts use the headless commands (validate, match, get, diff, apply; see --help)",
+        ));
+    }
+    let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
+    let theme = Theme {
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && settings.ui.color != Some(false),
+        ascii: ascii || settings.ui.ascii == Some(true),
+    };
+    let mut _sandbox = None;
+    let (app, effects, ctx) = if let Some(path) = file {
+        let format = Format::from_path(&path);
+        let (app, effects) = App::file(path.clone(), format);
+        let ctx = Context {
+            client: None,
+            file: Some((path, format)),
+            shape: std::sync::Mutex::new(Shape::Bare),
+        };
+        (app, effects, ctx)
+    } else if demo {
+        let handle = sandbox::start(SandboxOptions::default())
+            .await
+            .map_err(|e| fail(2, e.to_string()))?;
+        let token = secrecy::SecretString::from(handle.info.token.clone());
+        let client = Client::new(&handle.info.api_url, api::Credentials::Token(token))?;
+        let demo_id = handle
+            .info
+            .tunnels
+            .iter()
+            .find(|t| t.name == "demo")
+            .map(|t| t.id.clone());
+        let (mut app, effects) = App::remote(Some(handle.info.account_id.clone()), demo_id);
+        if let Some(crate::app::Origin::Remote {
+            account_name,
+            tunnel_name,
+            ..
+        }) = &mut app.origin
+        {
+            *account_name = "Sandbox Account".to_owned();
+            *tunnel_name = "demo".to_owned();
+        }
+        _sandbox = Some(handle);
+        let ctx = Context {
+            client: Some(client),
+            file: None,
+            shape: std::sync::Mutex::new(Shape::Bare),
+        };
+        (app, effects, ctx)
+    } else {
+        let (client, account, tunnel_arg) = client_for(target)?;
+        let remote = Remote {
+            client,
+            account: account.clone().unwrap_or_default(),
+            tunnel: tunnel_arg,
+        };
+        let tunnel = match (&remote.tunnel, &account) {
+            (Some(_), Some(_)) => Some(remote.tunnel_id().await?),
+            _ => None,
+        };
+        let (mut app, effects) = App::remote(account, tunnel.clone());
+        if let (Some(crate::app::Origin::Remote { tunnel_name, .. }), Some(name)) =
+            (&mut app.origin, &remote.tunnel)
+            && Some(name) != tunnel.as_ref()
+        {
+            *tunnel_name = name.clone();
+        }
+        let ctx = Context {
+            client: Some(remote.client),
+            file: None,
+            shape: std::sync::Mutex::new(Shape::Bare),
+        };
+        (app, effects, ctx)
+    };
+    match crate::tui::run(app, effects, ctx, theme).await {
+        Ok(Exit::Quit) => Ok(0),
+        Ok(Exit::Signal) => Ok(1),
+        Err(e) => Err(fail(2, e)),
+    }
 }
 
 async fn run_sandbox(options: SandboxOptions) -> Result<u8, Failure> {

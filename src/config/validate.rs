@@ -111,6 +111,20 @@ pub fn validate(config: &TunnelConfig) -> Vec<Diagnostic> {
     out
 }
 
+/// The diagnostics of one rule alone (errors and per-rule warnings, without the checks that
+/// compare rules), for validating a form as the user types.
+pub fn validate_rule(
+    i: usize,
+    rule: &IngressRule,
+    total: usize,
+    global: Option<&OriginRequest>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let regex_ok = rule_errors(i, rule, total, global, &mut out);
+    rule_warnings(i, rule, global, regex_ok, &mut out);
+    out
+}
+
 /// The first error, as cloudflared would print it (the API prefixes "Validation failed: ").
 pub fn first_error(diagnostics: &[Diagnostic]) -> Option<&Diagnostic> {
     diagnostics.iter().find(|d| d.is_error())

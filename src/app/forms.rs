@@ -1,0 +1,996 @@
+//! The forms: a rule (hostname, path, service and every origin-request setting, grouped as the
+//! dashboard groups them), the global origin-request settings, and warp-routing. A form edits a
+//! copy; only the fields the user touched change, so untouched values (nulls, unknown keys) stay
+//! exactly as they were. Applying a form is one undoable edit.
+
+use ratatui_textarea::{Input, Key, TextArea};
+
+use crate::config::duration::Duration;
+use crate::config::effective::{Source, effective};
+use crate::config::fields::{Field, FieldKind, OriginField};
+use crate::config::model::{
+    Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
+};
+use crate::config::validate::{Severity, validate_rule};
+
+/// Which value a form field edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldId {
+    /// `hostname`
+    Hostname,
+    /// `path`
+    Path,
+    /// `service`
+    Service,
+    /// An originRequest field.
+    Origin(OriginField),
+    /// `warp-routing.enabled`
+    WarpEnabled,
+}
+
+/// The editing state of a field.
+#[derive(Debug, Clone)]
+pub enum FieldValue {
+    /// Free text (also numbers, durations and lists, parsed on apply).
+    Text(Box<TextArea<'static>>),
+    /// Unset, true or false (Space cycles).
+    Bool(Option<bool>),
+    /// Unset or one of the options (Space cycles).
+    Choice(&'static [&'static str], Option<String>),
+}
+
+/// One row of a form.
+#[derive(Debug, Clone)]
+pub struct FormField {
+    /// What it edits.
+    pub id: FieldId,
+    /// The key name shown.
+    pub label: &'static str,
+    /// The group heading it starts, if any.
+    pub group: Option<&'static str>,
+    /// Its value.
+    pub value: FieldValue,
+    /// Whether the user changed it.
+    pub touched: bool,
+    /// What applies when unset: "30s from global", "default 30s".
+    pub inherited: String,
+    /// One line of help.
+    pub help: &'static str,
+    /// An error to show beside it.
+    pub error: Option<String>,
+    /// A warning to show beside it.
+    pub warning: Option<String>,
+}
+
+impl FormField {
+    /// The text of a text field, or the value of a choice/bool as text ("" when unset).
+    pub fn text(&self) -> String {
+        match &self.value {
+            FieldValue::Text(t) => t.lines().join("\n"),
+            FieldValue::Bool(b) => b.map(|b| b.to_string()).unwrap_or_default(),
+            FieldValue::Choice(_, v) => v.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Whether the field holds no value (inherits).
+    pub fn is_unset(&self) -> bool {
+        match &self.value {
+            FieldValue::Text(t) => t.lines().iter().all(String::is_empty),
+            FieldValue::Bool(b) => b.is_none(),
+            FieldValue::Choice(_, v) => v.is_none(),
+        }
+    }
+}
+
+/// What a form edits.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormTarget {
+    /// A rule; `insert` when it is a new rule to insert at `index`.
+    Rule {
+        /// Position.
+        index: usize,
+        /// A new rule (Esc adds nothing).
+        insert: bool,
+        /// The rule as it was (the default rule for a new one).
+        original: Box<IngressRule>,
+    },
+    /// The global originRequest.
+    Global {
+        /// As it was.
+        original: Box<Setting<OriginRequest>>,
+    },
+    /// warp-routing.
+    Warp {
+        /// As it was.
+        original: Setting<WarpRouting>,
+    },
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormOutcome {
+    /// Still editing.
+    Editing,
+    /// Closed without change.
+    Cancelled,
+    /// Apply: the new value of the target.
+    Apply(Applied),
+}
+
+/// The result of applying a form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applied {
+    /// The rule's new content.
+    Rule(Box<IngressRule>),
+    /// The new global originRequest.
+    Global(Box<Setting<OriginRequest>>),
+    /// The new warp-routing.
+    Warp(Setting<WarpRouting>),
+}
+
+/// An open form.
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// What it edits.
+    pub target: FormTarget,
+    /// Title.
+    pub title: String,
+    /// Rows.
+    pub fields: Vec<FormField>,
+    /// Focused row.
+    pub focus: usize,
+    /// Asking "discard your changes?".
+    pub confirm_discard: bool,
+    /// A message for the whole form (why Enter did not apply).
+    pub message: Option<String>,
+}
+
+fn text_area(value: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![value.replace('\n', " ")]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+fn origin_text(o: Option<&OriginRequest>, f: OriginField) -> String {
+    let Some(o) = o else { return String::new() };
+    let access = o.access.get();
+    match f {
+        OriginField::OriginServerName => o.origin_server_name.get().cloned().unwrap_or_default(),
+        OriginField::CaPool => o.ca_pool.get().cloned().unwrap_or_default(),
+        OriginField::HttpHostHeader => o.http_host_header.get().cloned().unwrap_or_default(),
+        OriginField::ProxyAddress => o.proxy_address.get().cloned().unwrap_or_default(),
+        OriginField::TlsTimeout => o
+            .tls_timeout
+            .get()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        OriginField::ConnectTimeout => o
+            .connect_timeout
+            .get()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        OriginField::KeepAliveTimeout => o
+            .keep_alive_timeout
+            .get()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        OriginField::TcpKeepAlive => o
+            .tcp_keep_alive
+            .get()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        OriginField::KeepAliveConnections => o
+            .keep_alive_connections
+            .get()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        OriginField::ProxyPort => o
+            .proxy_port
+            .get()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        OriginField::IpRules => o
+            .ip_rules
+            .get()
+            .map(|r| format_ip_rules(r))
+            .unwrap_or_default(),
+        OriginField::AccessTeamName => access
+            .and_then(|a| a.team_name.get().cloned())
+            .unwrap_or_default(),
+        OriginField::AccessEnvironment => access
+            .and_then(|a| a.environment.get().cloned())
+            .unwrap_or_default(),
+        OriginField::AccessAudTag => access
+            .and_then(|a| a.aud_tag.get())
+            .map(|t| t.join(", "))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn origin_bool(o: Option<&OriginRequest>, f: OriginField) -> Option<bool> {
+    let o = o?;
+    let s = match f {
+        OriginField::MatchSniToHost => &o.match_sni_to_host,
+        OriginField::NoTlsVerify => &o.no_tls_verify,
+        OriginField::Http2Origin => &o.http2_origin,
+        OriginField::DisableChunkedEncoding => &o.disable_chunked_encoding,
+        OriginField::NoHappyEyeballs => &o.no_happy_eyeballs,
+        OriginField::BastionMode => &o.bastion_mode,
+        OriginField::AccessRequired => {
+            return o.access.get().and_then(|a| a.required.get().copied());
+        }
+        _ => return None,
+    };
+    s.get().copied()
+}
+
+/// `10.0.0.0/8 80,443 allow; 0.0.0.0/0 deny`
+pub fn format_ip_rules(rules: &[IpRule]) -> String {
+    rules
+        .iter()
+        .map(|r| {
+            let mut s = r.prefix.get().cloned().unwrap_or_default();
+            if let Some(p) = r.ports.get().filter(|p| !p.is_empty()) {
+                s.push(' ');
+                s.push_str(
+                    &p.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+            }
+            s.push_str(if r.allow.is_true() { " allow" } else { " deny" });
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Parses `PREFIX [PORT,PORT] allow|deny; ...`.
+pub fn parse_ip_rules(text: &str) -> Result<Vec<IpRule>, String> {
+    let mut out = Vec::new();
+    for (n, entry) in text
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .enumerate()
+    {
+        let parts: Vec<&str> = entry.split_whitespace().collect();
+        let mut rule = IpRule {
+            prefix: Setting::Set(parts[0].to_owned()),
+            ..IpRule::default()
+        };
+        for p in &parts[1..] {
+            match *p {
+                "allow" => rule.allow = Setting::Set(true),
+                "deny" => rule.allow = Setting::Set(false),
+                ports => {
+                    let list: Result<Vec<i64>, _> = ports
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::parse::<i64>)
+                        .collect();
+                    rule.ports = Setting::Set(list.map_err(|_| {
+                        format!(
+                            "entry {}: \"{ports}\" is neither a port list (80,443) nor allow/deny",
+                            n + 1
+                        )
+                    })?);
+                }
+            }
+        }
+        out.push(rule);
+    }
+    Ok(out)
+}
+
+fn inherited_hint(
+    field: OriginField,
+    rule_for_hint: Option<&IngressRule>,
+    global: Option<&OriginRequest>,
+) -> String {
+    match rule_for_hint {
+        Some(bare) => {
+            let eff = effective(bare, global);
+            match eff.iter().find(|e| e.field == field) {
+                Some(e) if e.source == Source::Global => {
+                    format!("inherits {} from global", e.display)
+                }
+                Some(e) if e.source == Source::Service => {
+                    format!("{} (forced by the service)", e.display)
+                }
+                Some(e) => format!("default {}", e.display),
+                None => String::new(),
+            }
+        }
+        None => format!("default {}", field.default_display()),
+    }
+}
+
+fn origin_fields(
+    o: Option<&OriginRequest>,
+    rule_for_hint: Option<&IngressRule>,
+    global: Option<&OriginRequest>,
+) -> Vec<FormField> {
+    let mut last_group = None;
+    OriginField::FORM_ORDER
+        .iter()
+        .map(|&f| {
+            let group = (last_group != Some(f.group())).then(|| f.group().title());
+            last_group = Some(f.group());
+            let value = match f.kind() {
+                FieldKind::Bool => FieldValue::Bool(origin_bool(o, f)),
+                FieldKind::Choice(options) => {
+                    FieldValue::Choice(options, o.and_then(|o| o.proxy_type.get().cloned()))
+                }
+                _ => FieldValue::Text(Box::new(text_area(&origin_text(o, f)))),
+            };
+            FormField {
+                id: FieldId::Origin(f),
+                label: f.key(),
+                group,
+                value,
+                touched: false,
+                inherited: inherited_hint(f, rule_for_hint, global),
+                help: f.help(),
+                error: None,
+                warning: None,
+            }
+        })
+        .collect()
+}
+
+fn text_field(
+    id: FieldId,
+    label: &'static str,
+    value: &str,
+    help: &'static str,
+    group: Option<&'static str>,
+) -> FormField {
+    FormField {
+        id,
+        label,
+        group,
+        value: FieldValue::Text(Box::new(text_area(value))),
+        touched: false,
+        inherited: String::new(),
+        help,
+        error: None,
+        warning: None,
+    }
+}
+
+impl Form {
+    /// A form for rule `index` (or a new rule to insert there).
+    pub fn rule(config: &TunnelConfig, index: usize, insert: bool, rule: IngressRule) -> Self {
+        let bare = IngressRule {
+            origin_request: Setting::Absent,
+            ..rule.clone()
+        };
+        let mut fields = vec![
+            text_field(
+                FieldId::Hostname,
+                "hostname",
+                rule.hostname.as_str(),
+                "exact host, *.example.com, or empty for any host",
+                Some("Rule"),
+            ),
+            text_field(
+                FieldId::Path,
+                "path",
+                rule.path.as_str(),
+                "RE2 regex matched anywhere in the path; start with ^ to anchor",
+                None,
+            ),
+            text_field(
+                FieldId::Service,
+                "service",
+                rule.service.as_str(),
+                "http://host:port, https://, ssh://, unix:/path, http_status:404, hello_world",
+                None,
+            ),
+        ];
+        fields.extend(origin_fields(
+            rule.overrides(),
+            Some(&bare),
+            config.global(),
+        ));
+        let title = if insert {
+            format!("New rule #{}", index + 1)
+        } else {
+            format!("Rule #{}", index + 1)
+        };
+        let mut form = Form {
+            target: FormTarget::Rule {
+                index,
+                insert,
+                original: Box::new(rule),
+            },
+            title,
+            fields,
+            focus: 0,
+            confirm_discard: false,
+            message: None,
+        };
+        form.revalidate(config);
+        form
+    }
+
+    /// A form for the global originRequest.
+    pub fn global(config: &TunnelConfig) -> Self {
+        let mut form = Form {
+            target: FormTarget::Global {
+                original: Box::new(config.origin_request.clone()),
+            },
+            title: "Global originRequest (defaults for every rule)".to_owned(),
+            fields: origin_fields(config.global(), None, None),
+            focus: 0,
+            confirm_discard: false,
+            message: None,
+        };
+        form.revalidate(config);
+        form
+    }
+
+    /// A form for warp-routing.
+    pub fn warp(config: &TunnelConfig) -> Self {
+        let enabled = config
+            .warp_routing
+            .get()
+            .and_then(|w| w.enabled.get().copied());
+        Form {
+            target: FormTarget::Warp {
+                original: config.warp_routing.clone(),
+            },
+            title: "warp-routing (no effect since cloudflared 2023.10)".to_owned(),
+            fields: vec![FormField {
+                id: FieldId::WarpEnabled,
+                label: "enabled",
+                group: Some("warp-routing"),
+                value: FieldValue::Bool(enabled),
+                touched: false,
+                inherited: "default false".to_owned(),
+                help: "kept for compatibility; private networks are routed by tunnel routes",
+                error: None,
+                warning: None,
+            }],
+            focus: 0,
+            confirm_discard: false,
+            message: None,
+        }
+    }
+
+    /// Whether anything was changed.
+    pub fn touched(&self) -> bool {
+        self.fields.iter().any(|f| f.touched)
+    }
+
+    fn field_text(&self, id: FieldId) -> Option<(String, bool)> {
+        self.fields
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| (f.text(), f.touched))
+    }
+
+    /// Builds the target's new value. `Err` lists fields whose text cannot be parsed.
+    pub fn build(&self) -> Result<Applied, Vec<(FieldId, String)>> {
+        let mut errors = Vec::new();
+        let applied = match &self.target {
+            FormTarget::Rule { original, .. } => {
+                let mut rule = (**original).clone();
+                for (id, slot) in [
+                    (FieldId::Hostname, &mut rule.hostname),
+                    (FieldId::Path, &mut rule.path),
+                    (FieldId::Service, &mut rule.service),
+                ] {
+                    if let Some((text, true)) = self.field_text(id) {
+                        *slot = if text.is_empty() {
+                            Setting::Absent
+                        } else {
+                            Setting::Set(text)
+                        };
+                    }
+                }
+                let origin = self.build_origin(
+                    rule.overrides(),
+                    &rule.origin_request.map_ref_null(),
+                    &mut errors,
+                );
+                rule.origin_request = origin.map(Box::new);
+                Applied::Rule(Box::new(rule))
+            }
+            FormTarget::Global { original } => {
+                let origin =
+                    self.build_origin(original.get(), &original.map_ref_null(), &mut errors);
+                Applied::Global(Box::new(origin))
+            }
+            FormTarget::Warp { original } => {
+                let mut w = original.get().cloned().unwrap_or_default();
+                if let Some(FormField {
+                    value: FieldValue::Bool(b),
+                    touched: true,
+                    ..
+                }) = self.fields.first()
+                {
+                    w.enabled = Setting::from_option(*b);
+                }
+                let out = if w == WarpRouting::default() && !original.is_set() {
+                    original.clone()
+                } else {
+                    Setting::Set(w)
+                };
+                Applied::Warp(out)
+            }
+        };
+        if errors.is_empty() {
+            Ok(applied)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn build_origin(
+        &self,
+        original: Option<&OriginRequest>,
+        original_setting: &Setting<()>,
+        errors: &mut Vec<(FieldId, String)>,
+    ) -> Setting<OriginRequest> {
+        let mut o = original.cloned().unwrap_or_default();
+        let mut access = o.access.get().cloned().unwrap_or_default();
+        let mut access_touched = false;
+        for field in &self.fields {
+            let FieldId::Origin(f) = field.id else {
+                continue;
+            };
+            if !field.touched {
+                continue;
+            }
+            if f.is_access_leaf() {
+                access_touched = true;
+            }
+            if let Err(e) = set_origin_field(&mut o, &mut access, f, field) {
+                errors.push((field.id, e));
+            }
+        }
+        if access_touched {
+            o.access = if access == Access::default() && !o.access.is_set() {
+                o.access.clone()
+            } else if access == Access::default() {
+                Setting::Absent
+            } else {
+                Setting::Set(access)
+            };
+        }
+        if o.is_empty() {
+            match original_setting {
+                Setting::Null => Setting::Null,
+                _ => Setting::Absent,
+            }
+        } else {
+            Setting::Set(o)
+        }
+    }
+
+    /// Re-runs validation on the form's current values, marking each field.
+    pub fn revalidate(&mut self, config: &TunnelConfig) {
+        for f in &mut self.fields {
+            f.error = None;
+            f.warning = None;
+        }
+        let built = self.build();
+        if let Err(errs) = &built {
+            for (id, msg) in errs {
+                if let Some(f) = self.fields.iter_mut().find(|f| f.id == *id) {
+                    f.error = Some(msg.clone());
+                }
+            }
+        }
+        let Ok(applied) = built else { return };
+        let mut candidate = config.clone();
+        let diags = match (&self.target, applied) {
+            (FormTarget::Rule { index, insert, .. }, Applied::Rule(rule)) => {
+                let rules = candidate.rules_mut();
+                if *insert {
+                    rules.insert((*index).min(rules.len()), (*rule).clone());
+                } else if let Some(r) = rules.get_mut(*index) {
+                    *r = (*rule).clone();
+                }
+                let total = candidate.rules().len();
+                validate_rule(*index, &rule, total, candidate.global())
+            }
+            (FormTarget::Global { .. }, Applied::Global(g)) => {
+                candidate.origin_request = *g;
+                crate::config::validate::validate(&candidate)
+                    .into_iter()
+                    .filter(|d| d.rule.is_none())
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        for d in diags {
+            let id = match &d.field {
+                Some(Field::Hostname) => FieldId::Hostname,
+                Some(Field::Path) => FieldId::Path,
+                Some(Field::Service) => FieldId::Service,
+                Some(Field::OriginRequest(OriginField::Access)) => {
+                    FieldId::Origin(OriginField::AccessRequired)
+                }
+                Some(Field::OriginRequest(o)) => FieldId::Origin(*o),
+                _ => continue,
+            };
+            if let Some(f) = self.fields.iter_mut().find(|f| f.id == id) {
+                let slot = if d.severity == Severity::Error {
+                    &mut f.error
+                } else {
+                    &mut f.warning
+                };
+                if slot.is_none() {
+                    *slot = Some(crate::text::inert(&d.message).into_owned());
+                }
+            }
+        }
+    }
+
+    /// Handles a key. `config` is the draft, for validation as you type.
+    pub fn key(&mut self, input: Input, config: &TunnelConfig) -> FormOutcome {
+        if self.confirm_discard {
+            return match input.key {
+                Key::Char('y' | 'Y') => FormOutcome::Cancelled,
+                _ => {
+                    self.confirm_discard = false;
+                    FormOutcome::Editing
+                }
+            };
+        }
+        self.message = None;
+        let n = self.fields.len();
+        match (input.key, input.ctrl, input.shift) {
+            (Key::Esc, _, _) => {
+                if self.touched() {
+                    self.confirm_discard = true;
+                    return FormOutcome::Editing;
+                }
+                return FormOutcome::Cancelled;
+            }
+            (Key::Enter, _, _) => {
+                return match self.build() {
+                    Ok(applied) => FormOutcome::Apply(applied),
+                    Err(errs) => {
+                        self.message = Some(format!(
+                            "cannot apply: {} (fix it, or clear it with Ctrl-x)",
+                            errs.iter()
+                                .map(|(_, e)| e.as_str())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ));
+                        if let Some(pos) = self.fields.iter().position(|f| f.id == errs[0].0) {
+                            self.focus = pos;
+                        }
+                        FormOutcome::Editing
+                    }
+                };
+            }
+            (Key::Tab, _, true) | (Key::Up, false, _) => {
+                self.focus = (self.focus + n - 1) % n.max(1);
+                return FormOutcome::Editing;
+            }
+            (Key::Tab, _, false) | (Key::Down, false, _) => {
+                self.focus = (self.focus + 1) % n.max(1);
+                return FormOutcome::Editing;
+            }
+            (Key::PageDown, _, _) => {
+                self.focus = (self.focus + 8).min(n.saturating_sub(1));
+                return FormOutcome::Editing;
+            }
+            (Key::PageUp, _, _) => {
+                self.focus = self.focus.saturating_sub(8);
+                return FormOutcome::Editing;
+            }
+            _ => {}
+        }
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return FormOutcome::Editing;
+        };
+        let changed = match (&mut field.value, input.key, input.ctrl) {
+            // Ctrl-x always means "inherit": it marks the field even when it already looks empty
+            // (a value set to "" becomes absent).
+            (FieldValue::Text(t), Key::Char('x'), true) => {
+                t.clear();
+                true
+            }
+            (FieldValue::Bool(b), Key::Char('x'), true) => {
+                *b = None;
+                true
+            }
+            (FieldValue::Choice(_, v), Key::Char('x'), true) => {
+                *v = None;
+                true
+            }
+            (FieldValue::Bool(b), Key::Char(' '), false) => {
+                *b = match b {
+                    None => Some(true),
+                    Some(true) => Some(false),
+                    Some(false) => None,
+                };
+                true
+            }
+            (FieldValue::Choice(options, v), Key::Char(' '), false) => {
+                let pos = v
+                    .as_ref()
+                    .and_then(|cur| options.iter().position(|o| o == cur));
+                *v = match pos {
+                    None => options.first().map(|s| (*s).to_owned()),
+                    Some(i) if i + 1 < options.len() => Some(options[i + 1].to_owned()),
+                    Some(_) => None,
+                };
+                true
+            }
+            (FieldValue::Text(t), _, _) => t.input(input),
+            _ => false,
+        };
+        if changed {
+            field.touched = true;
+            self.revalidate(config);
+        }
+        FormOutcome::Editing
+    }
+}
+
+fn set_origin_field(
+    o: &mut OriginRequest,
+    access: &mut Access,
+    f: OriginField,
+    field: &FormField,
+) -> Result<(), String> {
+    let text = field.text();
+    let text_setting = |t: &str| {
+        if t.is_empty() {
+            Setting::Absent
+        } else {
+            Setting::Set(t.to_owned())
+        }
+    };
+    let duration = |t: &str| -> Result<Setting<Duration>, String> {
+        if t.trim().is_empty() {
+            return Ok(Setting::Absent);
+        }
+        Duration::parse_user(t)
+            .map(Setting::Set)
+            .map_err(|e| format!("{}: {e}", f.key()))
+    };
+    let boolv = match &field.value {
+        FieldValue::Bool(b) => Setting::from_option(*b),
+        _ => Setting::Absent,
+    };
+    match f {
+        OriginField::OriginServerName => o.origin_server_name = text_setting(&text),
+        OriginField::CaPool => o.ca_pool = text_setting(&text),
+        OriginField::HttpHostHeader => o.http_host_header = text_setting(&text),
+        OriginField::ProxyAddress => o.proxy_address = text_setting(&text),
+        OriginField::ProxyType => o.proxy_type = text_setting(&text),
+        OriginField::TlsTimeout => o.tls_timeout = duration(&text)?,
+        OriginField::ConnectTimeout => o.connect_timeout = duration(&text)?,
+        OriginField::KeepAliveTimeout => o.keep_alive_timeout = duration(&text)?,
+        OriginField::TcpKeepAlive => o.tcp_keep_alive = duration(&text)?,
+        OriginField::KeepAliveConnections => {
+            o.keep_alive_connections = if text.trim().is_empty() {
+                Setting::Absent
+            } else {
+                Setting::Set(text.trim().parse().map_err(|_| {
+                    format!("keepAliveConnections: \"{text}\" is not a whole number")
+                })?)
+            }
+        }
+        OriginField::ProxyPort => {
+            o.proxy_port = if text.trim().is_empty() {
+                Setting::Absent
+            } else {
+                Setting::Set(
+                    text.trim()
+                        .parse()
+                        .map_err(|_| format!("proxyPort: \"{text}\" is not a port number"))?,
+                )
+            }
+        }
+        OriginField::IpRules => {
+            o.ip_rules = if text.trim().is_empty() {
+                Setting::Absent
+            } else {
+                Setting::Set(parse_ip_rules(&text).map_err(|e| format!("ipRules: {e}"))?)
+            }
+        }
+        OriginField::MatchSniToHost => o.match_sni_to_host = boolv,
+        OriginField::NoTlsVerify => o.no_tls_verify = boolv,
+        OriginField::Http2Origin => o.http2_origin = boolv,
+        OriginField::DisableChunkedEncoding => o.disable_chunked_encoding = boolv,
+        OriginField::NoHappyEyeballs => o.no_happy_eyeballs = boolv,
+        OriginField::BastionMode => o.bastion_mode = boolv,
+        OriginField::AccessRequired => access.required = boolv,
+        OriginField::AccessTeamName => access.team_name = text_setting(&text),
+        OriginField::AccessEnvironment => access.environment = text_setting(&text),
+        OriginField::AccessAudTag => {
+            let tags: Vec<String> = text
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            access.aud_tag = if tags.is_empty() {
+                Setting::Absent
+            } else {
+                Setting::Set(tags)
+            };
+        }
+        OriginField::Access => {}
+    }
+    Ok(())
+}
+
+/// Helper on `Setting` for forms: absent/null/set without the value.
+trait NullShape {
+    fn map_ref_null(&self) -> Setting<()>;
+}
+
+impl<T> NullShape for Setting<T> {
+    fn map_ref_null(&self) -> Setting<()> {
+        match self {
+            Setting::Absent => Setting::Absent,
+            Setting::Null => Setting::Null,
+            Setting::Set(_) => Setting::Set(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::files::parse_json_str;
+
+    fn key(c: char) -> Input {
+        Input {
+            key: Key::Char(c),
+            ..Input::default()
+        }
+    }
+
+    fn special(k: Key) -> Input {
+        Input {
+            key: k,
+            ..Input::default()
+        }
+    }
+
+    fn cfg() -> TunnelConfig {
+        parse_json_str(
+            r#"{"originRequest":{"connectTimeout":10},"ingress":[{"hostname":"a.example.com","service":"http://a","originRequest":{"httpHostHeader":"","x":1}},{"service":"http_status:404"}]}"#,
+        )
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn untouched_fields_keep_their_exact_values() {
+        let c = cfg();
+        let form = Form::rule(&c, 0, false, c.rules()[0].clone());
+        assert_eq!(
+            form.build(),
+            Ok(Applied::Rule(Box::new(c.rules()[0].clone())))
+        );
+    }
+
+    #[test]
+    fn typing_validates_and_enter_applies_one_value() {
+        let c = cfg();
+        let mut form = Form::rule(&c, 0, false, c.rules()[0].clone());
+        form.focus = 2; // service
+        for _ in 0..20 {
+            form.key(special(Key::Backspace), &c);
+        }
+        for ch in "localhost:8000".chars() {
+            form.key(key(ch), &c);
+        }
+        let service = form
+            .fields
+            .iter()
+            .find(|f| f.id == FieldId::Service)
+            .and_then(|f| f.error.clone());
+        assert_eq!(
+            service.as_deref(),
+            Some(
+                "localhost:8000 is an invalid address, please make sure it has a scheme and a hostname"
+            )
+        );
+        match form.key(special(Key::Enter), &c) {
+            FormOutcome::Apply(Applied::Rule(r)) => {
+                assert_eq!(
+                    r.service.as_str(),
+                    "localhost:8000",
+                    "a form with errors can still be applied"
+                );
+                assert_eq!(
+                    r.overrides().map(|o| o.extra.len()),
+                    Some(1),
+                    "unknown keys kept"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn durations_bools_and_clearing() {
+        let c = cfg();
+        let mut form = Form::rule(&c, 0, false, c.rules()[0].clone());
+        let idx = |id| form.fields.iter().position(|f| f.id == id).unwrap_or(0);
+        let ct = idx(FieldId::Origin(OriginField::ConnectTimeout));
+        let tls = idx(FieldId::Origin(OriginField::NoTlsVerify));
+        let hh = idx(FieldId::Origin(OriginField::HttpHostHeader));
+        assert!(
+            form.fields[ct].inherited.contains("10s from global"),
+            "{}",
+            form.fields[ct].inherited
+        );
+        form.focus = ct;
+        for ch in "1m30s".chars() {
+            form.key(key(ch), &c);
+        }
+        form.focus = tls;
+        form.key(key(' '), &c);
+        form.focus = hh;
+        form.key(
+            Input {
+                key: Key::Char('x'),
+                ctrl: true,
+                ..Input::default()
+            },
+            &c,
+        );
+        let Ok(Applied::Rule(r)) = form.build() else {
+            panic!()
+        };
+        let o = r.overrides().cloned().unwrap_or_default();
+        assert_eq!(o.connect_timeout, Setting::Set(Duration::from_secs(90)));
+        assert_eq!(o.no_tls_verify, Setting::Set(true));
+        assert_eq!(
+            o.http_host_header,
+            Setting::Absent,
+            "cleared back to inherit"
+        );
+        form.focus = ct;
+        form.key(key('x'), &c);
+        assert!(matches!(
+            form.key(special(Key::Enter), &c),
+            FormOutcome::Editing
+        ));
+        assert!(
+            form.message
+                .as_deref()
+                .is_some_and(|m| m.contains("connectTimeout")),
+            "{:?}",
+            form.message
+        );
+    }
+
+    #[test]
+    fn escape_asks_before_discarding() {
+        let c = cfg();
+        let mut form = Form::rule(&c, 0, false, c.rules()[0].clone());
+        assert_eq!(form.key(special(Key::Esc), &c), FormOutcome::Cancelled);
+        form.key(key('z'), &c);
+        assert_eq!(form.key(special(Key::Esc), &c), FormOutcome::Editing);
+        assert!(form.confirm_discard);
+        assert_eq!(form.key(key('n'), &c), FormOutcome::Editing);
+        form.key(special(Key::Esc), &c);
+        assert_eq!(form.key(key('y'), &c), FormOutcome::Cancelled);
+    }
+
+    #[test]
+    fn ip_rules_text() {
+        let rules = parse_ip_rules("10.0.0.0/8 80,443 allow; 0.0.0.0/0 deny").unwrap_or_default();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(
+            format_ip_rules(&rules),
+            "10.0.0.0/8 80,443 allow; 0.0.0.0/0 deny"
+        );
+        assert!(parse_ip_rules("10.0.0.0/8 eighty allow").is_err());
+    }
+}

@@ -1,0 +1,316 @@
+//! The terminal layer: sets up and restores the terminal, turns terminal input into events, runs
+//! the app's effects on tokio tasks and feeds their results back, and draws only when something
+//! changed.
+
+pub mod view;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::api::{Client, RemoteConfig};
+use crate::app::{App, Effect, Event, Published, Snapshot};
+use crate::config::files::{
+    Format, Shape, parse_str, to_json_string, to_yaml_string, yaml_has_comments,
+};
+pub use view::Theme;
+
+/// What the effects need: an API client (remote mode) or the file (file mode).
+pub struct Context {
+    /// The client, in remote mode.
+    pub client: Option<Client>,
+    /// The file, in file mode.
+    pub file: Option<(PathBuf, Format)>,
+    /// How the file wrapped its config (kept when writing).
+    pub shape: std::sync::Mutex<Shape>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
+}
+
+fn snapshot(rc: RemoteConfig) -> Snapshot {
+    Snapshot {
+        version: Some(rc.version),
+        config: rc.config,
+        has_comments: false,
+    }
+}
+
+fn read_snapshot(
+    path: &Path,
+    format: Format,
+    shape: &std::sync::Mutex<Shape>,
+) -> Result<Snapshot, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let loaded = parse_str(&text, format).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Ok(mut s) = shape.lock() {
+        *s = loaded.shape;
+    }
+    Ok(Snapshot {
+        version: None,
+        config: Some(loaded.config),
+        has_comments: format == Format::Yaml && yaml_has_comments(&text),
+    })
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, flushed and synced,
+/// renamed over the original, which is first copied to `PATH.bak`. Keeps the file's permissions.
+pub fn write_atomically(path: &Path, text: &str) -> Result<Option<PathBuf>, String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("config");
+    let tmp = dir.join(format!(".{name}.cfingress-{}.tmp", std::process::id()));
+    let backup = dir.join(format!("{name}.bak"));
+    let result = (|| -> std::io::Result<Option<PathBuf>> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        let had_original = path.exists();
+        if had_original {
+            let perms = std::fs::metadata(path)?.permissions();
+            std::fs::set_permissions(&tmp, perms)?;
+            std::fs::copy(path, &backup)?;
+        }
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(had_original.then_some(backup.clone()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Runs one effect; its result comes back as an event.
+pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSender<Event>) {
+    let no_client = || "no API client (this editor is on a file)".to_owned();
+    let event = match effect {
+        Effect::Quit => return,
+        Effect::ListAccounts => match &ctx.client {
+            Some(c) => Event::Accounts(c.list_accounts().await.map_err(|e| e.to_string())),
+            None => Event::Accounts(Err(no_client())),
+        },
+        Effect::ListTunnels { account } => match &ctx.client {
+            Some(c) => Event::Tunnels(
+                c.list_tunnels(&account, None)
+                    .await
+                    .map_err(|e| e.to_string()),
+            ),
+            None => Event::Tunnels(Err(no_client())),
+        },
+        Effect::LoadRemote { account, tunnel } => match &ctx.client {
+            Some(c) => Event::Loaded(
+                c.get_config(&account, &tunnel)
+                    .await
+                    .map(snapshot)
+                    .map_err(|e| e.to_string()),
+            ),
+            None => Event::Loaded(Err(no_client())),
+        },
+        Effect::FetchRemote { account, tunnel } => match &ctx.client {
+            Some(c) => Event::Current(
+                c.get_config(&account, &tunnel)
+                    .await
+                    .map(snapshot)
+                    .map_err(|e| e.to_string()),
+            ),
+            None => Event::Current(Err(no_client())),
+        },
+        Effect::LoadFile | Effect::FetchFile => {
+            let result = match &ctx.file {
+                Some((path, format)) => read_snapshot(path, *format, &ctx.shape),
+                None => Err("no file".to_owned()),
+            };
+            if matches!(effect, Effect::LoadFile) {
+                Event::Loaded(result)
+            } else {
+                Event::Current(result)
+            }
+        }
+        Effect::PublishRemote {
+            account,
+            tunnel,
+            config,
+            base_version,
+        } => match &ctx.client {
+            Some(c) => Event::Published(
+                c.put_config(&account, &tunnel, &config, Some(base_version))
+                    .await
+                    .map(|rc| Published {
+                        version: Some(rc.version),
+                        message: format!("Published version {} (was {base_version})", rc.version),
+                    })
+                    .map_err(|e| e.to_string()),
+            ),
+            None => Event::Published(Err(no_client())),
+        },
+        Effect::WriteFile { config } => {
+            let result = match &ctx.file {
+                Some((path, format)) => {
+                    let shape = ctx.shape.lock().map(|s| *s).unwrap_or(Shape::Bare);
+                    let text = match format {
+                        Format::Yaml => to_yaml_string(&config),
+                        Format::Json => to_json_string(&config, shape == Shape::PutBody),
+                    };
+                    match text {
+                        Err(e) => Err(e.to_string()),
+                        Ok(text) => write_atomically(path, &text).map(|backup| Published {
+                            version: None,
+                            message: match backup {
+                                Some(b) => format!(
+                                    "Saved {} (previous version kept as {})",
+                                    path.display(),
+                                    b.display()
+                                ),
+                                None => format!("Saved {}", path.display()),
+                            },
+                        }),
+                    }
+                }
+                None => Err("no file".to_owned()),
+            };
+            Event::Published(result)
+        }
+    };
+    let _ = tx.send(event);
+}
+
+fn to_event(ev: TermEvent) -> Option<Event> {
+    match ev {
+        TermEvent::Key(k) if k.kind != crossterm::event::KeyEventKind::Release => {
+            Some(Event::Key(k.into()))
+        }
+        TermEvent::Resize(w, h) => Some(Event::Resize(w, h)),
+        TermEvent::Paste(text) => Some(Event::Paste(text)),
+        _ => None,
+    }
+}
+
+/// How the editor ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit.
+    Quit,
+    /// A signal (SIGHUP/SIGTERM) ended it.
+    Signal,
+}
+
+/// Runs the editor until the user quits, on a terminal set up here and restored on every exit path
+/// (a panic included, through ratatui's hook).
+pub async fn run(
+    mut app: App,
+    effects: Vec<Effect>,
+    ctx: Context,
+    theme: Theme,
+) -> Result<Exit, String> {
+    let ctx = Arc::new(ctx);
+    let mut terminal =
+        ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+    let restore = || {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+        ratatui::restore();
+    };
+    if let Ok(size) = terminal.size() {
+        app.update(Event::Resize(size.width, size.height));
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    for e in effects {
+        tokio::spawn(run_effect(e, Arc::clone(&ctx), tx.clone()));
+    }
+    let mut input = EventStream::new();
+    let mut signals = Signals::new();
+    let mut dirty = true;
+    let exit = loop {
+        if dirty {
+            if let Err(e) = terminal.draw(|f| view::draw(f, &app, theme)) {
+                restore();
+                return Err(format!("cannot draw: {e}"));
+            }
+            dirty = false;
+        }
+        let mut batch = Vec::new();
+        tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => batch.extend(to_event(ev)),
+                Some(Err(_)) | None => break Exit::Quit,
+            },
+            Some(ev) = rx.recv() => batch.push(ev),
+            () = signals.recv() => break Exit::Signal,
+        }
+        while let Ok(ev) = rx.try_recv() {
+            batch.push(ev);
+        }
+        for ev in batch {
+            dirty = true;
+            for effect in app.update(ev) {
+                if effect == Effect::Quit {
+                    continue;
+                }
+                tokio::spawn(run_effect(effect, Arc::clone(&ctx), tx.clone()));
+            }
+        }
+        if app.quit {
+            break Exit::Quit;
+        }
+    };
+    restore();
+    Ok(exit)
+}
+
+/// SIGHUP and SIGTERM (a dropped SSH connection, a kill).
+struct Signals {
+    #[cfg(unix)]
+    hup: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                hup: signal(SignalKind::hangup()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            match (&mut self.hup, &mut self.term) {
+                (Some(h), Some(t)) => {
+                    tokio::select! {
+                        _ = h.recv() => {}
+                        _ = t.recv() => {}
+                    }
+                }
+                _ => std::future::pending::<()>().await,
+            }
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}
