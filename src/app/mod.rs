@@ -1453,3 +1453,6 @@ fn concrete(edit: &Edit, before: &TunnelConfig, after: &TunnelConfig) -> Edit {
 pub fn draft_text(app: &App) -> String {
     canonical_text(&app.draft)
 }
+
+#[cfg(test)]
+mod tests;

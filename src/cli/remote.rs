@@ -529,14 +529,25 @@ async fn editor_inner(
         (app, effects, ctx)
     } else {
         let (client, account, tunnel_arg) = client_for(target)?;
-        let remote = Remote {
-            client,
-            account: account.clone().unwrap_or_default(),
-            tunnel: tunnel_arg,
+        // With a tunnel named, settle the account now (the only one visible, if not given);
+        // without one, the pickers ask.
+        let remote = if tunnel_arg.is_some() {
+            connect(target).await?
+        } else {
+            Remote {
+                client,
+                account: account.clone().unwrap_or_default(),
+                tunnel: None,
+            }
         };
-        let tunnel = match (&remote.tunnel, &account) {
-            (Some(_), Some(_)) => Some(remote.tunnel_id().await?),
-            _ => None,
+        let tunnel = match &remote.tunnel {
+            Some(_) => Some(remote.tunnel_id().await?),
+            None => None,
+        };
+        let account = if tunnel.is_some() {
+            Some(remote.account.clone())
+        } else {
+            account
         };
         let (mut app, effects) = App::remote(account, tunnel.clone());
         if let (Some(crate::app::Origin::Remote { tunnel_name, .. }), Some(name)) =

@@ -261,59 +261,54 @@ fn keys_line(theme: Theme, keys: &[(&str, &str)]) -> Line<'static> {
 }
 
 fn header_line(app: &App, theme: Theme) -> Line<'static> {
-    let (where_, base) = match &app.origin {
+    let (name, place, base) = match &app.origin {
         Some(Origin::Remote {
             account_name,
             tunnel_name,
             tunnel_id,
             ..
-        }) => {
-            let acct = if account_name.is_empty() {
-                String::new()
+        }) => (
+            inert(if tunnel_name.is_empty() {
+                tunnel_id
             } else {
-                format!("{} / ", inert(account_name))
-            };
-            let tun = if tunnel_name.is_empty() {
-                tunnel_id.clone()
-            } else {
-                tunnel_name.clone()
-            };
-            (
-                format!("{acct}{}", inert(&tun)),
-                match app.base_version {
-                    Some(0) | None if app.unpublished_new => "new, not yet published".to_owned(),
-                    Some(v) => format!("base v{v}"),
-                    None => String::new(),
-                },
-            )
-        }
+                tunnel_name
+            })
+            .into_owned(),
+            inert(account_name).into_owned(),
+            match app.base_version {
+                _ if app.unpublished_new => "new config".to_owned(),
+                Some(v) => format!("base v{v}"),
+                None => String::new(),
+            },
+        ),
         Some(Origin::File { path, .. }) => (
             inert(&path.display().to_string()).into_owned(),
+            String::new(),
             "file".to_owned(),
         ),
-        None => (String::new(), String::new()),
+        None => (String::new(), String::new(), String::new()),
     };
     let (errors, warnings) = app.counts();
-    let mut spans = vec![
-        Span::styled("cfingress ", theme.accent()),
-        Span::styled(where_, theme.key()),
-        Span::raw("  "),
-        Span::styled(base, theme.dim()),
-        Span::raw("  "),
-    ];
+    let sep = || Span::styled(" · ", theme.dim());
+    let mut spans = vec![Span::styled(name, theme.accent())];
+    if !place.is_empty() {
+        spans.push(sep());
+        spans.push(Span::raw(place));
+    }
+    if !base.is_empty() {
+        spans.push(sep());
+        spans.push(Span::styled(base, theme.dim()));
+    }
+    spans.push(sep());
     if app.is_modified() {
         spans.push(Span::styled(
-            format!(
-                "● {} unpublished edit{}",
-                app.history.len(),
-                if app.history.len() == 1 { "" } else { "s" }
-            ),
+            format!("● {} unpublished", app.history.len()),
             theme.warning().add_modifier(Modifier::BOLD),
         ));
     } else {
-        spans.push(Span::styled("no unpublished edits", theme.dim()));
+        spans.push(Span::styled("published", theme.dim()));
     }
-    spans.push(Span::raw("  "));
+    spans.push(sep());
     spans.push(Span::styled(
         format!("{errors} error{}", if errors == 1 { "" } else { "s" }),
         if errors > 0 {
@@ -322,7 +317,7 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
             theme.dim()
         },
     ));
-    spans.push(Span::raw(" "));
+    spans.push(sep());
     spans.push(Span::styled(
         format!("{warnings} warning{}", if warnings == 1 { "" } else { "s" }),
         if warnings > 0 {
@@ -367,24 +362,36 @@ fn main_screen(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         (None, _) => Line::from(Span::styled("? shows every key", theme.dim())),
     };
     frame.render_widget(Paragraph::new(status_line), status);
-    frame.render_widget(
-        Paragraph::new(keys_line(
-            theme,
-            &[
-                ("↑↓", "move"),
-                ("e", "edit"),
-                ("a", "add"),
-                ("d", "delete"),
-                ("K/J", "reorder"),
-                ("u", "undo"),
-                ("t", "test URL"),
-                ("p", "publish"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-        )),
-        foot,
-    );
+    let keys: &[(&str, &str)] = if area.width >= 130 {
+        &[
+            ("↑↓", "move"),
+            ("e", "edit"),
+            ("a", "add"),
+            ("c", "duplicate"),
+            ("d", "delete"),
+            ("K/J", "reorder"),
+            ("u", "undo"),
+            ("o", "global"),
+            ("t", "test URL"),
+            ("/", "filter"),
+            ("p", "publish"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    } else {
+        &[
+            ("e", "edit"),
+            ("a", "add"),
+            ("d", "del"),
+            ("K/J", "move"),
+            ("u", "undo"),
+            ("t", "test"),
+            ("p", "publish"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    };
+    frame.render_widget(Paragraph::new(keys_line(theme, keys)), foot);
 }
 
 fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {

@@ -1,0 +1,674 @@
+//! Key sequences → state and effects, for every key and flow of the editor.
+
+use ratatui_textarea::{Input, Key};
+
+use super::*;
+use crate::api::{Account, Tunnel};
+use crate::config::files::parse_json_str;
+
+const CONFIG: &str = r#"{"ingress":[
+  {"hostname":"a.example.com","service":"http://localhost:8001"},
+  {"hostname":"b.example.com","path":"^/api/","service":"http://localhost:8002"},
+  {"hostname":"c.example.com","service":"http://localhost:8003"},
+  {"service":"http_status:404"}]}"#;
+
+fn cfg(json: &str) -> TunnelConfig {
+    parse_json_str(json).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn editing(json: &str, version: u64) -> App {
+    let (mut app, fx) = App::remote(Some("acct".into()), Some("tun".into()));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadRemote {
+            account: "acct".into(),
+            tunnel: "tun".into()
+        }]
+    );
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(version),
+        config: Some(cfg(json)),
+        has_comments: false,
+    })));
+    assert!(matches!(app.mode, Mode::Editing));
+    app
+}
+
+fn k(c: char) -> Event {
+    Event::Key(Input {
+        key: Key::Char(c),
+        ..Input::default()
+    })
+}
+
+fn ctrl(c: char) -> Event {
+    Event::Key(Input {
+        key: Key::Char(c),
+        ctrl: true,
+        ..Input::default()
+    })
+}
+
+fn special(key: Key) -> Event {
+    Event::Key(Input {
+        key,
+        ..Input::default()
+    })
+}
+
+fn typ(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.update(k(c));
+    }
+}
+
+fn status(app: &App) -> String {
+    app.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+fn hosts(app: &App) -> Vec<String> {
+    app.draft
+        .rules()
+        .iter()
+        .map(|r| r.hostname.as_str().to_owned())
+        .collect()
+}
+
+#[test]
+fn navigation_keys_and_filter() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('j'));
+    assert_eq!(app.selected, 1);
+    app.update(special(Key::Down));
+    app.update(special(Key::Up));
+    assert_eq!(app.selected, 1);
+    app.update(k('G'));
+    assert_eq!(app.selected, 3);
+    app.update(k('g'));
+    assert_eq!(app.selected, 0);
+    app.update(special(Key::PageDown));
+    assert_eq!(app.selected, 3);
+    app.update(special(Key::PageUp));
+    assert_eq!(app.selected, 0);
+    app.update(k('/'));
+    typ(&mut app, "c.ex");
+    assert_eq!(app.visible_rules(), vec![2]);
+    assert_eq!(app.selected, 2);
+    app.update(special(Key::Enter));
+    assert!(!app.filtering && app.filter == "c.ex");
+    app.update(k('/'));
+    app.update(special(Key::Esc));
+    assert!(app.filter.is_empty());
+    assert_eq!(app.visible_rules().len(), 4);
+}
+
+#[test]
+fn add_through_the_form_then_undo_and_redo() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('G'));
+    app.update(k('a'));
+    let Some(Overlay::Form(form)) = &app.overlay else {
+        panic!("no form")
+    };
+    assert!(
+        matches!(
+            form.target,
+            forms::FormTarget::Rule {
+                index: 3,
+                insert: true,
+                ..
+            }
+        ),
+        "before the catch-all"
+    );
+    assert_eq!(form.focus, 0, "the cursor starts in the first field");
+    typ(&mut app, "new.example.com");
+    app.update(special(Key::Tab));
+    app.update(special(Key::Tab));
+    typ(&mut app, "http://localhost:9000");
+    app.update(special(Key::Enter));
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        hosts(&app),
+        [
+            "a.example.com",
+            "b.example.com",
+            "c.example.com",
+            "new.example.com",
+            ""
+        ]
+    );
+    assert_eq!(app.history.len(), 1, "one form, one undo step");
+    assert_eq!(app.selected, 3);
+    app.update(k('u'));
+    assert_eq!(app.draft.rules().len(), 4);
+    assert_eq!(status(&app), "undid: add rule 4 new.example.com");
+    app.update(ctrl('r'));
+    assert_eq!(app.draft.rules().len(), 5);
+    assert_eq!(status(&app), "redid: add rule 4 new.example.com");
+    app.update(ctrl('z'));
+    app.update(ctrl('y'));
+    assert_eq!(app.draft.rules().len(), 5);
+}
+
+#[test]
+fn escape_on_a_new_rule_adds_nothing() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('a'));
+    app.update(special(Key::Esc));
+    assert!(app.overlay.is_none());
+    assert_eq!(app.draft.rules().len(), 4);
+    assert!(!app.is_modified());
+}
+
+#[test]
+fn delete_duplicate_and_move_respect_the_catch_all() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('d'));
+    assert_eq!(hosts(&app), ["b.example.com", "c.example.com", ""]);
+    assert_eq!(status(&app), "did: delete rule 1 a.example.com");
+    app.update(k('u'));
+    assert_eq!(app.draft, cfg(CONFIG));
+    app.update(k('G'));
+    app.update(k('d'));
+    assert!(status(&app).contains("catch-all rule cannot be deleted"));
+    app.update(k('c'));
+    assert!(status(&app).contains("cannot be duplicated"));
+    app.update(k('K'));
+    assert!(status(&app).contains("stays last"));
+    app.update(k('k'));
+    app.update(k('J'));
+    assert!(status(&app).contains("just above the catch-all"));
+    app.update(k('K'));
+    assert_eq!(
+        hosts(&app),
+        ["a.example.com", "c.example.com", "b.example.com", ""]
+    );
+    assert_eq!(app.selected, 1);
+    app.update(k('c'));
+    assert_eq!(hosts(&app)[2], "c.example.com");
+    assert_eq!(app.history.len(), 2);
+    app.update(k('u'));
+    app.update(k('u'));
+    assert_eq!(app.draft, cfg(CONFIG), "undo all returns the original");
+}
+
+#[test]
+fn rule_global_and_warp_forms_are_one_edit_each() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('e'));
+    app.update(special(Key::Tab));
+    app.update(special(Key::Tab));
+    typ(&mut app, "1");
+    app.update(special(Key::Enter));
+    assert_eq!(
+        app.draft.rules()[0].service.as_str(),
+        "http://localhost:80011"
+    );
+    app.update(k('o'));
+    let Some(Overlay::Form(form)) = &app.overlay else {
+        panic!()
+    };
+    let ct = form
+        .fields
+        .iter()
+        .position(|f| f.label == "connectTimeout")
+        .unwrap_or(0);
+    for _ in 0..ct {
+        app.update(special(Key::Tab));
+    }
+    typ(&mut app, "45");
+    app.update(special(Key::Enter));
+    assert_eq!(
+        app.draft
+            .global()
+            .and_then(|g| g.connect_timeout.get().copied()),
+        Some(crate::config::Duration::from_secs(45))
+    );
+    app.update(k('w'));
+    app.update(k(' '));
+    app.update(special(Key::Enter));
+    assert!(
+        app.draft
+            .warp_routing
+            .get()
+            .is_some_and(|w| w.enabled.is_true())
+    );
+    assert_eq!(app.history.len(), 3);
+    assert!(
+        app.diagnostics
+            .iter()
+            .any(|d| d.message.contains("warp-routing has no effect"))
+    );
+}
+
+#[test]
+fn publish_refuses_errors_and_jumps_to_the_first() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('e'));
+    app.update(special(Key::Tab));
+    app.update(special(Key::Tab));
+    app.update(ctrl('x'));
+    typ(&mut app, "localhost:1");
+    app.update(special(Key::Enter));
+    app.update(k('G'));
+    let fx = app.update(k('p'));
+    assert!(fx.is_empty());
+    assert_eq!(app.selected, 0);
+    assert!(
+        status(&app).starts_with("cannot publish: 1 error"),
+        "{}",
+        status(&app)
+    );
+    assert!(app.status.as_ref().is_some_and(|s| s.error));
+}
+
+#[test]
+fn publish_flow_with_warnings_review_and_success() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('j'));
+    app.update(k('e'));
+    app.update(special(Key::Tab));
+    app.update(ctrl('x'));
+    typ(&mut app, "api/");
+    app.update(special(Key::Enter));
+    let fx = app.update(k('p'));
+    assert!(fx.is_empty());
+    let Some(Overlay::Confirm {
+        ask: Ask::Warnings,
+        lines,
+    }) = &app.overlay
+    else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(lines.iter().any(|l| l.contains("not anchored")));
+    let fx = app.update(k('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::FetchRemote {
+            account: "acct".into(),
+            tunnel: "tun".into()
+        }]
+    );
+    let fx = app.update(Event::Current(Ok(Snapshot {
+        version: Some(3),
+        config: Some(cfg(CONFIG)),
+        has_comments: false,
+    })));
+    assert!(fx.is_empty());
+    let Some(Overlay::Review { summary, diff, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(
+        summary
+            .iter()
+            .any(|l| l.contains("~ rule #2 b.example.com api/")),
+        "{summary:?}"
+    );
+    assert!(
+        diff.iter().any(|l| l == "+      \"path\": \"api/\","),
+        "{diff:?}"
+    );
+    app.update(k('j'));
+    let fx = app.update(k('y'));
+    let [
+        Effect::PublishRemote {
+            base_version: 3,
+            config,
+            ..
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(**config, app.draft);
+    app.update(Event::Published(Ok(Published {
+        version: Some(4),
+        message: "Published version 4 (was 3)".into(),
+    })));
+    assert_eq!(status(&app), "Published version 4 (was 3)");
+    assert_eq!(app.base_version, Some(4));
+    assert!(!app.is_modified());
+    assert_eq!(app.base, app.draft);
+}
+
+#[test]
+fn a_failed_publish_keeps_the_draft() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('d'));
+    app.update(k('p'));
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(3),
+        config: Some(cfg(CONFIG)),
+        has_comments: false,
+    })));
+    app.update(k('y'));
+    let draft = app.draft.clone();
+    app.update(Event::Published(Err(
+        "the API refused the configuration: Bad Configuration: x".into(),
+    )));
+    assert_eq!(app.draft, draft);
+    assert!(app.is_modified());
+    assert!(status(&app).starts_with("not published, your draft is kept: the API refused"));
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn a_review_can_be_cancelled_with_any_other_key() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('d'));
+    app.update(k('p'));
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(3),
+        config: Some(cfg(CONFIG)),
+        has_comments: false,
+    })));
+    let fx = app.update(k('n'));
+    assert!(fx.is_empty() && app.overlay.is_none());
+    assert!(app.is_modified());
+}
+
+fn someone_elses() -> TunnelConfig {
+    cfg(r#"{"ingress":[
+      {"hostname":"z.example.com","service":"http://localhost:9999"},
+      {"hostname":"a.example.com","service":"http://localhost:8001"},
+      {"hostname":"b.example.com","path":"^/api/","service":"http://localhost:8002"},
+      {"hostname":"c.example.com","service":"http://localhost:8003"},
+      {"service":"http_status:404"}]}"#)
+}
+
+#[test]
+fn a_conflict_offers_rebase_overwrite_and_cancel() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('G'));
+    app.update(k('k'));
+    app.update(k('d')); // delete c.example.com
+    app.update(k('p'));
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(5),
+        config: Some(someone_elses()),
+        has_comments: false,
+    })));
+    let Some(Overlay::Conflict { lines, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(lines[0].contains("version 3 → 5"), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("+ rule #1 z.example.com (added)")),
+        "{lines:?}"
+    );
+    let kept = app.overlay.clone();
+
+    // Cancel.
+    app.update(k('c'));
+    assert!(app.overlay.is_none() && app.base_version == Some(3));
+
+    // Overwrite: explicit, and the review says so.
+    app.overlay = kept.clone();
+    app.update(k('o'));
+    let Some(Overlay::Review { notes, summary, .. }) = &app.overlay else {
+        panic!()
+    };
+    assert!(notes[0].starts_with("OVERWRITE"));
+    assert!(
+        summary
+            .iter()
+            .any(|l| l.contains("- rule #1 z.example.com (removed)")),
+        "{summary:?}"
+    );
+    let fx = app.update(k('y'));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::PublishRemote {
+                base_version: 5,
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+
+    // Rebase: both changes survive.
+    app.overlay = kept;
+    app.update(k('r'));
+    let Some(Overlay::Review { notes, .. }) = &app.overlay else {
+        panic!("{:?}", app.status)
+    };
+    assert!(notes[0].contains("rebased 1 edit(s) onto version 5"));
+    assert_eq!(
+        hosts(&app),
+        ["z.example.com", "a.example.com", "b.example.com", ""]
+    );
+    assert_eq!(app.base_version, Some(5));
+    // Undo still works after a rebase.
+    app.overlay = None;
+    app.update(k('u'));
+    assert_eq!(app.draft, someone_elses());
+}
+
+#[test]
+fn quitting_and_reloading_ask_when_edits_are_unpublished() {
+    let mut app = editing(CONFIG, 3);
+    assert_eq!(app.update(k('q')), vec![Effect::Quit]);
+    let mut app = editing(CONFIG, 3);
+    app.update(k('d'));
+    assert!(app.update(k('q')).is_empty());
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Confirm { ask: Ask::Quit, .. })
+    ));
+    app.update(k('n'));
+    assert!(!app.quit && app.overlay.is_none());
+    app.update(ctrl('c'));
+    assert_eq!(app.update(k('y')), vec![Effect::Quit]);
+    assert!(app.quit);
+
+    let mut app = editing(CONFIG, 3);
+    app.update(k('d'));
+    app.update(k('r'));
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::Confirm {
+            ask: Ask::Reload,
+            ..
+        })
+    ));
+    let fx = app.update(k('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadRemote {
+            account: "acct".into(),
+            tunnel: "tun".into()
+        }]
+    );
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(4),
+        config: Some(cfg(CONFIG)),
+        has_comments: false,
+    })));
+    assert!(!app.is_modified() && app.base_version == Some(4));
+}
+
+#[test]
+fn a_tunnel_without_config_opens_as_a_new_catch_all() {
+    let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(0),
+        config: None,
+        has_comments: false,
+    })));
+    assert_eq!(app.draft, TunnelConfig::new_catch_all());
+    assert!(app.is_modified() && app.unpublished_new);
+    app.update(k('p'));
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(0),
+        config: None,
+        has_comments: false,
+    })));
+    let Some(Overlay::Review { diff, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(
+        diff.iter()
+            .any(|l| l.contains("+      \"service\": \"http_status:404\""))
+    );
+    let fx = app.update(k('y'));
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::PublishRemote {
+            base_version: 0,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn the_url_tester_highlights_the_rule() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('t'));
+    typ(&mut app, "https://b.example.com/api/x");
+    assert_eq!(app.tester_match, Some(1));
+    assert_eq!(app.selected, 1);
+    let Some(Overlay::Tester {
+        result: Some(Ok(1)),
+        ..
+    }) = &app.overlay
+    else {
+        panic!()
+    };
+    for _ in 0..8 {
+        app.update(special(Key::Backspace));
+    }
+    assert_eq!(
+        app.tester_match,
+        Some(3),
+        "nothing matched: the last rule serves"
+    );
+    app.update(special(Key::Esc));
+    assert!(app.overlay.is_none() && app.tester_match.is_none());
+}
+
+#[test]
+fn help_opens_and_closes() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('?'));
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    app.update(special(Key::Esc));
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn pickers_lead_to_a_tunnel() {
+    let (mut app, fx) = App::remote(None, None);
+    assert_eq!(fx, vec![Effect::ListAccounts]);
+    let accounts = vec![
+        Account {
+            id: "a1".into(),
+            name: "Prod".into(),
+        },
+        Account {
+            id: "a2".into(),
+            name: "Staging".into(),
+        },
+    ];
+    app.update(Event::Accounts(Ok(accounts)));
+    assert!(matches!(app.mode, Mode::PickAccount(_)));
+    app.update(k('j'));
+    assert_eq!(
+        app.update(special(Key::Enter)),
+        vec![Effect::ListTunnels {
+            account: "a2".into()
+        }]
+    );
+    let t = |id: &str, name: &str| Tunnel {
+        id: id.into(),
+        name: name.into(),
+        status: "healthy".into(),
+        config_src: "cloudflare".into(),
+        created_at: String::new(),
+    };
+    app.update(Event::Tunnels(Ok(vec![
+        t("t1", "web"),
+        t("t2", "db"),
+        t("t3", "webhooks"),
+    ])));
+    app.update(k('/'));
+    typ(&mut app, "hook");
+    app.update(special(Key::Enter));
+    let fx = app.update(special(Key::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadRemote {
+            account: "a2".into(),
+            tunnel: "t3".into()
+        }]
+    );
+    assert!(
+        matches!(&app.origin, Some(Origin::Remote { tunnel_name, account_name, .. }) if tunnel_name == "webhooks" && account_name == "Staging")
+    );
+}
+
+#[test]
+fn file_mode_checks_the_file_and_warns_about_comments() {
+    let (mut app, fx) = App::file("/tmp/x/config.yml".into(), Format::Yaml);
+    assert_eq!(fx, vec![Effect::LoadFile]);
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: None,
+        config: Some(cfg(CONFIG)),
+        has_comments: true,
+    })));
+    app.update(k('d'));
+    assert_eq!(app.update(k('p')), vec![Effect::FetchFile]);
+    app.update(Event::Current(Ok(Snapshot {
+        version: None,
+        config: Some(cfg(CONFIG)),
+        has_comments: true,
+    })));
+    let Some(Overlay::Review { notes, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("has comments: writing config.yml drops them")),
+        "{notes:?}"
+    );
+    let fx = app.update(k('y'));
+    assert!(matches!(fx.as_slice(), [Effect::WriteFile { .. }]));
+
+    // A file changed on disk meanwhile is a conflict too.
+    let (mut app, _) = App::file("/tmp/x/config.json".into(), Format::Json);
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: None,
+        config: Some(cfg(CONFIG)),
+        has_comments: false,
+    })));
+    app.update(k('d'));
+    app.update(k('p'));
+    app.update(Event::Current(Ok(Snapshot {
+        version: None,
+        config: Some(someone_elses()),
+        has_comments: false,
+    })));
+    assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
+}
+
+#[test]
+fn load_failures_can_be_retried() {
+    let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
+    app.update(Event::Loaded(Err("not found: tunnel tun".into())));
+    assert!(matches!(app.mode, Mode::Failed(_)));
+    assert_eq!(
+        app.update(k('r')),
+        vec![Effect::LoadRemote {
+            account: "acct".into(),
+            tunnel: "tun".into()
+        }]
+    );
+    assert_eq!(app.update(k('q')), vec![Effect::Quit]);
+}

@@ -1,0 +1,244 @@
+//! Every screen of the editor rendered into ratatui's TestBackend at 80×24 and 120×40, as text
+//! snapshots (insta), plus the smallest sizes that must not break.
+
+use cfingress::api::{Account, Tunnel};
+use cfingress::app::{App, Event, Snapshot};
+use cfingress::config::files::parse_json;
+use cfingress::sandbox::DEMO_TUNNEL;
+use cfingress::tui::{Theme, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui_textarea::{Input, Key};
+
+const THEME: Theme = Theme {
+    color: true,
+    ascii: false,
+};
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut app = app.clone();
+    app.update(Event::Resize(w, h));
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
+    terminal
+        .draw(|f| view::draw(f, &app, THEME))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let buf = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn key(app: &mut App, c: char) {
+    app.update(Event::Key(Input {
+        key: Key::Char(c),
+        ..Input::default()
+    }));
+}
+
+fn special(app: &mut App, k: Key) {
+    app.update(Event::Key(Input {
+        key: k,
+        ..Input::default()
+    }));
+}
+
+fn demo() -> App {
+    let (mut app, _) = App::remote(
+        Some("5a9d0c0ffee05a9d0c0ffee05a9d0c0f".into()),
+        Some("demo".into()),
+    );
+    if let Some(cfingress::app::Origin::Remote {
+        account_name,
+        tunnel_name,
+        ..
+    }) = &mut app.origin
+    {
+        *account_name = "Sandbox Account".into();
+        *tunnel_name = "demo".into();
+    }
+    let config = parse_json(DEMO_TUNNEL)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .config;
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(7),
+        config: Some(config),
+        has_comments: false,
+    })));
+    app
+}
+
+fn both(name: &str, app: &App) {
+    insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_120x40"), render(app, 120, 40));
+}
+
+#[test]
+fn main_screen() {
+    let mut app = demo();
+    for _ in 0..10 {
+        key(&mut app, 'j');
+    }
+    both("main", &app);
+}
+
+#[test]
+fn main_screen_modified_with_an_error() {
+    let mut app = demo();
+    key(&mut app, 'e');
+    special(&mut app, Key::Tab);
+    special(&mut app, Key::Tab);
+    app.update(Event::Key(Input {
+        key: Key::Char('x'),
+        ctrl: true,
+        ..Input::default()
+    }));
+    for c in "localhost:8080".chars() {
+        key(&mut app, c);
+    }
+    special(&mut app, Key::Enter);
+    both("main_error", &app);
+}
+
+#[test]
+fn rule_form() {
+    let mut app = demo();
+    key(&mut app, 'j');
+    key(&mut app, 'e');
+    special(&mut app, Key::Tab);
+    special(&mut app, Key::Tab);
+    key(&mut app, '/');
+    both("rule_form", &app);
+}
+
+#[test]
+fn global_form() {
+    let mut app = demo();
+    key(&mut app, 'o');
+    both("global_form", &app);
+}
+
+#[test]
+fn help() {
+    let mut app = demo();
+    key(&mut app, '?');
+    both("help", &app);
+}
+
+#[test]
+fn url_tester() {
+    let mut app = demo();
+    key(&mut app, 't');
+    for c in "https://x.preview.example.com/".chars() {
+        key(&mut app, c);
+    }
+    both("tester", &app);
+}
+
+#[test]
+fn review() {
+    let mut app = demo();
+    key(&mut app, 'd');
+    key(&mut app, 'p');
+    key(&mut app, 'y');
+    let config = app.base.clone();
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(7),
+        config: Some(config),
+        has_comments: false,
+    })));
+    both("review", &app);
+}
+
+#[test]
+fn conflict() {
+    let mut app = demo();
+    key(&mut app, 'd');
+    key(&mut app, 'p');
+    key(&mut app, 'y');
+    let mut config = app.base.clone();
+    config.rules_mut().remove(11);
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(9),
+        config: Some(config),
+        has_comments: false,
+    })));
+    both("conflict", &app);
+}
+
+#[test]
+fn quit_confirmation() {
+    let mut app = demo();
+    key(&mut app, 'd');
+    key(&mut app, 'q');
+    both("quit", &app);
+}
+
+#[test]
+fn pickers_and_loading() {
+    let (mut app, _) = App::remote(None, None);
+    both("loading", &app);
+    app.update(Event::Accounts(Ok(vec![
+        Account {
+            id: "699d98642c564d2e855e9661899b7252".into(),
+            name: "Production".into(),
+        },
+        Account {
+            id: "0c0ffee0c0ffee0c0ffee0c0ffee0c0f".into(),
+            name: "Staging".into(),
+        },
+    ])));
+    both("account_picker", &app);
+    special(&mut app, Key::Enter);
+    let t = |id: &str, name: &str, status: &str| Tunnel {
+        id: id.into(),
+        name: name.into(),
+        status: status.into(),
+        config_src: "cloudflare".into(),
+        created_at: String::new(),
+    };
+    app.update(Event::Tunnels(Ok(vec![
+        t("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415", "office", "healthy"),
+        t("0b1b4f3b-c2a7-4a9c-8e2b-b4f6a5c9e1d0", "lab", "down"),
+    ])));
+    both("tunnel_picker", &app);
+    app.update(Event::Loaded(Err(
+        "the API token was refused (Invalid access token (code 9109))".into(),
+    )));
+    both("failed", &app);
+}
+
+#[test]
+fn tiny_terminals_do_not_break() {
+    let mut app = demo();
+    for (w, h) in [(20, 5), (1, 1), (30, 8), (80, 10)] {
+        let _ = render(&app, w, h);
+    }
+    key(&mut app, 'e');
+    for (w, h) in [(20, 5), (1, 1), (25, 6)] {
+        let _ = render(&app, w, h);
+    }
+}
+
+#[test]
+fn hostile_text_is_shown_inert() {
+    let json = "{\"ingress\":[{\"hostname\":\"a\\u001b]0;owned\\u0007.example.com\",\"service\":\"http://x\\u202e\"},{\"service\":\"http_status:404\"}]}";
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    let config = parse_json(json).unwrap_or_else(|e| panic!("{e}")).config;
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(1),
+        config: Some(config),
+        has_comments: false,
+    })));
+    let screen = render(&app, 120, 40);
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{7}') && !screen.contains('\u{202e}')
+    );
+    assert!(
+        screen.contains("a\\x1b]0;owned\\x07.example.com"),
+        "{screen}"
+    );
+}
