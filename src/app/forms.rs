@@ -692,6 +692,17 @@ impl Form {
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormOutcome::Editing;
         };
+        if field.id == FieldId::Service
+            && input.ctrl
+            && input.key == Key::Char('t')
+            && let FieldValue::Text(t) = &mut field.value
+        {
+            let next = cycle_scheme(&t.lines().join(""));
+            **t = text_area(&next);
+            field.touched = true;
+            self.revalidate(config);
+            return FormOutcome::Editing;
+        }
         let changed = match (&mut field.value, input.key, input.ctrl) {
             // Ctrl-x always means "inherit": it marks the field even when it already looks empty
             // (a value set to "" becomes absent).
@@ -734,6 +745,50 @@ impl Form {
             self.revalidate(config);
         }
         FormOutcome::Editing
+    }
+}
+
+/// The service forms `Ctrl-t` cycles through in the service field.
+const SERVICE_SCHEMES: &[&str] = &[
+    "http://",
+    "https://",
+    "ssh://",
+    "rdp://",
+    "tcp://",
+    "smb://",
+    "unix:",
+    "unix+tls:",
+    "http_status:",
+    "hello_world",
+    "bastion",
+    "socks-proxy",
+];
+
+/// Replaces the service's scheme by the next one, keeping the rest (`http://x:80` → `https://x:80`).
+pub fn cycle_scheme(service: &str) -> String {
+    let bare_word = |s: &str| matches!(s, "hello_world" | "bastion" | "socks-proxy");
+    let current = SERVICE_SCHEMES
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| service.starts_with(**s))
+        .max_by_key(|(_, s)| s.len());
+    let (next, rest) = match current {
+        Some((i, scheme)) => (
+            SERVICE_SCHEMES[(i + 1) % SERVICE_SCHEMES.len()],
+            if bare_word(scheme) {
+                ""
+            } else {
+                &service[scheme.len()..]
+            },
+        ),
+        None => (SERVICE_SCHEMES[0], service),
+    };
+    if bare_word(next) {
+        next.to_owned()
+    } else if next == "http_status:" && !rest.chars().all(|c| c.is_ascii_digit()) {
+        "http_status:404".to_owned()
+    } else {
+        format!("{next}{rest}")
     }
 }
 
@@ -981,6 +1036,22 @@ mod tests {
         assert_eq!(form.key(key('n'), &c), FormOutcome::Editing);
         form.key(special(Key::Esc), &c);
         assert_eq!(form.key(key('y'), &c), FormOutcome::Cancelled);
+    }
+
+    #[test]
+    fn the_service_scheme_cycles() {
+        assert_eq!(
+            cycle_scheme("http://localhost:8080"),
+            "https://localhost:8080"
+        );
+        assert_eq!(
+            cycle_scheme("https://localhost:8080"),
+            "ssh://localhost:8080"
+        );
+        assert_eq!(cycle_scheme("unix+tls:/run/a.sock"), "http_status:404");
+        assert_eq!(cycle_scheme("http_status:404"), "hello_world");
+        assert_eq!(cycle_scheme("socks-proxy"), "http://");
+        assert_eq!(cycle_scheme("localhost:80"), "http://localhost:80");
     }
 
     #[test]

@@ -753,6 +753,10 @@ const HELP: &[(&str, &[(&str, &str)])] = &[
             ("Tab/Shift-Tab ↑/↓", "next/previous field"),
             ("Space", "toggle a yes/no field, cycle a choice"),
             ("Ctrl-x", "clear the field: inherit again"),
+            (
+                "Ctrl-t",
+                "in service: cycle http:// https:// ssh:// ... http_status:",
+            ),
             ("Enter", "apply the form (one undoable edit)"),
             ("Esc", "discard (asks if you typed)"),
         ],
