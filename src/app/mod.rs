@@ -1309,8 +1309,22 @@ impl App {
         notes: Vec<String>,
     ) {
         let summary = summarize(against, &self.draft).lines();
+        let yaml = matches!(
+            &self.origin,
+            Some(Origin::File {
+                format: Format::Yaml,
+                ..
+            })
+        );
+        let text = |c: &TunnelConfig| {
+            if yaml {
+                crate::config::files::to_yaml_string(c).unwrap_or_else(|_| canonical_text(c))
+            } else {
+                canonical_text(c)
+            }
+        };
         let old_text = if against_exists {
-            canonical_text(against)
+            text(against)
         } else {
             String::new()
         };

@@ -302,11 +302,26 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     spans.push(sep());
     if app.is_modified() {
         spans.push(Span::styled(
-            format!("● {} unpublished", app.history.len()),
+            format!(
+                "● {} {}",
+                app.history.len(),
+                if matches!(app.origin, Some(Origin::File { .. })) {
+                    "unsaved"
+                } else {
+                    "unpublished"
+                }
+            ),
             theme.warning().add_modifier(Modifier::BOLD),
         ));
     } else {
-        spans.push(Span::styled("published", theme.dim()));
+        spans.push(Span::styled(
+            if matches!(app.origin, Some(Origin::File { .. })) {
+                "saved"
+            } else {
+                "published"
+            },
+            theme.dim(),
+        ));
     }
     spans.push(sep());
     spans.push(Span::styled(
