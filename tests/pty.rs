@@ -301,3 +301,329 @@ fn the_demo_opens_without_an_account() {
     }
     let _ = std::fs::remove_dir_all(&home);
 }
+
+// ---- Never lose an edit ----
+
+fn kill(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
+}
+
+fn wait_exit(s: &mut Screen) -> u32 {
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(status)) = s.child.try_wait() {
+            return status.exit_code();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the editor did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+/// A request to the sandbox's control API (faults, concurrent edits).
+fn control(sb: &Sandbox, method: &str, path: &str, body: &str) {
+    let url = sb.info["api_url"].as_str().unwrap_or_default();
+    let hostport = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let mut stream = std::net::TcpStream::connect(hostport).unwrap_or_else(|e| panic!("{e}"));
+    let token = sb.info["token"].as_str().unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(req.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+fn add_rule(s: &mut Screen, host: &str) {
+    s.send("a");
+    s.wait_for("New rule #");
+    s.send(&format!("{host}\t\thttp://localhost:7777\r"));
+    s.wait_for(host);
+    s.wait_for("did: add rule");
+}
+
+fn publish(s: &mut Screen) {
+    s.send("p");
+    s.wait_for("Publish anyway?");
+    s.send("y");
+}
+
+fn sandbox_config(sb: &Sandbox, home: &std::path::Path) -> Value {
+    let out = Command::new(bin())
+        .args(["get", "--tunnel", "config"])
+        .env("CFINGRESS_SETTINGS", home.join("settings.toml"))
+        .env(
+            "CFINGRESS_API_URL",
+            sb.info["api_url"].as_str().unwrap_or_default(),
+        )
+        .env(
+            "CLOUDFLARE_API_TOKEN",
+            sb.info["token"].as_str().unwrap_or_default(),
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn kill_9_then_restore_and_publish() {
+    let sb = sandbox("assets/examples/config.yml");
+    let home = std::env::temp_dir().join(format!("cfingress-pty-k9-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::create_dir_all(&home);
+
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Ingress rules (7)");
+    add_rule(&mut s, "kept.example.com");
+    std::thread::sleep(Duration::from_millis(1200)); // the autosave has run
+    let pid = s.child.process_id().unwrap_or(0);
+    kill(pid, "9");
+    wait_exit(&mut s);
+    let drafts = files_under(&home.join("state"));
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&drafts[0])
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0);
+        assert_eq!(mode, 0o600, "drafts are private");
+    }
+
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    let screen = s.wait_for("Restore your draft?");
+    assert!(
+        screen.contains("1 edit(s)") && screen.contains("still the remote version"),
+        "{screen}"
+    );
+    s.send("v");
+    s.wait_for("+      \"hostname\": \"kept.example.com\"");
+    s.send("r");
+    s.wait_for("restored 1 edit(s)");
+    s.wait_for("Ingress rules (8)");
+    publish(&mut s);
+    s.wait_for("Publish? (replaces remote version 1)");
+    s.send("y");
+    s.wait_for("Published version 2 (was 1)");
+    assert_eq!(
+        sandbox_config(&sb, &home)["ingress"][1]["hostname"],
+        "kept.example.com"
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(
+        files_under(&home.join("state")).is_empty(),
+        "the draft is removed after publishing"
+    );
+    s.send("q");
+    assert_eq!(wait_exit(&mut s), 0);
+
+    let token = sb.info["token"].as_str().unwrap_or("?");
+    for f in files_under(&home) {
+        let text = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&text).contains(token),
+            "{} holds the token",
+            f.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn sighup_saves_the_draft_and_exits_non_zero() {
+    let sb = sandbox("assets/examples/config.yml");
+    let home = std::env::temp_dir().join(format!("cfingress-pty-hup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::create_dir_all(&home);
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Ingress rules (7)");
+    add_rule(&mut s, "hup.example.com");
+    let pid = s.child.process_id().unwrap_or(0);
+    kill(pid, "HUP");
+    assert_ne!(wait_exit(&mut s), 0);
+    std::thread::sleep(Duration::from_millis(100));
+    let raw = s
+        .raw
+        .lock()
+        .map(|r| String::from_utf8_lossy(&r).into_owned())
+        .unwrap_or_default();
+    assert!(raw.contains("\x1b[?1049l"), "the terminal is restored");
+    assert_eq!(
+        files_under(&home.join("state")).len(),
+        1,
+        "the draft was saved at once"
+    );
+
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Restore your draft?");
+    s.send("r");
+    s.wait_for("Ingress rules (8)");
+    s.send("q");
+    s.wait_for("Quit and lose them?");
+    s.send("y");
+    assert_eq!(wait_exit(&mut s), 0);
+    assert!(
+        files_under(&home.join("state")).is_empty(),
+        "quitting deliberately drops the draft"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn a_500_then_success_and_a_conflict_during_publish() {
+    let sb = sandbox("assets/examples/config.yml");
+    let home = std::env::temp_dir().join(format!("cfingress-pty-500-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::create_dir_all(&home);
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Ingress rules (7)");
+    add_rule(&mut s, "retry.example.com");
+
+    control(
+        &sb,
+        "POST",
+        "/__sandbox/faults",
+        r#"{"method":"PUT","path":"configurations","kind":"server_error"}"#,
+    );
+    publish(&mut s);
+    s.wait_for("Publish? (replaces remote version 1)");
+    s.send("y");
+    let screen = s.wait_for("not published, your draft is kept");
+    assert!(screen.contains("● 1 unpublished"), "{screen}");
+    publish(&mut s);
+    s.wait_for("Publish? (replaces remote version 1)");
+    s.send("y");
+    s.wait_for("Published version 2 (was 1)");
+
+    // Someone else changes the tunnel while we edit.
+    add_rule(&mut s, "ours.example.com");
+    let tunnel = sb.info["tunnels"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    control(
+        &sb,
+        "POST",
+        &format!("/__sandbox/tunnels/{tunnel}/remote-edit"),
+        "",
+    );
+    publish(&mut s);
+    let screen = s.wait_for("Someone changed the config");
+    assert!(
+        screen.contains("version 2 → 3") && screen.contains("someone-else.example.com"),
+        "{screen}"
+    );
+    s.send("r");
+    let screen = s.wait_for("Publish? (replaces remote version 3)");
+    assert!(
+        screen.contains("rebased 1 edit(s) onto version 3"),
+        "{screen}"
+    );
+    s.send("y");
+    s.wait_for("Published version 4 (was 3)");
+    let held = sandbox_config(&sb, &home);
+    let hosts: Vec<&str> = held["ingress"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["hostname"].as_str())
+        .collect();
+    assert!(
+        hosts.contains(&"someone-else.example.com")
+            && hosts.contains(&"ours.example.com")
+            && hosts.contains(&"retry.example.com"),
+        "{hosts:?}"
+    );
+    s.send("q");
+    wait_exit(&mut s);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn hostile_config_never_reaches_the_terminal_raw() {
+    let dir = std::env::temp_dir().join(format!("cfingress-pty-evil-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let seed = dir.join("evil.json");
+    std::fs::write(
+        &seed,
+        "{\"ingress\":[{\"hostname\":\"x\\u001b]0;pwned\\u0007\\u001b[2J.example.com\",\"path\":\"^/\\u202eevil\",\"service\":\"http://localhost:1\",\"x-note\":\"\\u001b[31mred\"},{\"service\":\"http_status:404\"}]}",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(bin())
+        .args(["sandbox", "--seed"])
+        .arg(&seed)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap_or_else(|| panic!()))
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sb = Sandbox {
+        child,
+        info: serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}")),
+    };
+    let mut s = open_editor(&sb, &["--tunnel", "evil"], &dir);
+    let screen = s.wait_for("Ingress rules (2)");
+    assert!(
+        screen.contains("x\\x1b]0;pwned\\x07\\x1b[2J.example.com"),
+        "{screen}"
+    );
+    s.send("p"); // nothing to publish; also exercises the status line
+    s.send("e");
+    s.wait_for("Rule #1");
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(200));
+    let raw = s.raw.lock().map(|r| r.clone()).unwrap_or_default();
+    let raw_text = String::from_utf8_lossy(&raw);
+    assert!(
+        !raw_text.contains("\x1b]0;pwned"),
+        "the OSC title sequence never reaches the terminal"
+    );
+    assert!(
+        !raw_text.contains("\x07\x1b[2J"),
+        "nor the clear-screen sequence"
+    );
+    assert!(
+        raw_text.contains("\\x1b]0;pwned"),
+        "it is shown as visible, inert text"
+    );
+    assert!(
+        !raw_text.contains('\u{202e}'),
+        "no bidi override reaches the terminal"
+    );
+    assert!(!raw_text.contains("\x1b[31mred"));
+    s.send("q");
+    wait_exit(&mut s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -67,6 +67,7 @@ fn demo() -> App {
         version: Some(7),
         config: Some(config),
         has_comments: false,
+        saved: None,
     })));
     app
 }
@@ -149,6 +150,7 @@ fn review() {
         version: Some(7),
         config: Some(config),
         has_comments: false,
+        saved: None,
     })));
     both("review", &app);
 }
@@ -165,6 +167,7 @@ fn conflict() {
         version: Some(9),
         config: Some(config),
         has_comments: false,
+        saved: None,
     })));
     both("conflict", &app);
 }
@@ -232,6 +235,7 @@ fn hostile_text_is_shown_inert() {
         version: Some(1),
         config: Some(config),
         has_comments: false,
+        saved: None,
     })));
     let screen = render(&app, 120, 40);
     assert!(

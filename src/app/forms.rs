@@ -632,6 +632,17 @@ impl Form {
         }
     }
 
+    /// Inserts pasted text into the focused text field (validated once).
+    pub fn paste(&mut self, text: &str, config: &TunnelConfig) {
+        if let Some(field) = self.fields.get_mut(self.focus)
+            && let FieldValue::Text(t) = &mut field.value
+        {
+            t.insert_str(text);
+            field.touched = true;
+            self.revalidate(config);
+        }
+    }
+
     /// Handles a key. `config` is the draft, for validation as you type.
     pub fn key(&mut self, input: Input, config: &TunnelConfig) -> FormOutcome {
         if self.confirm_discard {

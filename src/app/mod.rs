@@ -2,6 +2,7 @@
 //! background work come in as events; whatever needs the network or the disk goes out as effects,
 //! which the terminal layer runs and answers with events. No terminal and no network here.
 
+pub mod draft;
 pub mod forms;
 pub mod history;
 
@@ -15,6 +16,7 @@ use crate::config::files::Format;
 use crate::config::matching::Matcher;
 use crate::config::model::{IngressRule, TunnelConfig};
 use crate::config::validate::{Diagnostic, Severity, validate};
+use draft::SavedDraft;
 use forms::{Applied, Form, FormOutcome, FormTarget};
 use history::{Edit, History};
 
@@ -52,6 +54,8 @@ pub struct Snapshot {
     pub config: Option<TunnelConfig>,
     /// For a file: whether it has comments.
     pub has_comments: bool,
+    /// A draft saved by an earlier session for the same tunnel or file.
+    pub saved: Option<Box<SavedDraft>>,
 }
 
 /// Something that happened.
@@ -128,6 +132,8 @@ pub enum Effect {
         /// The config.
         config: Box<TunnelConfig>,
     },
+    /// Remove the saved draft (published, discarded, or deliberately abandoned).
+    DeleteDraft,
     /// Leave.
     Quit,
 }
@@ -247,6 +253,17 @@ pub enum Overlay {
     },
     /// Background work.
     Busy(String),
+    /// A draft from an earlier session: restore, view, or discard.
+    Recover {
+        /// The saved draft.
+        saved: Box<SavedDraft>,
+        /// The source's version now.
+        current_version: Option<u64>,
+        /// The diff being viewed, if any.
+        viewing: Option<Vec<String>>,
+        /// Scroll in the diff.
+        scroll: usize,
+    },
 }
 
 /// The editor state.
@@ -288,6 +305,8 @@ pub struct App {
     pub quit: bool,
     /// The accounts listed (to name the account in the header).
     accounts: Vec<Account>,
+    /// Bumped on every change to the draft, so the terminal layer knows when to save it.
+    pub generation: u64,
 }
 
 fn ctrl(input: &Input, c: char) -> bool {
@@ -364,6 +383,7 @@ impl App {
             tester_match: None,
             quit: false,
             accounts: Vec::new(),
+            generation: 0,
         }
     }
 
@@ -466,6 +486,7 @@ impl App {
             }
             self.info(format!("did: {}", edit.describe()));
             self.history.push(edit);
+            self.generation += 1;
             self.revalidate();
         }
     }
@@ -477,6 +498,7 @@ impl App {
                 if let Some(f) = e.inverse().focus() {
                     self.selected = f;
                 }
+                self.generation += 1;
                 self.revalidate();
                 self.info(format!("undid: {}", e.describe()));
             }
@@ -491,6 +513,7 @@ impl App {
                 if let Some(f) = e.focus() {
                     self.selected = f;
                 }
+                self.generation += 1;
                 self.revalidate();
                 self.info(format!("redid: {}", e.describe()));
             }
@@ -514,14 +537,26 @@ impl App {
             }
             Event::Key(input) => self.key(input),
             Event::Paste(text) => {
-                for c in text.chars().filter(|c| *c != '\n' && *c != '\r') {
-                    let fx = self.key(Input {
-                        key: Key::Char(c),
-                        ..Input::default()
-                    });
-                    if !fx.is_empty() {
-                        return fx;
+                let line: String = text
+                    .chars()
+                    .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+                    .collect();
+                match &mut self.overlay {
+                    // A paste goes into the focused field at once (one validation, however long).
+                    Some(Overlay::Form(form)) => form.paste(&line, &self.draft),
+                    Some(Overlay::Tester { input, .. }) => {
+                        input.insert_str(&line);
+                        let url = input.lines().join("");
+                        let result = Matcher::new(self.draft.rules())
+                            .match_url(url.trim())
+                            .map_err(|e| e.to_string());
+                        self.tester_match = result.as_ref().ok().copied();
+                        if let Some(Overlay::Tester { result: r, .. }) = &mut self.overlay {
+                            *r = Some(result);
+                        }
                     }
+                    _ if self.filtering => self.filter.push_str(&line),
+                    _ => {}
                 }
                 Vec::new()
             }
@@ -581,8 +616,18 @@ impl App {
                 self.mode = Mode::Failed(e);
                 Vec::new()
             }
-            Event::Loaded(Ok(snapshot)) => {
+            Event::Loaded(Ok(mut snapshot)) => {
+                let saved = snapshot.saved.take();
+                let current_version = snapshot.version;
                 self.start_editing(snapshot);
+                if let Some(saved) = saved {
+                    self.overlay = Some(Overlay::Recover {
+                        saved,
+                        current_version,
+                        viewing: None,
+                        scroll: 0,
+                    });
+                }
                 Vec::new()
             }
             Event::Loaded(Err(e)) => {
@@ -603,7 +648,9 @@ impl App {
                         self.base_version = p.version.or(self.base_version);
                         self.unpublished_new = false;
                         self.history.clear();
+                        self.generation += 1;
                         self.info(p.message);
+                        return vec![Effect::DeleteDraft];
                     }
                     Err(e) => self.error(format!("not published, your draft is kept: {e}")),
                 }
@@ -1012,9 +1059,13 @@ impl App {
                 match ask {
                     Ask::Quit => {
                         self.quit = true;
-                        vec![Effect::Quit]
+                        vec![Effect::DeleteDraft, Effect::Quit]
                     }
-                    Ask::Reload => self.reload_effects(),
+                    Ask::Reload => {
+                        let mut fx = vec![Effect::DeleteDraft];
+                        fx.extend(self.reload_effects());
+                        fx
+                    }
                     Ask::Warnings => {
                         let _ = lines;
                         self.publish_fetch()
@@ -1109,6 +1160,78 @@ impl App {
                 }
                 _ => {
                     self.info("publish cancelled; your draft is unchanged");
+                    Vec::new()
+                }
+            },
+            Overlay::Recover {
+                saved,
+                current_version,
+                viewing,
+                scroll,
+            } => match (input.key, viewing) {
+                (Key::Char('r'), _) => {
+                    self.restore(*saved, current_version);
+                    Vec::new()
+                }
+                (Key::Char('d'), _) => {
+                    self.info("the saved draft was discarded");
+                    vec![Effect::DeleteDraft]
+                }
+                (Key::Char('v'), None) => {
+                    let current = self.base.clone();
+                    let lines = unified(
+                        &canonical_text(&current),
+                        &canonical_text(&saved.draft),
+                        "now",
+                        "saved draft",
+                    )
+                    .lines()
+                    .map(str::to_owned)
+                    .collect();
+                    self.overlay = Some(Overlay::Recover {
+                        saved,
+                        current_version,
+                        viewing: Some(lines),
+                        scroll: 0,
+                    });
+                    Vec::new()
+                }
+                (Key::Down | Key::Char('j'), Some(lines)) => {
+                    let max = lines.len().saturating_sub(1);
+                    self.overlay = Some(Overlay::Recover {
+                        saved,
+                        current_version,
+                        viewing: Some(lines),
+                        scroll: (scroll + 1).min(max),
+                    });
+                    Vec::new()
+                }
+                (Key::Up | Key::Char('k'), Some(lines)) => {
+                    self.overlay = Some(Overlay::Recover {
+                        saved,
+                        current_version,
+                        viewing: Some(lines),
+                        scroll: scroll.saturating_sub(1),
+                    });
+                    Vec::new()
+                }
+                (Key::Esc, Some(_)) => {
+                    self.overlay = Some(Overlay::Recover {
+                        saved,
+                        current_version,
+                        viewing: None,
+                        scroll: 0,
+                    });
+                    Vec::new()
+                }
+                (_, viewing) => {
+                    // A choice is needed: restore, view or discard.
+                    self.overlay = Some(Overlay::Recover {
+                        saved,
+                        current_version,
+                        viewing,
+                        scroll,
+                    });
                     Vec::new()
                 }
             },
@@ -1378,6 +1501,7 @@ impl App {
         self.base_version = remote.version;
         self.draft = draft;
         self.history.reset_to(kept);
+        self.generation += 1;
         self.revalidate();
         notes.insert(
             0,
@@ -1401,6 +1525,65 @@ impl App {
         }
         let base = self.base.clone();
         self.open_review(&base, remote.config.is_some(), remote.version, notes);
+    }
+
+    fn restore(&mut self, saved: SavedDraft, current_version: Option<u64>) {
+        let moved = match (&self.origin, saved.base_version, current_version) {
+            (Some(Origin::Remote { .. }), Some(was), Some(now)) if was != now => Some((was, now)),
+            _ => None,
+        };
+        let file_moved =
+            matches!(self.origin, Some(Origin::File { .. })) && saved.base != self.base;
+        self.base = saved.base;
+        self.base_version = saved.base_version;
+        self.unpublished_new = saved.unpublished_new;
+        self.draft = saved.draft;
+        self.history.reset_to(saved.edits);
+        self.generation += 1;
+        self.revalidate();
+        self.overlay = None;
+        self.info(match moved {
+            Some((was, now)) => format!(
+                "restored {} edit(s) saved {}; the remote moved on since (v{was} → v{now}): publishing will offer to rebase",
+                self.history.len(),
+                saved.saved_at
+            ),
+            None if file_moved => format!(
+                "restored {} edit(s) saved {}; the file changed since: publishing will offer to rebase",
+                self.history.len(),
+                saved.saved_at
+            ),
+            None => format!("restored {} edit(s) saved {}", self.history.len(), saved.saved_at),
+        });
+    }
+
+    /// The key this session's draft is saved under.
+    pub fn draft_key(&self) -> Option<String> {
+        match &self.origin {
+            Some(Origin::Remote {
+                account_id,
+                tunnel_id,
+                ..
+            }) => Some(draft::remote_key(account_id, tunnel_id)),
+            Some(Origin::File { path, .. }) => Some(draft::file_key(path)),
+            None => None,
+        }
+    }
+
+    /// The draft to save now, or `None` when there is nothing unpublished.
+    pub fn to_saved(&self, saved_at: &str) -> Option<SavedDraft> {
+        if !self.is_modified() || !matches!(self.mode, Mode::Editing) {
+            return None;
+        }
+        Some(SavedDraft {
+            key: self.draft_key()?,
+            saved_at: saved_at.to_owned(),
+            base_version: self.base_version,
+            unpublished_new: self.unpublished_new,
+            base: self.base.clone(),
+            draft: self.draft.clone(),
+            edits: self.history.done().to_vec(),
+        })
     }
 
     /// The label of a rule for messages.

@@ -29,6 +29,7 @@ fn editing(json: &str, version: u64) -> App {
         version: Some(version),
         config: Some(cfg(json)),
         has_comments: false,
+        saved: None,
     })));
     assert!(matches!(app.mode, Mode::Editing));
     app
@@ -297,6 +298,7 @@ fn publish_flow_with_warnings_review_and_success() {
         version: Some(3),
         config: Some(cfg(CONFIG)),
         has_comments: false,
+        saved: None,
     })));
     assert!(fx.is_empty());
     let Some(Overlay::Review { summary, diff, .. }) = &app.overlay else {
@@ -344,6 +346,7 @@ fn a_failed_publish_keeps_the_draft() {
         version: Some(3),
         config: Some(cfg(CONFIG)),
         has_comments: false,
+        saved: None,
     })));
     app.update(k('y'));
     let draft = app.draft.clone();
@@ -365,6 +368,7 @@ fn a_review_can_be_cancelled_with_any_other_key() {
         version: Some(3),
         config: Some(cfg(CONFIG)),
         has_comments: false,
+        saved: None,
     })));
     let fx = app.update(k('n'));
     assert!(fx.is_empty() && app.overlay.is_none());
@@ -391,6 +395,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
         version: Some(5),
         config: Some(someone_elses()),
         has_comments: false,
+        saved: None,
     })));
     let Some(Overlay::Conflict { lines, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
@@ -465,7 +470,7 @@ fn quitting_and_reloading_ask_when_edits_are_unpublished() {
     app.update(k('n'));
     assert!(!app.quit && app.overlay.is_none());
     app.update(ctrl('c'));
-    assert_eq!(app.update(k('y')), vec![Effect::Quit]);
+    assert_eq!(app.update(k('y')), vec![Effect::DeleteDraft, Effect::Quit]);
     assert!(app.quit);
 
     let mut app = editing(CONFIG, 3);
@@ -481,15 +486,19 @@ fn quitting_and_reloading_ask_when_edits_are_unpublished() {
     let fx = app.update(k('y'));
     assert_eq!(
         fx,
-        vec![Effect::LoadRemote {
-            account: "acct".into(),
-            tunnel: "tun".into()
-        }]
+        vec![
+            Effect::DeleteDraft,
+            Effect::LoadRemote {
+                account: "acct".into(),
+                tunnel: "tun".into()
+            }
+        ]
     );
     app.update(Event::Loaded(Ok(Snapshot {
         version: Some(4),
         config: Some(cfg(CONFIG)),
         has_comments: false,
+        saved: None,
     })));
     assert!(!app.is_modified() && app.base_version == Some(4));
 }
@@ -501,6 +510,7 @@ fn a_tunnel_without_config_opens_as_a_new_catch_all() {
         version: Some(0),
         config: None,
         has_comments: false,
+        saved: None,
     })));
     assert_eq!(app.draft, TunnelConfig::new_catch_all());
     assert!(app.is_modified() && app.unpublished_new);
@@ -509,6 +519,7 @@ fn a_tunnel_without_config_opens_as_a_new_catch_all() {
         version: Some(0),
         config: None,
         has_comments: false,
+        saved: None,
     })));
     let Some(Overlay::Review { diff, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
@@ -621,6 +632,7 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
         version: None,
         config: Some(cfg(CONFIG)),
         has_comments: true,
+        saved: None,
     })));
     app.update(k('d'));
     assert_eq!(app.update(k('p')), vec![Effect::FetchFile]);
@@ -628,6 +640,7 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
         version: None,
         config: Some(cfg(CONFIG)),
         has_comments: true,
+        saved: None,
     })));
     let Some(Overlay::Review { notes, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
@@ -647,6 +660,7 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
         version: None,
         config: Some(cfg(CONFIG)),
         has_comments: false,
+        saved: None,
     })));
     app.update(k('d'));
     app.update(k('p'));
@@ -654,6 +668,7 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
         version: None,
         config: Some(someone_elses()),
         has_comments: false,
+        saved: None,
     })));
     assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
 }
@@ -671,4 +686,88 @@ fn load_failures_can_be_retried() {
         }]
     );
     assert_eq!(app.update(k('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn a_huge_paste_goes_in_at_once() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('e'));
+    let big = "x".repeat(1_000_000);
+    let started = std::time::Instant::now();
+    app.update(Event::Paste(big));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no hang"
+    );
+    app.update(special(Key::Enter));
+    assert_eq!(
+        app.draft.rules()[0].hostname.as_str().len(),
+        1_000_000 + "a.example.com".len()
+    );
+}
+
+#[test]
+fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
+    let base = cfg(CONFIG);
+    let mut draft_cfg = base.clone();
+    let edit = history::Edit::Delete {
+        index: 0,
+        rule: Box::new(base.rules()[0].clone()),
+    };
+    edit.apply(&mut draft_cfg);
+    let saved = draft::SavedDraft {
+        key: draft::remote_key("acct", "tun"),
+        saved_at: "2026-11-28T05:00:00Z".into(),
+        base_version: Some(3),
+        unpublished_new: false,
+        base: base.clone(),
+        draft: draft_cfg.clone(),
+        edits: vec![edit],
+    };
+    let open = |saved: &draft::SavedDraft, version| {
+        let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
+        app.update(Event::Loaded(Ok(Snapshot {
+            version: Some(version),
+            config: Some(cfg(CONFIG)),
+            has_comments: false,
+            saved: Some(Box::new(saved.clone())),
+        })));
+        app
+    };
+    let mut app = open(&saved, 5);
+    assert!(matches!(app.overlay, Some(Overlay::Recover { .. })));
+    app.update(k('x'));
+    assert!(
+        matches!(app.overlay, Some(Overlay::Recover { .. })),
+        "a choice is needed"
+    );
+    app.update(k('v'));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Recover { viewing: Some(lines), .. }) if lines.iter().any(|l| l.contains("a.example.com")))
+    );
+    app.update(k('r'));
+    assert_eq!(app.draft, draft_cfg);
+    assert_eq!(app.base_version, Some(3));
+    assert_eq!(app.history.len(), 1);
+    assert!(
+        status(&app).contains("the remote moved on since (v3 → v5)"),
+        "{}",
+        status(&app)
+    );
+    // It publishes through the normal conflict check.
+    app.update(k('p'));
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(5),
+        config: Some(cfg(CONFIG)),
+        has_comments: false,
+        saved: None,
+    })));
+    assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
+    // And the draft to save carries the history.
+    let again = app.to_saved("later").unwrap_or_else(|| panic!("modified"));
+    assert_eq!(again.edits.len(), 1);
+
+    let mut app = open(&saved, 3);
+    assert_eq!(app.update(k('d')), vec![Effect::DeleteDraft]);
+    assert_eq!(app.draft, cfg(CONFIG));
 }

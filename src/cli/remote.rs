@@ -490,12 +490,14 @@ async fn editor_inner(
     };
     let mut _sandbox = None;
     let (app, effects, ctx) = if let Some(path) = file {
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
         let format = Format::from_path(&path);
         let (app, effects) = App::file(path.clone(), format);
         let ctx = Context {
             client: None,
             file: Some((path, format)),
             shape: std::sync::Mutex::new(Shape::Bare),
+            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
         };
         (app, effects, ctx)
     } else if demo {
@@ -525,6 +527,7 @@ async fn editor_inner(
             client: Some(client),
             file: None,
             shape: std::sync::Mutex::new(Shape::Bare),
+            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
         };
         (app, effects, ctx)
     } else {
@@ -560,6 +563,7 @@ async fn editor_inner(
             client: Some(remote.client),
             file: None,
             shape: std::sync::Mutex::new(Shape::Bare),
+            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
         };
         (app, effects, ctx)
     };

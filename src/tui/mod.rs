@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::api::{Client, RemoteConfig};
+use crate::app::draft::{self, SavedDraft};
 use crate::app::{App, Effect, Event, Published, Snapshot};
 use crate::config::files::{
     Format, Shape, parse_str, to_json_string, to_yaml_string, yaml_has_comments,
@@ -27,6 +28,99 @@ pub struct Context {
     pub file: Option<(PathBuf, Format)>,
     /// How the file wrapped its config (kept when writing).
     pub shape: std::sync::Mutex<Shape>,
+    /// Where drafts are saved (`None`: not saved).
+    pub drafts_dir: Option<PathBuf>,
+}
+
+impl Context {
+    fn draft_path(&self, key: &str) -> Option<PathBuf> {
+        self.drafts_dir
+            .as_ref()
+            .map(|d| d.join(draft::file_name(key)))
+    }
+
+    fn saved_draft(&self, key: &str) -> Option<Box<SavedDraft>> {
+        let text = std::fs::read_to_string(self.draft_path(key)?).ok()?;
+        SavedDraft::from_json(&text)
+            .ok()
+            .filter(|d| d.key == key)
+            .map(Box::new)
+    }
+}
+
+/// Writes a draft atomically with mode 0600 in a 0700 folder: temp file, fsync, rename.
+pub fn save_draft_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("draft"),
+        std::process::id()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = (|| {
+        let mut f = options.open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Where the last draft was saved, for the panic message.
+static LAST_DRAFT: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// Saves (or removes) the app's draft now. Returns where it was saved.
+fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
+    let key = app.draft_key()?;
+    let path = ctx.draft_path(&key)?;
+    let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
+    match app.to_saved(&now) {
+        Some(saved) => match save_draft_file(&path, &saved.to_json()) {
+            Ok(()) => {
+                if let Ok(mut last) = LAST_DRAFT.lock() {
+                    *last = Some(path.clone());
+                }
+                Some(path)
+            }
+            Err(_) => None,
+        },
+        None => {
+            let _ = std::fs::remove_file(&path);
+            if let Ok(mut last) = LAST_DRAFT.lock() {
+                *last = None;
+            }
+            None
+        }
+    }
+}
+
+fn delete_draft(app: &App, ctx: &Context) {
+    if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) {
+        let _ = std::fs::remove_file(path);
+    }
+    if let Ok(mut last) = LAST_DRAFT.lock() {
+        *last = None;
+    }
 }
 
 impl std::fmt::Debug for Context {
@@ -42,6 +136,7 @@ fn snapshot(rc: RemoteConfig) -> Snapshot {
         version: Some(rc.version),
         config: rc.config,
         has_comments: false,
+        saved: None,
     }
 }
 
@@ -59,6 +154,7 @@ fn read_snapshot(
         version: None,
         config: Some(loaded.config),
         has_comments: format == Format::Yaml && yaml_has_comments(&text),
+        saved: None,
     })
 }
 
@@ -102,7 +198,7 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<Option<PathBuf>, Stri
 pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSender<Event>) {
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
-        Effect::Quit => return,
+        Effect::Quit | Effect::DeleteDraft => return,
         Effect::ListAccounts => match &ctx.client {
             Some(c) => Event::Accounts(c.list_accounts().await.map_err(|e| e.to_string())),
             None => Event::Accounts(Err(no_client())),
@@ -116,12 +212,18 @@ pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSe
             None => Event::Tunnels(Err(no_client())),
         },
         Effect::LoadRemote { account, tunnel } => match &ctx.client {
-            Some(c) => Event::Loaded(
-                c.get_config(&account, &tunnel)
-                    .await
-                    .map(snapshot)
-                    .map_err(|e| e.to_string()),
-            ),
+            Some(c) => {
+                let saved = ctx.saved_draft(&draft::remote_key(&account, &tunnel));
+                Event::Loaded(
+                    c.get_config(&account, &tunnel)
+                        .await
+                        .map(|rc| Snapshot {
+                            saved,
+                            ..snapshot(rc)
+                        })
+                        .map_err(|e| e.to_string()),
+                )
+            }
             None => Event::Loaded(Err(no_client())),
         },
         Effect::FetchRemote { account, tunnel } => match &ctx.client {
@@ -139,7 +241,11 @@ pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSe
                 None => Err("no file".to_owned()),
             };
             if matches!(effect, Effect::LoadFile) {
-                Event::Loaded(result)
+                let saved = ctx
+                    .file
+                    .as_ref()
+                    .and_then(|(p, _)| ctx.saved_draft(&draft::file_key(p)));
+                Event::Loaded(result.map(|s| Snapshot { saved, ..s }))
             } else {
                 Event::Current(result)
             }
@@ -238,6 +344,18 @@ pub async fn run(
     let mut input = EventStream::new();
     let mut signals = Signals::new();
     let mut dirty = true;
+    let mut autosave = tokio::time::interval(std::time::Duration::from_millis(250));
+    let mut saved_generation = app.generation;
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous_hook(info);
+        if let Some(path) = LAST_DRAFT.lock().ok().and_then(|p| p.clone()) {
+            eprintln!(
+                "cfingress: your unpublished edits are saved in {} (at most a second old); start cfingress on the same tunnel or file to restore them",
+                path.display()
+            );
+        }
+    }));
     let exit = loop {
         if dirty {
             if let Err(e) = terminal.draw(|f| view::draw(f, &app, theme)) {
@@ -254,6 +372,12 @@ pub async fn run(
             },
             Some(ev) = rx.recv() => batch.push(ev),
             () = signals.recv() => break Exit::Signal,
+            _ = autosave.tick() => {
+                if app.generation != saved_generation {
+                    saved_generation = app.generation;
+                    persist_draft(&app, &ctx);
+                }
+            }
         }
         while let Ok(ev) = rx.try_recv() {
             batch.push(ev);
@@ -264,6 +388,11 @@ pub async fn run(
                 if effect == Effect::Quit {
                     continue;
                 }
+                if effect == Effect::DeleteDraft {
+                    delete_draft(&app, &ctx);
+                    saved_generation = app.generation;
+                    continue;
+                }
                 tokio::spawn(run_effect(effect, Arc::clone(&ctx), tx.clone()));
             }
         }
@@ -271,7 +400,18 @@ pub async fn run(
             break Exit::Quit;
         }
     };
+    if exit == Exit::Signal || app.generation != saved_generation {
+        persist_draft(&app, &ctx);
+    }
     restore();
+    if exit == Exit::Signal
+        && let Some(path) = LAST_DRAFT.lock().ok().and_then(|p| p.clone())
+    {
+        eprintln!(
+            "cfingress: interrupted; your unpublished edits are saved in {}",
+            path.display()
+        );
+    }
     Ok(exit)
 }
 

@@ -735,6 +735,77 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay,
         Overlay::Busy(msg) => {
             centered_message(frame, area, theme, "working", &[inert(msg).into_owned()])
         }
+        Overlay::Recover {
+            saved,
+            current_version,
+            viewing,
+            scroll,
+        } => {
+            let rect = centered(
+                area,
+                area.width.saturating_sub(4).min(110),
+                area.height.saturating_sub(2),
+            );
+            frame.render_widget(Clear, rect);
+            let mut text: Vec<Line<'_>> = vec![
+                Line::from(Span::styled(
+                    "Unpublished edits from an earlier session were saved.",
+                    theme.key(),
+                )),
+                Line::from(format!(
+                    "saved at {} · {} edit(s)",
+                    inert(&saved.saved_at),
+                    saved.edits.len()
+                )),
+            ];
+            match (saved.base_version, current_version) {
+                (Some(was), Some(now)) if was != *now => text.push(Line::from(Span::styled(
+                    format!("they were based on version {was}; the remote is now at version {now} (publishing will offer to rebase)"),
+                    theme.warning(),
+                ))),
+                (Some(was), _) => text.push(Line::from(format!("based on version {was}, which is still the remote version"))),
+                _ => {}
+            }
+            text.push(Line::from(""));
+            match viewing {
+                Some(lines) => {
+                    let room = usize::from(rect.height).saturating_sub(text.len() + 4);
+                    for l in lines.iter().skip(*scroll).take(room) {
+                        let style = if l.starts_with('+') {
+                            theme.ok()
+                        } else if l.starts_with('-') {
+                            theme.error()
+                        } else {
+                            Style::default()
+                        };
+                        text.push(Line::from(Span::styled(inert(l).into_owned(), style)));
+                    }
+                    text.push(keys_line(
+                        theme,
+                        &[
+                            ("r", "restore"),
+                            ("d", "discard"),
+                            ("j/k", "scroll"),
+                            ("Esc", "back"),
+                        ],
+                    ));
+                }
+                None => text.push(keys_line(
+                    theme,
+                    &[
+                        ("r", "restore them"),
+                        ("v", "view the diff first"),
+                        ("d", "discard them"),
+                    ],
+                )),
+            }
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: false })
+                    .block(theme.block("Restore your draft?")),
+                rect,
+            );
+        }
     }
 }
 
@@ -899,7 +970,12 @@ fn draw_form(frame: &mut Frame<'_>, area: Rect, form: &Form, theme: Theme) {
             (FieldValue::Text(t), true) => frame.render_widget(&**t, value_r),
             _ => {
                 let text = if f.is_unset() {
-                    Span::styled(format!("(unset: {})", f.inherited), theme.dim())
+                    let hint = if f.inherited.is_empty() {
+                        "(empty)".to_owned()
+                    } else {
+                        format!("(unset: {})", f.inherited)
+                    };
+                    Span::styled(hint, theme.dim())
                 } else {
                     let v = f.text();
                     let shown = match &f.value {

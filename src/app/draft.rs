@@ -1,0 +1,325 @@
+//! Unpublished work as a value that survives the process: the draft, the config it started from,
+//! the base version and the undo history (so a restored draft can still be rebased and undone).
+//! Serialisation only; the terminal layer writes it (atomically, mode 0600) and reads it back.
+//! A draft holds configuration only, never a credential.
+
+use serde_json::{Map, Value, json};
+
+use super::history::Edit;
+use crate::config::encode::{config_to_json, origin_to_json, rule_to_json};
+use crate::config::files::{from_json_value, parse_yaml, to_yaml_string};
+use crate::config::model::{IngressRule, OriginRequest, Setting, TunnelConfig, WarpRouting};
+
+/// The format tag written in every draft file.
+pub const FORMAT: &str = "cfingress-draft/1";
+
+/// A draft as saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedDraft {
+    /// What it belongs to (`remote:ACCOUNT:TUNNEL` or `file:PATH`).
+    pub key: String,
+    /// When it was saved (RFC 3339).
+    pub saved_at: String,
+    /// The remote version the draft started from.
+    pub base_version: Option<u64>,
+    /// Whether the source had no config (a new config, never published).
+    pub unpublished_new: bool,
+    /// The config the draft started from.
+    pub base: TunnelConfig,
+    /// The draft.
+    pub draft: TunnelConfig,
+    /// The undo history.
+    pub edits: Vec<Edit>,
+}
+
+fn config_value(c: &TunnelConfig) -> Value {
+    match config_to_json(c) {
+        Ok(v) => json!({"json": v}),
+        Err(_) => json!({"yaml": to_yaml_string(c).unwrap_or_default()}),
+    }
+}
+
+fn config_from(v: &Value) -> Result<TunnelConfig, String> {
+    if let Some(j) = v.get("json") {
+        return from_json_value(j)
+            .map(|l| l.config)
+            .map_err(|e| e.to_string());
+    }
+    if let Some(y) = v.get("yaml").and_then(Value::as_str) {
+        return parse_yaml(y).map(|l| l.config).map_err(|e| e.to_string());
+    }
+    Err("a config is missing".to_owned())
+}
+
+fn setting_value<T>(s: &Setting<T>, f: impl FnOnce(&T) -> Option<Value>) -> Option<Value> {
+    Some(match s {
+        Setting::Absent => json!({"state": "absent"}),
+        Setting::Null => json!({"state": "null"}),
+        Setting::Set(v) => json!({"state": "set", "value": f(v)?}),
+    })
+}
+
+fn setting_from<T>(
+    v: &Value,
+    f: impl FnOnce(&Value) -> Result<T, String>,
+) -> Result<Setting<T>, String> {
+    match v.get("state").and_then(Value::as_str) {
+        Some("absent") => Ok(Setting::Absent),
+        Some("null") => Ok(Setting::Null),
+        Some("set") => f(v.get("value").unwrap_or(&Value::Null)).map(Setting::Set),
+        _ => Err("a setting without a state".to_owned()),
+    }
+}
+
+fn rule_from(v: &Value) -> Result<IngressRule, String> {
+    let cfg = from_json_value(&json!({"ingress": [v]}))
+        .map_err(|e| e.to_string())?
+        .config;
+    cfg.rules()
+        .first()
+        .cloned()
+        .ok_or_else(|| "a rule is missing".to_owned())
+}
+
+fn origin_from(v: &Value) -> Result<OriginRequest, String> {
+    let cfg = from_json_value(&json!({"originRequest": v}))
+        .map_err(|e| e.to_string())?
+        .config;
+    cfg.global()
+        .cloned()
+        .ok_or_else(|| "originRequest is missing".to_owned())
+}
+
+fn warp_from(v: &Value) -> Result<WarpRouting, String> {
+    let cfg = from_json_value(&json!({"warp-routing": v}))
+        .map_err(|e| e.to_string())?
+        .config;
+    cfg.warp_routing
+        .get()
+        .cloned()
+        .ok_or_else(|| "warp-routing is missing".to_owned())
+}
+
+fn edit_value(e: &Edit) -> Option<Value> {
+    let rule = |r: &IngressRule, i: usize| rule_to_json(r, i).ok();
+    Some(match e {
+        Edit::SetRule {
+            index,
+            before,
+            after,
+        } => {
+            json!({"op": "set_rule", "index": index, "before": rule(before, *index)?, "after": rule(after, *index)?})
+        }
+        Edit::Insert {
+            index,
+            rule: r,
+            verb,
+        } => json!({"op": "insert", "index": index, "rule": rule(r, *index)?, "verb": verb}),
+        Edit::Delete { index, rule: r } => {
+            json!({"op": "delete", "index": index, "rule": rule(r, *index)?})
+        }
+        Edit::Move { from, to, rule: r } => {
+            json!({"op": "move", "from": from, "to": to, "rule": rule(r, *from)?})
+        }
+        Edit::SetGlobal { before, after } => {
+            let o = |o: &OriginRequest| origin_to_json(o, "originRequest").ok();
+            json!({"op": "set_global", "before": setting_value(before, o)?, "after": setting_value(after, o)?})
+        }
+        Edit::SetWarp { before, after } => {
+            let w = |w: &WarpRouting| {
+                config_to_json(&TunnelConfig {
+                    warp_routing: Setting::Set(w.clone()),
+                    ..TunnelConfig::default()
+                })
+                .ok()
+                .and_then(|v| v.get("warp-routing").cloned())
+            };
+            json!({"op": "set_warp", "before": setting_value(before, w)?, "after": setting_value(after, w)?})
+        }
+    })
+}
+
+fn verb(v: &Value) -> &'static str {
+    match v.get("verb").and_then(Value::as_str) {
+        Some("duplicate") => "duplicate",
+        Some("restore") => "restore",
+        _ => "add",
+    }
+}
+
+fn edit_from(v: &Value) -> Result<Edit, String> {
+    let idx = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_u64)
+            .map(|n| n as usize)
+            .ok_or_else(|| format!("edit without {k}"))
+    };
+    let field = |k: &str| v.get(k).ok_or_else(|| format!("edit without {k}"));
+    match v.get("op").and_then(Value::as_str) {
+        Some("set_rule") => Ok(Edit::SetRule {
+            index: idx("index")?,
+            before: Box::new(rule_from(field("before")?)?),
+            after: Box::new(rule_from(field("after")?)?),
+        }),
+        Some("insert") => Ok(Edit::Insert {
+            index: idx("index")?,
+            rule: Box::new(rule_from(field("rule")?)?),
+            verb: verb(v),
+        }),
+        Some("delete") => Ok(Edit::Delete {
+            index: idx("index")?,
+            rule: Box::new(rule_from(field("rule")?)?),
+        }),
+        Some("move") => Ok(Edit::Move {
+            from: idx("from")?,
+            to: idx("to")?,
+            rule: Box::new(rule_from(field("rule")?)?),
+        }),
+        Some("set_global") => Ok(Edit::SetGlobal {
+            before: Box::new(setting_from(field("before")?, origin_from)?),
+            after: Box::new(setting_from(field("after")?, origin_from)?),
+        }),
+        Some("set_warp") => Ok(Edit::SetWarp {
+            before: setting_from(field("before")?, warp_from)?,
+            after: setting_from(field("after")?, warp_from)?,
+        }),
+        other => Err(format!("unknown edit {other:?}")),
+    }
+}
+
+impl SavedDraft {
+    /// The draft as JSON text. Edits that cannot be written (durations JSON cannot hold) drop the
+    /// history, never the draft itself.
+    pub fn to_json(&self) -> String {
+        let edits: Option<Vec<Value>> = self.edits.iter().map(edit_value).collect();
+        let mut m = Map::new();
+        m.insert("format".into(), json!(FORMAT));
+        m.insert("key".into(), json!(self.key));
+        m.insert("saved_at".into(), json!(self.saved_at));
+        m.insert("base_version".into(), json!(self.base_version));
+        m.insert("unpublished_new".into(), json!(self.unpublished_new));
+        m.insert("base".into(), config_value(&self.base));
+        m.insert("draft".into(), config_value(&self.draft));
+        m.insert("edits".into(), json!(edits.unwrap_or_default()));
+        serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
+    }
+
+    /// Reads a draft file's text.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let v: Value =
+            serde_json::from_str(text).map_err(|e| format!("the draft file is damaged: {e}"))?;
+        if v.get("format").and_then(Value::as_str) != Some(FORMAT) {
+            return Err("not a cfingress draft (or from another version)".to_owned());
+        }
+        let edits = v
+            .get("edits")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(edit_from).collect::<Result<Vec<_>, _>>())
+            .transpose()?
+            .unwrap_or_default();
+        Ok(SavedDraft {
+            key: v
+                .get("key")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            saved_at: v
+                .get("saved_at")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            base_version: v.get("base_version").and_then(Value::as_u64),
+            unpublished_new: v
+                .get("unpublished_new")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            base: config_from(v.get("base").unwrap_or(&Value::Null))?,
+            draft: config_from(v.get("draft").unwrap_or(&Value::Null))?,
+            edits,
+        })
+    }
+}
+
+/// The draft key of a remote tunnel.
+pub fn remote_key(account: &str, tunnel: &str) -> String {
+    format!("remote:{account}:{tunnel}")
+}
+
+/// The draft key of a file.
+pub fn file_key(path: &std::path::Path) -> String {
+    format!("file:{}", path.display())
+}
+
+/// A file name for a draft key: readable, and unique by a hash of the whole key.
+pub fn file_name(key: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let readable: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .rev()
+        .take(40)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{readable}-{h:016x}.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::files::parse_json_str;
+
+    #[test]
+    fn a_draft_round_trips_with_its_history() {
+        let base = parse_json_str(r#"{"ingress":[{"hostname":"a.com","service":"http://a","x":1},{"service":"http_status:404"}]}"#).unwrap_or_default();
+        let mut draft = base.clone();
+        let edits = vec![
+            Edit::Insert {
+                index: 1,
+                rule: Box::new(base.rules()[0].clone()),
+                verb: "duplicate",
+            },
+            Edit::SetGlobal {
+                before: Box::new(Setting::Absent),
+                after: Box::new(Setting::Set(OriginRequest::default())),
+            },
+            Edit::SetWarp {
+                before: Setting::Null,
+                after: Setting::Set(WarpRouting::default()),
+            },
+            Edit::Move {
+                from: 0,
+                to: 1,
+                rule: Box::new(base.rules()[0].clone()),
+            },
+        ];
+        for e in &edits {
+            e.apply(&mut draft);
+        }
+        let saved = SavedDraft {
+            key: "remote:acct:tun".into(),
+            saved_at: "2026-11-28T05:00:00Z".into(),
+            base_version: Some(3),
+            unpublished_new: false,
+            base,
+            draft,
+            edits,
+        };
+        let back = SavedDraft::from_json(&saved.to_json());
+        assert_eq!(back.as_ref(), Ok(&saved));
+        assert!(SavedDraft::from_json("{}").is_err());
+        assert!(SavedDraft::from_json("{not json").is_err());
+        assert!(file_name("file:/etc/cloudflared/config.yml").ends_with(".json"));
+    }
+}
