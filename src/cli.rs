@@ -37,6 +37,9 @@ pub struct Cli {
     /// ASCII borders and marks, for terminals without line drawing.
     #[arg(long)]
     pub ascii: bool,
+    /// Log level for the log file in the state directory (error, warn, info, debug, trace).
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
     /// What to do (none: open the editor).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -154,6 +157,13 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
     /// Run a local fake of the Cloudflare API in the foreground (until interrupted).
     ///
     /// Prints one line of JSON: {"api_url","token","account_id","tunnels":[{"id","name","version"}]}.
@@ -173,8 +183,25 @@ pub enum Command {
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    crate::logging::init(cli.log_level.as_deref());
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "cfingress started");
     let mut out = std::io::stdout().lock();
     let code = match cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "cfingress", &mut out);
+            0
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut out) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("cfingress: cannot write the manual: {e}");
+                    2
+                }
+            }
+        }
         Some(Command::Validate { format, files }) => cmd_validate(&files, format, &mut out),
         Some(Command::Match { format, file, url }) => cmd_match(&file, &url, format, &mut out),
         command => {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod fixtures;
+pub mod logging;
 pub mod sandbox;
 pub mod settings;
 pub mod text;

@@ -148,6 +148,31 @@ impl Settings {
         }
     }
 
+    /// Warnings about the file itself: a secret in a file that others can read.
+    pub fn warnings(&self) -> Vec<String> {
+        let Some(path) = &self.path else {
+            return Vec::new();
+        };
+        let holds_secret = self.profiles.values().any(|p| p.api_token.is_some());
+        if !holds_secret {
+            return Vec::new();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                return vec![format!(
+                    "{} holds an API token and can be read by other users: run `chmod 600 {}` (better: use token_command with a password manager)",
+                    path.display(),
+                    path.display()
+                )];
+            }
+        }
+        Vec::new()
+    }
+
     /// The profile named `name`, or the default profile, or none.
     pub fn profile(&self, name: Option<&str>) -> Result<Option<&Profile>, SettingsError> {
         let wanted = name.or(self.default_profile.as_deref());
@@ -202,5 +227,26 @@ mod tests {
         assert!(e.to_string().contains("line 2"), "{e}");
         let e = Settings::parse("[profiles.w]\ntoken = \"x\"\n", Path::new("s.toml"));
         assert!(e.is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_readable_secret_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let path =
+            std::env::temp_dir().join(format!("cfingress-settings-{}.toml", std::process::id()));
+        let text = "[profiles.w]\napi_token = \"abc\"\n";
+        let _ = std::fs::write(&path, text);
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644));
+        let s = Settings::parse(text, &path).unwrap_or_default();
+        let w = s.warnings();
+        assert!(
+            w.first()
+                .is_some_and(|w| w.contains(&format!("chmod 600 {}", path.display()))),
+            "{w:?}"
+        );
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        assert!(s.warnings().is_empty());
+        let _ = std::fs::remove_file(&path);
     }
 }

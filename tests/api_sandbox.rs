@@ -773,3 +773,85 @@ async fn sandbox_responses_and_client_requests_match_the_openapi_slice() {
         );
     }
 }
+
+#[tokio::test]
+async fn hostile_and_broken_replies_never_panic_and_always_explain() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let (account, demo) = (sb.info.account_id.clone(), demo_id(&sb));
+    let body = |status: u16, ct: &str, body: &str| FaultKind::Body {
+        status,
+        content_type: ct.to_owned(),
+        body: body.to_owned(),
+    };
+    let cases: Vec<(FaultKind, &str)> = vec![
+        (
+            body(
+                400,
+                "application/json",
+                r#"{"success":false,"errors":[],"messages":[],"result":null}"#,
+            ),
+            "no error details were given",
+        ),
+        (
+            body(
+                200,
+                "application/json",
+                r#"{"success":true,"errors":[],"messages":[],"result":null}"#,
+            ),
+            "no result object",
+        ),
+        (
+            body(
+                200,
+                "text/plain",
+                r#"{"success":true,"errors":[],"messages":[],"result":{"version":3,"config":{"ingress":[{"service":"http_status:404"}]}}}"#,
+            ),
+            "",
+        ),
+        (
+            body(
+                200,
+                "application/json",
+                r#"{"success":true,"errors":[],"messages":[],"result":{"version":3,"config":{"ingress":[{"hostname":7}]}}}"#,
+            ),
+            "ingress[0].hostname (rule #1): expected a string",
+        ),
+        (
+            body(
+                200,
+                "application/json",
+                "{\"success\":true,\"errors\":[],\"messages\":[],\"result\":{\"version\":3,\"config\":{\"ingress\":[{\"hostname\":\"\\u001b[2Jx\",\"service\":\"http://x\"},{\"service\":\"http_status:404\"}]}}}",
+            ),
+            "",
+        ),
+        (
+            body(503, "text/html", "<html><title>\u{1b}]0;owned\u{7}</title>"),
+            "\\x1b]0;owned\\x07",
+        ),
+        (body(200, "application/json", ""), "an empty body"),
+        (
+            body(200, "application/json", "[1,2,3]"),
+            "not complete JSON",
+        ),
+    ];
+    for (kind, want) in cases {
+        sb.state().faults.clear();
+        sb.push_fault(fault("GET", "configurations", kind.clone(), 4));
+        let got = c.get_config(&account, &demo).await;
+        match (&got, want.is_empty()) {
+            (Ok(rc), true) => {
+                assert_eq!(rc.version, 3, "{kind:?}");
+            }
+            (Err(e), false) => {
+                let msg = e.to_string();
+                assert!(msg.contains(want), "{kind:?}: {msg}");
+                assert!(
+                    !msg.contains('\u{1b}') && !msg.contains('\u{7}'),
+                    "errors are inert: {msg:?}"
+                );
+            }
+            other => panic!("{kind:?}: {other:?}"),
+        }
+    }
+}

@@ -222,3 +222,24 @@ fn hostile_text_is_rendered_inert() {
     );
     assert!(out.contains("a\\x1b]0;pwned\\x07.example.com"), "{out}");
 }
+
+#[test]
+fn completions_and_manual() {
+    let o = run(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("cfingress") && stdout(&o).contains("validate"));
+    let o = run(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains(".TH cfingress"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_editor_refuses_without_a_terminal() {
+    let o = run(&["--file", "assets/examples/config.yml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the editor needs a terminal"),
+        "{}",
+        stderr(&o)
+    );
+}

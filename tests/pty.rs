@@ -408,7 +408,7 @@ fn kill_9_then_restore_and_publish() {
     let pid = s.child.process_id().unwrap_or(0);
     kill(pid, "9");
     wait_exit(&mut s);
-    let drafts = files_under(&home.join("state"));
+    let drafts = files_under(&home.join("state").join("drafts"));
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     #[cfg(unix)]
     {
@@ -440,7 +440,7 @@ fn kill_9_then_restore_and_publish() {
     );
     std::thread::sleep(Duration::from_millis(600));
     assert!(
-        files_under(&home.join("state")).is_empty(),
+        files_under(&home.join("state").join("drafts")).is_empty(),
         "the draft is removed after publishing"
     );
     s.send("q");
@@ -478,7 +478,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
         .unwrap_or_default();
     assert!(raw.contains("\x1b[?1049l"), "the terminal is restored");
     assert_eq!(
-        files_under(&home.join("state")).len(),
+        files_under(&home.join("state").join("drafts")).len(),
         1,
         "the draft was saved at once"
     );
@@ -492,7 +492,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
     s.send("y");
     assert_eq!(wait_exit(&mut s), 0);
     assert!(
-        files_under(&home.join("state")).is_empty(),
+        files_under(&home.join("state").join("drafts")).is_empty(),
         "quitting deliberately drops the draft"
     );
     let _ = std::fs::remove_dir_all(&home);

@@ -246,3 +246,33 @@ fn hostile_text_is_shown_inert() {
         "{screen}"
     );
 }
+
+#[test]
+fn huge_configs_and_hostnames_neither_panic_nor_hang() {
+    let started = std::time::Instant::now();
+    let mut config = cfingress::fixtures::scale_config(100_000, 1);
+    config.rules_mut()[0].hostname =
+        cfingress::config::Setting::Set("h".repeat(100_000) + ".example.com");
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(1),
+        config: Some(config),
+        has_comments: false,
+        saved: None,
+    })));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("Ingress rules (100000)"), "{screen}");
+    key(&mut app, 'G');
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("(catch-all)"));
+    key(&mut app, 'd');
+    key(&mut app, 'g');
+    key(&mut app, 'e');
+    let _ = render(&app, 80, 24);
+    special(&mut app, Key::Esc);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -226,12 +226,23 @@ impl Client {
         url: Url,
         body: Option<&Value>,
     ) -> Result<Envelope, ApiError> {
+        let started = std::time::Instant::now();
+        let path = url.path().to_owned();
+        let method_name = method.to_string();
         let mut req = self.http.request(method, url);
         if let Some(b) = body {
             req = req.json(b);
         }
-        let mut resp = req.send().await.map_err(|e| self.map_send_error(&e))?;
+        let mut resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let err = self.map_send_error(&e);
+                tracing::warn!(method = %method_name, path = %path, error = %err, "request failed");
+                return Err(err);
+            }
+        };
         let status = resp.status();
+        tracing::info!(method = %method_name, path = %path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "api");
         if status.is_redirection() {
             let location = resp
                 .headers()

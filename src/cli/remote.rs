@@ -68,7 +68,10 @@ pub async fn run(command: Command, target: &TargetArgs) -> u8 {
             })
             .await
         }
-        Command::Validate { .. } | Command::Match { .. } => Ok(0),
+        Command::Validate { .. }
+        | Command::Match { .. }
+        | Command::Completions { .. }
+        | Command::Man => Ok(0),
     };
     match result {
         Ok(code) => code,
@@ -135,6 +138,9 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
 /// The client, and the account and tunnel given by flags, environment or profile (if any).
 fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<String>), Failure> {
     let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
+    for w in settings.warnings() {
+        eprintln!("cfingress: warning: {w}");
+    }
     let profile = settings
         .profile(target.profile.as_deref())
         .map_err(|e| fail(2, e.to_string()))?;

@@ -157,14 +157,22 @@ fn bare(
         })
 }
 
-fn from_node(root: Node<'_>) -> Result<Loaded, ReadError> {
-    let keys = root.keys();
+/// Whether a top-level object reads as a wrapper (an API envelope or a PUT body) rather than a
+/// bare config: no config key, and either `success` + `result`, or `config` alone.
+fn is_wrapper(keys: &[&str]) -> bool {
     let has_config_keys = keys.iter().any(|k| {
         ["ingress", "originRequest", "warp-routing"]
             .iter()
             .any(|n| go_fold_eq(k, n))
     });
-    if !has_config_keys && let Some(result) = root.field("result") {
+    !has_config_keys
+        && (keys.contains(&"result") && keys.contains(&"success") || keys == ["config"])
+}
+
+fn from_node(root: Node<'_>) -> Result<Loaded, ReadError> {
+    let keys = root.keys();
+    let wrapper = is_wrapper(&keys);
+    if wrapper && let Some(result) = root.field("result") {
         if root.field("success").map(|s| s.to_json()) == Some(Value::Bool(false)) {
             let errors = root
                 .field("errors")
@@ -199,7 +207,7 @@ fn from_node(root: Node<'_>) -> Result<Loaded, ReadError> {
             Some(cfg) => bare(cfg, Shape::Envelope, version, Some("result.config")),
         };
     }
-    if !has_config_keys && let Some(cfg) = root.field("config") {
+    if wrapper && let Some(cfg) = root.field("config") {
         if cfg.is_json_null() {
             return Err(ReadError::NoConfig(
                 "this PUT body holds no config (config: null)".to_owned(),
@@ -292,7 +300,11 @@ pub fn read_file(path: &Path) -> Result<Loaded, FileError> {
 /// The config as pretty-printed JSON: bare, or wrapped as a PUT body.
 pub fn to_json_string(config: &TunnelConfig, put_body: bool) -> Result<String, EncodeError> {
     let value = config_to_json(config)?;
-    let value = if put_body {
+    // A bare config whose only keys look like a wrapper would read back as one: write it wrapped.
+    let looks_wrapped = value
+        .as_object()
+        .is_some_and(|o| is_wrapper(&o.keys().map(String::as_str).collect::<Vec<_>>()));
+    let value = if put_body || looks_wrapped {
         serde_json::json!({ "config": value })
     } else {
         value
@@ -433,6 +445,22 @@ mod tests {
             "originRequest.tlsTimeout is 1.5s, which is not a whole number of seconds; the remote config stores durations in whole seconds, so round it (for example to 2s)"
         );
         assert!(to_yaml_string(&l.config).is_ok_and(|y| y.contains("tlsTimeout: 1.5s")));
+    }
+
+    #[test]
+    fn bare_configs_that_look_like_wrappers_round_trip() {
+        // Found by the parse fuzzer: a config.yml with a lone unknown key `result:`.
+        for yaml in ["result:\n", "config: {}\n", "success: true\nresult: 1\n"] {
+            let Ok(l) = parse_yaml(yaml) else {
+                panic!("{yaml}")
+            };
+            let json = to_json_string(&l.config, false).unwrap_or_default();
+            assert_eq!(
+                parse_json(&json).map(|x| x.config),
+                Ok(l.config),
+                "{yaml} -> {json}"
+            );
+        }
     }
 
     #[test]

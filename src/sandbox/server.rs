@@ -173,6 +173,18 @@ async fn handle(
                 Bytes::from_static(b"moved"),
             ));
         }
+        Some(FaultKind::Body {
+            status,
+            content_type,
+            body,
+        }) => {
+            return Ok(respond(
+                *status,
+                &[],
+                content_type,
+                Bytes::from(body.clone()),
+            ));
+        }
         Some(FaultKind::HugeBody { bytes }) => {
             let mut body =
                 b"{\"success\":true,\"errors\":[],\"messages\":[],\"result\":\"".to_vec();

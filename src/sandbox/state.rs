@@ -137,6 +137,15 @@ pub enum FaultKind {
         /// The `Location`.
         location: String,
     },
+    /// Any answer (to test how clients take hostile or broken replies).
+    Body {
+        /// HTTP status.
+        status: u16,
+        /// `Content-Type`.
+        content_type: String,
+        /// The body, verbatim.
+        body: String,
+    },
     /// A body of this many bytes (to test size caps).
     HugeBody {
         /// Bytes.

@@ -97,12 +97,16 @@ fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
     match app.to_saved(&now) {
         Some(saved) => match save_draft_file(&path, &saved.to_json()) {
             Ok(()) => {
+                tracing::debug!(path = %path.display(), edits = saved.edits.len(), "draft saved");
                 if let Ok(mut last) = LAST_DRAFT.lock() {
                     *last = Some(path.clone());
                 }
                 Some(path)
             }
-            Err(_) => None,
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %e, "cannot save the draft");
+                None
+            }
         },
         None => {
             let _ = std::fs::remove_file(&path);

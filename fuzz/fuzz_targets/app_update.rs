@@ -1,0 +1,54 @@
+//! The editor under arbitrary key sequences: no panic, and undoing every edit returns the
+//! original config.
+#![no_main]
+
+use cfingress::app::{App, Event, Snapshot};
+use cfingress::config::files::parse_json;
+use cfingress::sandbox::DEMO_TUNNEL;
+use libfuzzer_sys::fuzz_target;
+use ratatui_textarea::{Input, Key};
+
+fn key(b: u8) -> Input {
+    let key = match b {
+        0 => Key::Enter,
+        1 => Key::Esc,
+        2 => Key::Tab,
+        3 => Key::Backspace,
+        4 => Key::Up,
+        5 => Key::Down,
+        6 => Key::PageUp,
+        7 => Key::PageDown,
+        8 => Key::Delete,
+        9 => Key::Home,
+        10 => Key::End,
+        b if b >= 0x20 && b < 0x7f => Key::Char(b as char),
+        b => Key::Char(char::from(b'a' + (b % 26))),
+    };
+    Input { key, ctrl: b >= 0xe0, alt: false, shift: b == 2 + 0x80 }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(loaded) = parse_json(DEMO_TUNNEL) else { return };
+    let original = loaded.config.clone();
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Resize(80, 24));
+    app.update(Event::Loaded(Ok(Snapshot { version: Some(1), config: Some(loaded.config), has_comments: false, saved: None })));
+    for &b in data.iter().take(2000) {
+        if app.quit {
+            break;
+        }
+        if b == 0xff {
+            app.update(Event::Paste("pasted text".into()));
+            continue;
+        }
+        let _ = app.update(Event::Key(key(b)));
+    }
+    app.overlay = None;
+    app.filtering = false;
+    let mut guard = 0;
+    while !app.history.is_empty() && guard < 10_000 {
+        app.update(Event::Key(Input { key: Key::Char('u'), ..Input::default() }));
+        guard += 1;
+    }
+    assert_eq!(app.draft, original, "undo all returns the original");
+});
