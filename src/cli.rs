@@ -164,6 +164,19 @@ pub enum Command {
     },
     /// Print the manual page (roff).
     Man,
+    /// Write a generated config for benchmarks (reproducible: same seed, same config).
+    #[command(hide = true)]
+    Fixture {
+        /// Number of rules.
+        #[arg(long, default_value_t = 10_000)]
+        rules: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Write a config.yml instead of JSON.
+        #[arg(long)]
+        yaml: bool,
+    },
     /// Run a local fake of the Cloudflare API in the foreground (until interrupted).
     ///
     /// Prints one line of JSON: {"api_url","token","account_id","tunnels":[{"id","name","version"}]}.
@@ -191,6 +204,24 @@ pub fn run() -> ExitCode {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "cfingress", &mut out);
             0
+        }
+        Some(Command::Fixture { rules, seed, yaml }) => {
+            let config = crate::fixtures::scale_config(rules, seed);
+            let text = if yaml {
+                crate::config::files::to_yaml_string(&config)
+            } else {
+                crate::config::files::to_json_string(&config, false)
+            };
+            match text {
+                Ok(t) => {
+                    let _ = out.write_all(t.as_bytes());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("cfingress: {e}");
+                    2
+                }
+            }
         }
         Some(Command::Man) => {
             let cmd = <Cli as clap::CommandFactory>::command();

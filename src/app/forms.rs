@@ -587,23 +587,21 @@ impl Form {
             }
         }
         let Ok(applied) = built else { return };
-        let mut candidate = config.clone();
+        // Only what the form can affect is checked: the edited rule in its place, or the global
+        // settings (never a copy of the whole config, which may hold thousands of rules).
         let diags = match (&self.target, applied) {
             (FormTarget::Rule { index, insert, .. }, Applied::Rule(rule)) => {
-                let rules = candidate.rules_mut();
-                if *insert {
-                    rules.insert((*index).min(rules.len()), (*rule).clone());
-                } else if let Some(r) = rules.get_mut(*index) {
-                    *r = (*rule).clone();
-                }
-                let total = candidate.rules().len();
-                validate_rule(*index, &rule, total, candidate.global())
+                let total = config.rules().len() + usize::from(*insert);
+                validate_rule(*index, &rule, total, config.global())
             }
             (FormTarget::Global { .. }, Applied::Global(g)) => {
-                candidate.origin_request = *g;
+                let candidate = TunnelConfig {
+                    origin_request: *g,
+                    ..TunnelConfig::default()
+                };
                 crate::config::validate::validate(&candidate)
                     .into_iter()
-                    .filter(|d| d.rule.is_none())
+                    .filter(|d| d.rule.is_none() && d.field != Some(Field::Ingress))
                     .collect()
             }
             _ => Vec::new(),

@@ -15,7 +15,10 @@ use crate::config::diff::{canonical_text, rule_label, summarize, unified};
 use crate::config::files::Format;
 use crate::config::matching::Matcher;
 use crate::config::model::{IngressRule, TunnelConfig};
-use crate::config::validate::{Diagnostic, Severity, validate};
+use crate::config::validate::{
+    Diagnostic, Severity, cross_rule_diagnostics, global_diagnostics, mentions_position,
+    validate_rule,
+};
 use draft::SavedDraft;
 use forms::{Applied, Form, FormOutcome, FormTarget};
 use history::{Edit, History};
@@ -307,6 +310,8 @@ pub struct App {
     accounts: Vec<Account>,
     /// Bumped on every change to the draft, so the terminal layer knows when to save it.
     pub generation: u64,
+    /// Each rule's own diagnostics, kept so an edit re-checks only the rules it touches.
+    rule_diags: Vec<Vec<Diagnostic>>,
 }
 
 fn ctrl(input: &Input, c: char) -> bool {
@@ -384,6 +389,7 @@ impl App {
             quit: false,
             accounts: Vec::new(),
             generation: 0,
+            rule_diags: Vec::new(),
         }
     }
 
@@ -436,18 +442,94 @@ impl App {
         });
     }
 
+    fn rule_check(&self, i: usize) -> Vec<Diagnostic> {
+        let rules = self.draft.rules();
+        rules
+            .get(i)
+            .map(|r| validate_rule(i, r, rules.len(), self.draft.global()))
+            .unwrap_or_default()
+    }
+
+    /// Re-checks every rule (after a load, a rebase or a change to the global settings).
     fn revalidate(&mut self) {
-        self.diagnostics = validate(&self.draft);
-        let mut counts = vec![(0u32, 0u32); self.draft.rules().len()];
-        for d in &self.diagnostics {
-            if let Some(c) = d.rule.and_then(|r| counts.get_mut(r)) {
-                if d.severity == Severity::Error {
-                    c.0 += 1;
-                } else {
-                    c.1 += 1;
+        self.rule_diags = (0..self.draft.rules().len())
+            .map(|i| self.rule_check(i))
+            .collect();
+        self.assemble();
+    }
+
+    /// Re-checks only what `edit` can affect: the rules it changed, rules whose messages name
+    /// their position, and the first and last rules (the catch-all checks).
+    fn revalidate_after(&mut self, edit: &Edit) {
+        let n = self.draft.rules().len();
+        let old_last = self.rule_diags.len().checked_sub(1);
+        let mut dirty: Vec<usize> = Vec::new();
+        match edit {
+            Edit::SetRule { index, .. } => dirty.push(*index),
+            Edit::Insert { index, .. } if *index <= self.rule_diags.len() => {
+                self.rule_diags.insert(*index, Vec::new());
+                dirty.push(*index);
+            }
+            Edit::Delete { index, .. } if *index < self.rule_diags.len() => {
+                self.rule_diags.remove(*index);
+            }
+            Edit::Move { from, to, .. }
+                if *from < self.rule_diags.len() && *to < self.rule_diags.len() =>
+            {
+                let d = self.rule_diags.remove(*from);
+                self.rule_diags.insert(*to, d);
+            }
+            Edit::SetWarp { .. } => {}
+            _ => {
+                self.revalidate();
+                return;
+            }
+        }
+        if self.rule_diags.len() != n {
+            self.revalidate();
+            return;
+        }
+        for (i, diags) in self.rule_diags.iter_mut().enumerate() {
+            for d in diags.iter_mut() {
+                if d.rule != Some(i) {
+                    d.rule = Some(i);
                 }
             }
         }
+        for (i, diags) in self.rule_diags.iter().enumerate() {
+            if mentions_position(diags) {
+                dirty.push(i);
+            }
+        }
+        dirty.extend(old_last);
+        dirty.extend(n.checked_sub(1));
+        dirty.extend(n.checked_sub(2));
+        dirty.sort_unstable();
+        dirty.dedup();
+        for i in dirty {
+            if i < n {
+                self.rule_diags[i] = self.rule_check(i);
+            }
+        }
+        self.assemble();
+    }
+
+    /// Puts the diagnostics together in [`crate::config::validate::validate`]'s order.
+    fn assemble(&mut self) {
+        let cross = cross_rule_diagnostics(self.draft.rules());
+        let mut all = global_diagnostics(&self.draft);
+        let mut counts = vec![(0u32, 0u32); self.rule_diags.len()];
+        for (i, (own, other)) in self.rule_diags.iter().zip(&cross).enumerate() {
+            for d in own.iter().chain(other) {
+                if d.severity == Severity::Error {
+                    counts[i].0 += 1;
+                } else {
+                    counts[i].1 += 1;
+                }
+                all.push(d.clone());
+            }
+        }
+        self.diagnostics = all;
         self.rule_counts = counts;
         let n = self.draft.rules().len();
         if self.selected >= n {
@@ -485,21 +567,22 @@ impl App {
                 self.selected = f;
             }
             self.info(format!("did: {}", edit.describe()));
+            self.revalidate_after(&edit);
             self.history.push(edit);
             self.generation += 1;
-            self.revalidate();
         }
     }
 
     fn undo(&mut self) {
         match self.history.undo() {
             Some(e) => {
-                e.inverse().apply(&mut self.draft);
-                if let Some(f) = e.inverse().focus() {
+                let inverse = e.inverse();
+                inverse.apply(&mut self.draft);
+                if let Some(f) = inverse.focus() {
                     self.selected = f;
                 }
                 self.generation += 1;
-                self.revalidate();
+                self.revalidate_after(&inverse);
                 self.info(format!("undid: {}", e.describe()));
             }
             None => self.info("nothing to undo"),
@@ -514,7 +597,7 @@ impl App {
                     self.selected = f;
                 }
                 self.generation += 1;
-                self.revalidate();
+                self.revalidate_after(&e);
                 self.info(format!("redid: {}", e.describe()));
             }
             None => self.info("nothing to redo"),

@@ -771,3 +771,48 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
     assert_eq!(app.update(k('d')), vec![Effect::DeleteDraft]);
     assert_eq!(app.draft, cfg(CONFIG));
 }
+
+#[test]
+fn incremental_validation_equals_a_full_pass() {
+    let base = crate::fixtures::scale_config(60, 3);
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(1),
+        config: Some(base),
+        has_comments: false,
+        saved: None,
+    })));
+    let mut rng = crate::fixtures::Rng::new(9);
+    let keys = ['j', 'k', 'd', 'c', 'K', 'J', 'u', 'G', 'g'];
+    for step in 0..400 {
+        let c = keys[rng.below(keys.len() as u64) as usize];
+        if step % 7 == 0 {
+            app.update(ctrl('r'));
+        }
+        app.update(k(c));
+        app.overlay = None;
+        assert_eq!(
+            app.diagnostics,
+            crate::config::validate::validate(&app.draft),
+            "after {c:?} at step {step}"
+        );
+    }
+    // Edits that make errors appear and disappear (catch-all in the middle, bad regexes).
+    app.update(k('g'));
+    app.update(k('e'));
+    app.update(ctrl('x'));
+    app.update(special(Key::Enter));
+    app.update(k('e'));
+    app.update(special(Key::Tab));
+    typ(&mut app, "(");
+    app.update(special(Key::Enter));
+    for c in ['J', 'J', 'K', 'd', 'u', 'u', 'u'] {
+        app.update(k(c));
+        app.overlay = None;
+        assert_eq!(
+            app.diagnostics,
+            crate::config::validate::validate(&app.draft),
+            "after {c:?}"
+        );
+    }
+}

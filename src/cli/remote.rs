@@ -71,7 +71,8 @@ pub async fn run(command: Command, target: &TargetArgs) -> u8 {
         Command::Validate { .. }
         | Command::Match { .. }
         | Command::Completions { .. }
-        | Command::Man => Ok(0),
+        | Command::Man
+        | Command::Fixture { .. } => Ok(0),
     };
     match result {
         Ok(code) => code,

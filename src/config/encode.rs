@@ -286,8 +286,22 @@ fn str_yaml(s: String) -> Yaml<'static> {
     }
 }
 
-fn json_to_yaml(v: Value) -> Yaml<'static> {
-    match v {
+/// YAML allows implicit keys of at most 1024 characters.
+const MAX_YAML_KEY: usize = 1024;
+
+fn yaml_key(k: String) -> Result<Yaml<'static>, EncodeError> {
+    if k.chars().count() > MAX_YAML_KEY - 24 {
+        let head: String = k.chars().take(40).collect();
+        return Err(EncodeError::Yaml(format!(
+            "the key \"{}…\" is longer than config.yml allows for a key (1024 characters); write the config as JSON instead",
+            crate::text::inert(&head)
+        )));
+    }
+    Ok(str_yaml(k))
+}
+
+fn json_to_yaml(v: Value) -> Result<Yaml<'static>, EncodeError> {
+    Ok(match v {
         Value::Null => Yaml::Value(Scalar::Null),
         Value::Bool(b) => Yaml::Value(Scalar::Boolean(b)),
         Value::Number(n) => {
@@ -300,15 +314,17 @@ fn json_to_yaml(v: Value) -> Yaml<'static> {
             }
         }
         Value::String(s) => str_yaml(s),
-        Value::Array(a) => Yaml::Sequence(a.into_iter().map(json_to_yaml).collect()),
+        Value::Array(a) => {
+            Yaml::Sequence(a.into_iter().map(json_to_yaml).collect::<Result<_, _>>()?)
+        }
         Value::Object(o) => {
             let mut m = Mapping::new();
             for (k, v) in o {
-                m.insert(str_yaml(k), json_to_yaml(v));
+                m.insert(yaml_key(k)?, json_to_yaml(v)?);
             }
             Yaml::Mapping(m)
         }
-    }
+    })
 }
 
 fn to_yaml(out: Out) -> Result<Yaml<'static>, EncodeError> {
@@ -331,11 +347,11 @@ fn to_yaml(out: Out) -> Result<Yaml<'static>, EncodeError> {
         Out::Map(entries) => {
             let mut m = Mapping::new();
             for (k, v) in entries {
-                m.insert(str_yaml(k), to_yaml(v)?);
+                m.insert(yaml_key(k)?, to_yaml(v)?);
             }
             Yaml::Mapping(m)
         }
-        Out::Json(v) => json_to_yaml(v),
+        Out::Json(v) => json_to_yaml(v)?,
     })
 }
 

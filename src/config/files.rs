@@ -464,6 +464,16 @@ mod tests {
     }
 
     #[test]
+    fn keys_too_long_for_yaml_are_refused_not_mangled() {
+        // Found by the parse fuzzer: an unknown key over 1024 characters wrote invalid YAML.
+        let json = format!("{{\"{}\": 1}}", "k".repeat(2000));
+        let Ok(l) = parse_json(&json) else { panic!() };
+        let e = to_yaml_string(&l.config);
+        assert!(e.is_err_and(|e| e.to_string().contains("longer than config.yml allows")));
+        assert!(to_json_string(&l.config, false).is_ok());
+    }
+
+    #[test]
     fn comments_are_noticed() {
         assert!(yaml_has_comments("# top\ningress: []\n"));
         assert!(yaml_has_comments("ingress: [] # trailing\n"));

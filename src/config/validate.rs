@@ -111,6 +111,35 @@ pub fn validate(config: &TunnelConfig) -> Vec<Diagnostic> {
     out
 }
 
+/// Diagnostics about the config as a whole and its global settings (first in [`validate`]'s
+/// order).
+pub fn global_diagnostics(config: &TunnelConfig) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if config.rules().is_empty() {
+        out.push(Diagnostic::error(None, Field::Ingress, NO_RULES));
+    }
+    global_warnings(config, &mut out);
+    out
+}
+
+/// The checks that compare rules (unreachable and duplicate rules), per rule.
+pub fn cross_rule_diagnostics(rules: &[IngressRule]) -> Vec<Vec<Diagnostic>> {
+    let mut coverage = Coverage::with_capacity(rules.len());
+    let mut out = Vec::with_capacity(rules.len());
+    for i in 0..rules.len() {
+        let mut d = Vec::new();
+        coverage.check(i, rules, &mut d);
+        out.push(d);
+    }
+    out
+}
+
+/// Whether a rule's own diagnostics depend on its position beyond the rule number (messages that
+/// name "Rule #N"), so they must be recomputed when the rule moves.
+pub fn mentions_position(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.message.contains("Rule #"))
+}
+
 /// The diagnostics of one rule alone (errors and per-rule warnings, without the checks that
 /// compare rules), for validating a form as the user types.
 pub fn validate_rule(

@@ -362,7 +362,18 @@ pub async fn run(
     }));
     let exit = loop {
         if dirty {
-            if let Err(e) = terminal.draw(|f| view::draw(f, &app, theme)) {
+            // One frame = one synchronized update: terminals that support it show it at once,
+            // which avoids tearing over slow SSH links; others ignore the sequences.
+            let _ = crossterm::execute!(
+                std::io::stdout(),
+                crossterm::terminal::BeginSynchronizedUpdate
+            );
+            let drawn = terminal.draw(|f| view::draw(f, &app, theme));
+            let _ = crossterm::execute!(
+                std::io::stdout(),
+                crossterm::terminal::EndSynchronizedUpdate
+            );
+            if let Err(e) = drawn {
                 restore();
                 return Err(format!("cannot draw: {e}"));
             }
