@@ -348,7 +348,7 @@ impl Client {
                 q.append_pair("per_page", &per_page.to_string());
             }
             let env = self.get(call, what, url).await?;
-            let items = match env.result {
+            let items = match env.result() {
                 Value::Array(items) => items,
                 Value::Null => Vec::new(),
                 other => {
@@ -382,7 +382,7 @@ impl Client {
         let env = self
             .get(Call::GetConfig, &format!("tunnel {}", inert(tunnel)), url)
             .await?;
-        RemoteConfig::from_result(&env.result)
+        env.remote_config()
     }
 
     /// `PUT /accounts/{account}/cfd_tunnel/{tunnel}/configurations`: publishes `config` once. If the
@@ -405,7 +405,7 @@ impl Client {
             .send(Call::PutConfig, &what, Method::PUT, url, Some(&body))
             .await
         {
-            Ok(env) => return RemoteConfig::from_result(&env.result),
+            Ok(env) => return env.remote_config(),
             Err(e) => e,
         };
         let outcome_unknown = match &err {
@@ -470,7 +470,7 @@ impl Client {
         let env = self
             .get(Call::Tunnels, &format!("tunnel {}", inert(tunnel)), url)
             .await?;
-        Tunnel::from_value(&env.result)
+        Tunnel::from_value(&env.result())
     }
 
     /// Every account the credentials can see.
@@ -491,7 +491,7 @@ impl Client {
             )
             .await;
         match (user, account) {
-            (Ok(env), _) => TokenStatus::from_value(&env.result),
+            (Ok(env), _) => TokenStatus::from_value(&env.result()),
             (Err(ApiError::InvalidToken { .. }), Some(acct)) => {
                 let env = self
                     .get(
@@ -500,7 +500,7 @@ impl Client {
                         self.url(&["accounts", acct, "tokens", "verify"]),
                     )
                     .await?;
-                TokenStatus::from_value(&env.result)
+                TokenStatus::from_value(&env.result())
             }
             (Err(e), _) => Err(e),
         }

@@ -5,6 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use serde_json::Value;
+
+use crate::config::jsontree::Json;
 use thiserror::Error;
 
 use crate::text::inert;
@@ -261,10 +263,28 @@ impl ApiError {
 /// A parsed success envelope.
 #[derive(Debug, Clone)]
 pub struct Envelope {
-    /// `result`.
-    pub result: Value,
+    /// The whole body (the result is read from it on demand: a 10 000-rule config is decoded
+    /// straight from the bytes, without an intermediate `Value`).
+    body: Vec<u8>,
     /// `result_info`, if any.
     pub result_info: Option<Value>,
+}
+
+impl Envelope {
+    /// `result` as a JSON value.
+    pub fn result(&self) -> Value {
+        serde_json::from_slice::<Json<'_>>(&self.body)
+            .ok()
+            .and_then(|t| t.get("result").map(Json::to_value))
+            .unwrap_or(Value::Null)
+    }
+
+    /// `result` read as a tunnel configuration.
+    pub fn remote_config(&self) -> Result<super::types::RemoteConfig, ApiError> {
+        let tree: Json<'_> = serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::Unexpected(format!("the answer stopped being JSON: {e}")))?;
+        super::types::RemoteConfig::from_tree(tree.get("result").unwrap_or(&Json::Null))
+    }
 }
 
 /// The first line of a body, shortened and made inert for printing.
@@ -350,12 +370,12 @@ pub fn parse_response(
 ) -> Result<Envelope, ApiError> {
     let looks_html = content_type.is_some_and(|c| c.contains("html"))
         || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
-    let parsed: Option<Value> = if looks_html {
+    let parsed: Option<Json<'_>> = if looks_html {
         None
     } else {
         serde_json::from_slice(body).ok()
     };
-    let Some(Value::Object(obj)) = parsed else {
+    let Some(obj @ Json::Object(_)) = parsed else {
         if status == 429 {
             return Err(ApiError::RateLimited { retry_after });
         }
@@ -374,12 +394,12 @@ pub fn parse_response(
             first_line,
         });
     };
-    let errors = messages(obj.get("errors"));
-    let success = obj.get("success").and_then(Value::as_bool);
-    if success == Some(true) && (200..300).contains(&status) {
+    let errors = messages(obj.get("errors").map(Json::to_value).as_ref());
+    let success = matches!(obj.get("success"), Some(Json::Bool(true)));
+    if success && (200..300).contains(&status) {
         return Ok(Envelope {
-            result: obj.get("result").cloned().unwrap_or(Value::Null),
-            result_info: obj.get("result_info").cloned(),
+            result_info: obj.get("result_info").map(Json::to_value),
+            body: body.to_vec(),
         });
     }
     let detail = describe_errors(&errors);

@@ -4,7 +4,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::config::files::from_json_value;
+use crate::config::files::{from_json_value, from_tree};
+use crate::config::jsontree::Json;
 use crate::config::model::TunnelConfig;
 
 /// A tunnel's remote configuration (`GET .../configurations`).
@@ -49,6 +50,41 @@ impl RemoteConfig {
             version: result.get("version").and_then(Value::as_u64).unwrap_or(0),
             source: str_field(result, "source"),
             created_at: str_field(result, "created_at"),
+            config,
+        })
+    }
+}
+
+impl RemoteConfig {
+    /// Reads the `result` of a configurations call straight from the parsed body.
+    pub fn from_tree(result: &Json<'_>) -> Result<Self, ApiError> {
+        if !matches!(result, Json::Object(_)) {
+            return Err(ApiError::Unexpected(
+                "the configuration answer has no result object (result: null)".to_owned(),
+            ));
+        }
+        let text = |k: &str| match result.get(k) {
+            Some(Json::String(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        let config = match result.get("config") {
+            None | Some(Json::Null) => None,
+            Some(cfg) => Some(
+                from_tree(cfg)
+                    .map_err(|e| {
+                        ApiError::Unexpected(format!("the remote config cannot be read: {e}"))
+                    })?
+                    .config,
+            ),
+        };
+        Ok(RemoteConfig {
+            tunnel_id: text("tunnel_id").unwrap_or_default(),
+            version: match result.get("version") {
+                Some(Json::Number(n)) => n.as_u64().unwrap_or(0),
+                _ => 0,
+            },
+            source: text("source"),
+            created_at: text("created_at"),
             config,
         })
     }

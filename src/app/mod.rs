@@ -304,6 +304,9 @@ pub struct App {
     pub size: (u16, u16),
     /// Rule highlighted by the URL tester.
     pub tester_match: Option<usize>,
+    /// First visible row of the table (position among the visible rules): it scrolls only when
+    /// the selection would leave the window, so a move redraws two rows, not the whole table.
+    pub table_offset: usize,
     /// Whether to leave.
     pub quit: bool,
     /// The accounts listed (to name the account in the header).
@@ -386,6 +389,7 @@ impl App {
             status: None,
             size: (80, 24),
             tester_match: None,
+            table_offset: 0,
             quit: false,
             accounts: Vec::new(),
             generation: 0,
@@ -611,8 +615,32 @@ impl App {
             .is_some_and(IngressRule::is_catch_all)
     }
 
+    /// Scrolls the table as little as possible to keep the selection in view.
+    fn keep_selection_visible(&mut self) {
+        let visible = self.visible_rules();
+        let pos = visible
+            .iter()
+            .position(|&i| i == self.selected)
+            .unwrap_or(0);
+        let page = self.page();
+        if pos < self.table_offset {
+            self.table_offset = pos;
+        } else if pos >= self.table_offset + page {
+            self.table_offset = pos + 1 - page;
+        }
+        self.table_offset = self.table_offset.min(visible.len().saturating_sub(page));
+    }
+
     /// Handles one event.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        let effects = self.handle(event);
+        if matches!(self.mode, Mode::Editing) {
+            self.keep_selection_visible();
+        }
+        effects
+    }
+
+    fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Resize(w, h) => {
                 self.size = (w, h);

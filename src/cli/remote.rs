@@ -505,6 +505,7 @@ async fn editor_inner(
             file: Some((path, format)),
             shape: std::sync::Mutex::new(Shape::Bare),
             drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
+            draft_seq: std::sync::Mutex::new(0),
         };
         (app, effects, ctx)
     } else if demo {
@@ -535,6 +536,7 @@ async fn editor_inner(
             file: None,
             shape: std::sync::Mutex::new(Shape::Bare),
             drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
+            draft_seq: std::sync::Mutex::new(0),
         };
         (app, effects, ctx)
     } else {
@@ -571,6 +573,7 @@ async fn editor_inner(
             file: None,
             shape: std::sync::Mutex::new(Shape::Bare),
             drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
+            draft_seq: std::sync::Mutex::new(0),
         };
         (app, effects, ctx)
     };

@@ -132,6 +132,11 @@ pub fn parse_json(text: &str) -> Result<Loaded, ReadError> {
     from_node(Node::Tree(&tree))
 }
 
+/// Reads a config from a parsed JSON tree in any accepted shape.
+pub fn from_tree(tree: &Json<'_>) -> Result<Loaded, ReadError> {
+    from_node(Node::Tree(tree))
+}
+
 /// Reads a config from an already-parsed JSON value in any accepted shape.
 pub fn from_json_value(value: &Value) -> Result<Loaded, ReadError> {
     from_node(Node::Json(value))

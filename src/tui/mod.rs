@@ -30,6 +30,8 @@ pub struct Context {
     pub shape: std::sync::Mutex<Shape>,
     /// Where drafts are saved (`None`: not saved).
     pub drafts_dir: Option<PathBuf>,
+    /// Orders draft writes and removals: a background save only writes if nothing newer happened.
+    pub draft_seq: std::sync::Mutex<u64>,
 }
 
 impl Context {
@@ -89,8 +91,56 @@ pub fn save_draft_file(path: &Path, text: &str) -> std::io::Result<()> {
 /// Where the last draft was saved, for the panic message.
 static LAST_DRAFT: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
 
+/// Saves (or removes) the app's draft in the background: the copy is taken here, the encoding
+/// and the write happen off the input path.
+fn persist_draft_later(app: &App, ctx: &Arc<Context>) {
+    let Some(key) = app.draft_key() else { return };
+    let Some(path) = ctx.draft_path(&key) else {
+        return;
+    };
+    let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
+    let saved = app.to_saved(&now);
+    let seq = match ctx.draft_seq.lock() {
+        Ok(mut l) => {
+            *l += 1;
+            *l
+        }
+        Err(_) => return,
+    };
+    let ctx = Arc::clone(ctx);
+    tokio::task::spawn_blocking(move || {
+        let Ok(latest) = ctx.draft_seq.lock() else {
+            return;
+        };
+        if *latest != seq {
+            return;
+        }
+        match saved {
+            Some(saved) => match save_draft_file(&path, &saved.to_json()) {
+                Ok(()) => {
+                    tracing::debug!(path = %path.display(), edits = saved.edits.len(), "draft saved");
+                    if let Ok(mut last) = LAST_DRAFT.lock() {
+                        *last = Some(path);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(path = %path.display(), error = %e, "cannot save the draft")
+                }
+            },
+            None => {
+                let _ = std::fs::remove_file(&path);
+                if let Ok(mut last) = LAST_DRAFT.lock() {
+                    *last = None;
+                }
+            }
+        }
+    });
+}
+
 /// Saves (or removes) the app's draft now. Returns where it was saved.
 fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
+    let mut latest = ctx.draft_seq.lock().ok()?;
+    *latest += 1;
     let key = app.draft_key()?;
     let path = ctx.draft_path(&key)?;
     let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
@@ -119,6 +169,10 @@ fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
 }
 
 fn delete_draft(app: &App, ctx: &Context) {
+    let latest = ctx.draft_seq.lock();
+    if let Ok(mut l) = latest {
+        *l += 1;
+    }
     if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) {
         let _ = std::fs::remove_file(path);
     }
@@ -390,7 +444,7 @@ pub async fn run(
             _ = autosave.tick() => {
                 if app.generation != saved_generation {
                     saved_generation = app.generation;
-                    persist_draft(&app, &ctx);
+                    persist_draft_later(&app, &ctx);
                 }
             }
         }

@@ -413,9 +413,14 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let visible = app.visible_rules();
     let rows_fit = usize::from(area.height.saturating_sub(3)).max(1);
     let pos = visible.iter().position(|&i| i == app.selected).unwrap_or(0);
-    let offset = pos
-        .saturating_sub(rows_fit / 2)
-        .min(visible.len().saturating_sub(rows_fit));
+    // The app keeps the offset (it scrolls only when the selection would leave the window);
+    // clamp it here too in case this window is smaller than the app thinks.
+    let mut offset = app.table_offset.min(visible.len().saturating_sub(1));
+    if pos < offset {
+        offset = pos;
+    } else if pos >= offset + rows_fit {
+        offset = pos + 1 - rows_fit;
+    }
     let rules = app.draft.rules();
     let last = rules.len().saturating_sub(1);
     let (err_mark, warn_mark, ok_mark) = theme.marks();
@@ -452,11 +457,21 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             if app.tester_match == Some(i) {
                 style = style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
             }
-            if i == app.selected {
-                style = theme.selected();
-            }
+            // The selection is a marker and a reversed number, not a reversed row: moving it
+            // rewrites a few cells instead of two whole lines (cheap over slow SSH links).
+            let selected = i == app.selected;
+            let number = if selected {
+                Cell::from(format!(
+                    "{}{:>3}",
+                    if theme.ascii { ">" } else { "▶" },
+                    i + 1
+                ))
+                .style(theme.selected())
+            } else {
+                Cell::from(format!(" {:>3}", i + 1))
+            };
             Row::new(vec![
-                Cell::from(format!("{:>3}", i + 1)),
+                number,
                 Cell::from(host_cell),
                 Cell::from(inert(r.path.as_str()).into_owned()),
                 Cell::from(inert(r.service.as_str()).into_owned()),
@@ -467,9 +482,9 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         })
         .collect();
     let header =
-        Row::new(vec!["  #", "HOSTNAME", "PATH", "SERVICE", "OPT", "STATUS"]).style(theme.key());
+        Row::new(vec!["   #", "HOSTNAME", "PATH", "SERVICE", "OPT", "STATUS"]).style(theme.key());
     let widths = [
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Percentage(34),
         Constraint::Percentage(18),
         Constraint::Percentage(34),
