@@ -577,7 +577,7 @@ async fn editor_inner(
         };
         (app, effects, ctx)
     };
-    match crate::tui::run(app, effects, ctx, theme).await {
+    match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {
         Ok(Exit::Quit) => Ok(0),
         Ok(Exit::Signal) => Ok(1),
         Err(e) => Err(fail(2, e)),

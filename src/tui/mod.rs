@@ -363,6 +363,22 @@ fn to_event(ev: TermEvent) -> Option<Event> {
         }
         TermEvent::Resize(w, h) => Some(Event::Resize(w, h)),
         TermEvent::Paste(text) => Some(Event::Paste(text)),
+        // Only delivered when mouse capture is on (settings: ui.mouse = true).
+        TermEvent::Mouse(m) => match m.kind {
+            crossterm::event::MouseEventKind::ScrollDown => {
+                Some(Event::Key(ratatui_textarea::Input {
+                    key: ratatui_textarea::Key::Down,
+                    ..Default::default()
+                }))
+            }
+            crossterm::event::MouseEventKind::ScrollUp => {
+                Some(Event::Key(ratatui_textarea::Input {
+                    key: ratatui_textarea::Key::Up,
+                    ..Default::default()
+                }))
+            }
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -383,12 +399,19 @@ pub async fn run(
     effects: Vec<Effect>,
     ctx: Context,
     theme: Theme,
+    mouse: bool,
 ) -> Result<Exit, String> {
     let ctx = Arc::new(ctx);
     let mut terminal =
         ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    }
     let restore = || {
+        if mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
         ratatui::restore();
     };
