@@ -84,11 +84,21 @@ impl Screen {
 }
 
 fn open_editor(sb: &Sandbox, args: &[&str], home: &std::path::Path) -> Screen {
+    open_in_pty(Some(sb), args, home, 30, 110)
+}
+
+fn open_in_pty(
+    sb: Option<&Sandbox>,
+    args: &[&str],
+    home: &std::path::Path,
+    rows: u16,
+    cols: u16,
+) -> Screen {
     let pty = native_pty_system();
     let pair = pty
         .openpty(PtySize {
-            rows: 30,
-            cols: 110,
+            rows,
+            cols,
             pixel_width: 0,
             pixel_height: 0,
         })
@@ -101,14 +111,16 @@ fn open_editor(sb: &Sandbox, args: &[&str], home: &std::path::Path) -> Screen {
     cmd.env("HOME", home);
     cmd.env("CFINGRESS_SETTINGS", home.join("settings.toml"));
     cmd.env("CFINGRESS_STATE_DIR", home.join("state"));
-    cmd.env(
-        "CFINGRESS_API_URL",
-        sb.info["api_url"].as_str().unwrap_or_default(),
-    );
-    cmd.env(
-        "CLOUDFLARE_API_TOKEN",
-        sb.info["token"].as_str().unwrap_or_default(),
-    );
+    if let Some(sb) = sb {
+        cmd.env(
+            "CFINGRESS_API_URL",
+            sb.info["api_url"].as_str().unwrap_or_default(),
+        );
+        cmd.env(
+            "CLOUDFLARE_API_TOKEN",
+            sb.info["token"].as_str().unwrap_or_default(),
+        );
+    }
     let child = pair
         .slave
         .spawn_command(cmd)
@@ -119,7 +131,7 @@ fn open_editor(sb: &Sandbox, args: &[&str], home: &std::path::Path) -> Screen {
         .try_clone_reader()
         .unwrap_or_else(|e| panic!("{e}"));
     let writer = pair.master.take_writer().unwrap_or_else(|e| panic!("{e}"));
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 110, 0)));
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
     let raw = Arc::new(Mutex::new(Vec::new()));
     let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
     std::thread::spawn(move || {
@@ -234,65 +246,12 @@ fn add_undo_redo_publish_in_a_real_terminal() {
 fn the_demo_opens_without_an_account() {
     let home = std::env::temp_dir().join(format!("cfingress-pty-demo-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&home);
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut cmd = CommandBuilder::new(bin());
-    cmd.arg("--demo");
-    cmd.env_clear();
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", &home);
-    cmd.env("CFINGRESS_SETTINGS", home.join("settings.toml"));
-    cmd.env("CFINGRESS_STATE_DIR", home.join("state"));
-    let mut child = pair
-        .slave
-        .spawn_command(cmd)
-        .unwrap_or_else(|e| panic!("{e}"));
-    drop(pair.slave);
-    let mut reader = pair
-        .master
-        .try_clone_reader()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut writer = pair.master.take_writer().unwrap_or_else(|e| panic!("{e}"));
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
-    let p = Arc::clone(&parser);
-    std::thread::spawn(move || {
-        let _keep = pair.master;
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            if let Ok(mut p) = p.lock() {
-                p.process(&buf[..n]);
-            }
-        }
-    });
+    let mut s = open_in_pty(None, &["--demo"], &home, 24, 80);
+    let screen = s.wait_for("Ingress rules (13)");
+    assert!(screen.contains("demo"), "{screen}");
+    s.send("q");
     let start = Instant::now();
-    loop {
-        let text = parser
-            .lock()
-            .map(|p| p.screen().contents())
-            .unwrap_or_default();
-        if text.contains("Ingress rules (13)") && text.contains("demo") {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "the demo did not open:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    let _ = writer.write_all(b"q");
-    let _ = writer.flush();
-    let start = Instant::now();
-    while child.try_wait().ok().flatten().is_none() {
+    while s.child.try_wait().ok().flatten().is_none() {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "the demo did not quit"

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::config::files::{from_json_value, from_tree};
+use crate::config::files::from_tree;
 use crate::config::jsontree::Json;
 use crate::config::model::TunnelConfig;
 
@@ -25,34 +25,6 @@ pub struct RemoteConfig {
 
 fn str_field(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-impl RemoteConfig {
-    /// Reads the `result` of a configurations call.
-    pub fn from_result(result: &Value) -> Result<Self, ApiError> {
-        if !result.is_object() {
-            return Err(ApiError::Unexpected(
-                "the configuration answer has no result object (result: null)".to_owned(),
-            ));
-        }
-        let config = match result.get("config") {
-            None | Some(Value::Null) => None,
-            Some(cfg) => Some(
-                from_json_value(cfg)
-                    .map_err(|e| {
-                        ApiError::Unexpected(format!("the remote config cannot be read: {e}"))
-                    })?
-                    .config,
-            ),
-        };
-        Ok(RemoteConfig {
-            tunnel_id: str_field(result, "tunnel_id").unwrap_or_default(),
-            version: result.get("version").and_then(Value::as_u64).unwrap_or(0),
-            source: str_field(result, "source"),
-            created_at: str_field(result, "created_at"),
-            config,
-        })
-    }
 }
 
 impl RemoteConfig {
