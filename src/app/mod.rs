@@ -304,6 +304,8 @@ pub struct App {
     pub size: (u16, u16),
     /// Rule highlighted by the URL tester.
     pub tester_match: Option<usize>,
+    /// The URL tester's index of the draft, rebuilt only when the draft changed.
+    matcher: Option<(u64, std::sync::Arc<Matcher>)>,
     /// First visible row of the table (position among the visible rules): it scrolls only when
     /// the selection would leave the window, so a move redraws two rows, not the whole table.
     pub table_offset: usize,
@@ -389,6 +391,7 @@ impl App {
             status: None,
             size: (80, 24),
             tester_match: None,
+            matcher: None,
             table_offset: 0,
             quit: false,
             accounts: Vec::new(),
@@ -554,6 +557,7 @@ impl App {
         };
         self.base_version = snapshot.version;
         self.draft = config;
+        self.matcher = None;
         self.history.clear();
         self.selected = 0;
         self.mode = Mode::Editing;
@@ -615,6 +619,19 @@ impl App {
             .is_some_and(IngressRule::is_catch_all)
     }
 
+    /// The matcher for the current draft (built once per draft version; compiled regexes are
+    /// kept inside it).
+    fn matcher(&mut self) -> std::sync::Arc<Matcher> {
+        match &self.matcher {
+            Some((generation, m)) if *generation == self.generation => std::sync::Arc::clone(m),
+            _ => {
+                let m = std::sync::Arc::new(Matcher::new(self.draft.rules()));
+                self.matcher = Some((self.generation, std::sync::Arc::clone(&m)));
+                m
+            }
+        }
+    }
+
     /// Scrolls the table as little as possible to keep the selection in view.
     fn keep_selection_visible(&mut self) {
         let visible = self.visible_rules();
@@ -658,7 +675,8 @@ impl App {
                     Some(Overlay::Tester { input, .. }) => {
                         input.insert_str(&line);
                         let url = input.lines().join("");
-                        let result = Matcher::new(self.draft.rules())
+                        let result = self
+                            .matcher()
                             .match_url(url.trim())
                             .map_err(|e| e.to_string());
                         self.tester_match = result.as_ref().ok().copied();
@@ -1144,7 +1162,7 @@ impl App {
                     None
                 } else {
                     Some(
-                        Matcher::new(self.draft.rules())
+                        self.matcher()
                             .match_url(url.trim())
                             .map_err(|e| e.to_string()),
                     )
