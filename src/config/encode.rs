@@ -290,7 +290,13 @@ fn str_yaml(s: String) -> Yaml<'static> {
 const MAX_YAML_KEY: usize = 1024;
 
 fn yaml_key(k: String) -> Result<Yaml<'static>, EncodeError> {
-    if k.chars().count() > MAX_YAML_KEY - 24 {
+    // The limit is on the key as written: escapes count.
+    let written = if needs_double_quotes(&k) {
+        double_quoted_body(&k).chars().count() + 2
+    } else {
+        k.chars().count() + 2
+    };
+    if written > MAX_YAML_KEY - 24 {
         let head: String = k.chars().take(40).collect();
         return Err(EncodeError::Yaml(format!(
             "the key \"{}…\" is longer than config.yml allows for a key (1024 characters); write the config as JSON instead",

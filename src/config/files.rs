@@ -476,6 +476,10 @@ mod tests {
         let e = to_yaml_string(&l.config);
         assert!(e.is_err_and(|e| e.to_string().contains("longer than config.yml allows")));
         assert!(to_json_string(&l.config, false).is_ok());
+        // The limit counts the key as written, escapes included (found by the fuzzer too).
+        let json = format!("{{\"{}\": 1}}", "\\u0013".repeat(300));
+        let Ok(l) = parse_json(&json) else { panic!() };
+        assert!(to_yaml_string(&l.config).is_err());
     }
 
     #[test]
