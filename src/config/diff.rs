@@ -6,7 +6,10 @@ use std::fmt;
 use serde_json::{Map, Value};
 use similar::TextDiff;
 
-use super::encode::{config_to_json, config_to_yaml, origin_to_json, rule_to_json};
+use super::encode::{
+    config_to_json, config_to_json_for_display, config_to_yaml, origin_to_json_for_display,
+    rule_to_json_for_display,
+};
 use super::model::{IngressRule, TunnelConfig};
 use crate::text::inert;
 
@@ -235,7 +238,7 @@ fn field_changes(old: &Value, new: &Value) -> Vec<FieldChange> {
 }
 
 fn rule_value(rule: &IngressRule, i: usize) -> Value {
-    rule_to_json(rule, i).unwrap_or(Value::Null)
+    rule_to_json_for_display(rule, i).unwrap_or(Value::Null)
 }
 
 /// Indices of a longest increasing subsequence of `seq`.
@@ -344,13 +347,13 @@ pub fn summarize(old: &TunnelConfig, new: &TunnelConfig) -> Summary {
 
     let origin = |c: &TunnelConfig| {
         c.global()
-            .and_then(|g| origin_to_json(g, "originRequest").ok())
+            .and_then(|g| origin_to_json_for_display(g, "originRequest").ok())
             .unwrap_or(Value::Object(Map::new()))
     };
     let global = field_changes(&origin(old), &origin(new));
     let rest = |c: &TunnelConfig| {
         let mut m = Map::new();
-        if let Some(Ok(Value::Object(top))) = Some(config_to_json(c)) {
+        if let Ok(Value::Object(top)) = config_to_json_for_display(c) {
             for (k, v) in top {
                 if k != "ingress" && k != "originRequest" {
                     m.insert(k, v);

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::duration::Duration;
-use super::encode::origin_to_json;
+use super::encode::origin_to_json_for_display as origin_to_json;
 use super::fields::OriginField;
 use super::model::{Access, IngressRule, OriginRequest, Setting};
 

@@ -8,6 +8,7 @@ use saphyr::{Mapping, Scalar, ScalarStyle, Yaml, YamlEmitter};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use super::decode::go_fold_eq;
 use super::duration::Duration;
 use super::fields::OriginField;
 use super::model::{
@@ -35,6 +36,16 @@ pub enum EncodeError {
         /// Where.
         path: String,
     },
+    /// An unknown key that remote JSON would read as a known one (JSON keys are case-insensitive).
+    #[error(
+        "{path} is an unknown key in config.yml (where keys are case-sensitive), but the remote JSON config would read it as \"{known}\" (its keys are case-insensitive); rename it to \"{known}\" or remove it"
+    )]
+    FoldedKey {
+        /// Where.
+        path: String,
+        /// The known key it would become.
+        known: String,
+    },
     /// The YAML emitter failed (should not happen).
     #[error("cannot write YAML: {0}")]
     Yaml(String),
@@ -52,6 +63,8 @@ enum Out {
     List(Vec<Out>),
     Map(Vec<(String, Out)>),
     Json(Value),
+    /// An unknown key's value whose key folds onto a known key: fine in YAML, refused in JSON.
+    Folded(Value, String, String),
 }
 
 fn put<T>(
@@ -67,9 +80,47 @@ fn put<T>(
     }
 }
 
-fn put_extra(map: &mut Vec<(String, Out)>, extra: &Extra) {
+/// Known keys of each object, for the JSON writer's folding check.
+pub(crate) const TOP_KEYS: &[&str] = &["ingress", "originRequest", "warp-routing"];
+pub(crate) const RULE_KEYS: &[&str] = &["hostname", "path", "service", "originRequest"];
+pub(crate) const ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
+pub(crate) const IP_RULE_KEYS: &[&str] = &["prefix", "ports", "allow"];
+pub(crate) const WARP_KEYS: &[&str] = &["enabled"];
+
+/// Known keys of an originRequest.
+pub(crate) fn origin_keys() -> Vec<&'static str> {
+    OriginField::FORM_ORDER
+        .iter()
+        .filter(|f| !f.is_access_leaf())
+        .map(|f| f.key())
+        .chain(std::iter::once("access"))
+        .collect()
+}
+
+fn put_extra<'k>(
+    map: &mut Vec<(String, Out)>,
+    extra: &Extra,
+    path: &str,
+    known: impl Fn() -> Vec<&'k str>,
+) {
+    if extra.is_empty() {
+        return;
+    }
+    let known = known();
     for (k, v) in extra {
-        map.push((k.clone(), Out::Json(v.clone())));
+        let out = match known.iter().find(|name| go_fold_eq(k, name)) {
+            Some(name) => Out::Folded(
+                v.clone(),
+                if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                },
+                (*name).to_owned(),
+            ),
+            None => Out::Json(v.clone()),
+        };
+        map.push((k.clone(), out));
     }
 }
 
@@ -117,28 +168,36 @@ fn origin_out(o: &OriginRequest, path: &str) -> Out {
             }
             OriginField::ProxyPort => put(&mut m, key, &o.proxy_port, |n| Out::Uint(*n)),
             OriginField::IpRules => put(&mut m, key, &o.ip_rules, |rules| {
-                Out::List(rules.iter().map(ip_rule_out).collect())
+                Out::List(
+                    rules
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| ip_rule_out(r, &format!("{path}.ipRules[{i}]")))
+                        .collect(),
+                )
             }),
             _ => {}
         }
     }
-    put(&mut m, "access", &o.access, access_out);
-    put_extra(&mut m, &o.extra);
+    put(&mut m, "access", &o.access, |a| {
+        access_out(a, &format!("{path}.access"))
+    });
+    put_extra(&mut m, &o.extra, path, origin_keys);
     Out::Map(m)
 }
 
-fn ip_rule_out(r: &IpRule) -> Out {
+fn ip_rule_out(r: &IpRule, path: &str) -> Out {
     let mut m = Vec::new();
     put(&mut m, "prefix", &r.prefix, |s| Out::Str(s.clone()));
     put(&mut m, "ports", &r.ports, |p| {
         Out::List(p.iter().map(|n| Out::Int(*n)).collect())
     });
     put(&mut m, "allow", &r.allow, |b| Out::Bool(*b));
-    put_extra(&mut m, &r.extra);
+    put_extra(&mut m, &r.extra, path, || IP_RULE_KEYS.to_vec());
     Out::Map(m)
 }
 
-fn access_out(a: &Access) -> Out {
+fn access_out(a: &Access, path: &str) -> Out {
     let mut m = Vec::new();
     put(&mut m, "required", &a.required, |b| Out::Bool(*b));
     put(&mut m, "teamName", &a.team_name, |s| Out::Str(s.clone()));
@@ -148,7 +207,7 @@ fn access_out(a: &Access) -> Out {
     put(&mut m, "environment", &a.environment, |s| {
         Out::Str(s.clone())
     });
-    put_extra(&mut m, &a.extra);
+    put_extra(&mut m, &a.extra, path, || ACCESS_KEYS.to_vec());
     Out::Map(m)
 }
 
@@ -160,14 +219,18 @@ fn rule_out(r: &IngressRule, i: usize) -> Out {
     put(&mut m, "originRequest", &r.origin_request, |o| {
         origin_out(o, &format!("ingress[{i}].originRequest"))
     });
-    put_extra(&mut m, &r.extra);
+    if !r.extra.is_empty() {
+        put_extra(&mut m, &r.extra, &format!("ingress[{i}]"), || {
+            RULE_KEYS.to_vec()
+        });
+    }
     Out::Map(m)
 }
 
 fn warp_out(w: &WarpRouting) -> Out {
     let mut m = Vec::new();
     put(&mut m, "enabled", &w.enabled, |b| Out::Bool(*b));
-    put_extra(&mut m, &w.extra);
+    put_extra(&mut m, &w.extra, "warp-routing", || WARP_KEYS.to_vec());
     Out::Map(m)
 }
 
@@ -192,7 +255,7 @@ fn config_out(c: &TunnelConfig, layout: Layout) -> Out {
         });
     };
     if layout == Layout::ConfigYml {
-        put_extra(&mut m, &c.extra);
+        put_extra(&mut m, &c.extra, "", || TOP_KEYS.to_vec());
     } else {
         ingress(&mut m);
     }
@@ -203,12 +266,14 @@ fn config_out(c: &TunnelConfig, layout: Layout) -> Out {
     if layout == Layout::ConfigYml {
         ingress(&mut m);
     } else {
-        put_extra(&mut m, &c.extra);
+        put_extra(&mut m, &c.extra, "", || TOP_KEYS.to_vec());
     }
     Out::Map(m)
 }
 
-fn to_json(out: Out) -> Result<Value, EncodeError> {
+/// `strict`: refuse unknown keys that JSON would read as known ones (for anything written or
+/// sent); otherwise keep them (for display and diffs, which never go back through a decoder).
+fn to_json(out: Out, strict: bool) -> Result<Value, EncodeError> {
     Ok(match out {
         Out::Null => Value::Null,
         Out::Bool(b) => Value::Bool(b),
@@ -227,15 +292,24 @@ fn to_json(out: Out) -> Result<Value, EncodeError> {
             }
             None => return Err(EncodeError::TooLarge { path }),
         },
-        Out::List(items) => Value::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
+        Out::List(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|o| to_json(o, strict))
+                .collect::<Result<_, _>>()?,
+        ),
         Out::Map(entries) => {
             let mut m = Map::new();
             for (k, v) in entries {
-                m.insert(k, to_json(v)?);
+                m.insert(k, to_json(v, strict)?);
             }
             Value::Object(m)
         }
         Out::Json(v) => v,
+        Out::Folded(_, path, known) if strict => {
+            return Err(EncodeError::FoldedKey { path, known });
+        }
+        Out::Folded(v, _, _) => v,
     })
 }
 
@@ -357,23 +431,42 @@ fn to_yaml(out: Out) -> Result<Yaml<'static>, EncodeError> {
             }
             Yaml::Mapping(m)
         }
-        Out::Json(v) => json_to_yaml(v)?,
+        Out::Json(v) | Out::Folded(v, _, _) => json_to_yaml(v)?,
     })
 }
 
 /// The config as the remote JSON object (what goes under `config` in a PUT).
 pub fn config_to_json(config: &TunnelConfig) -> Result<Value, EncodeError> {
-    to_json(config_out(config, Layout::Remote))
+    to_json(config_out(config, Layout::Remote), true)
 }
 
 /// One rule as remote JSON.
 pub fn rule_to_json(rule: &IngressRule, index: usize) -> Result<Value, EncodeError> {
-    to_json(rule_out(rule, index))
+    to_json(rule_out(rule, index), true)
 }
 
 /// An originRequest as remote JSON.
 pub fn origin_to_json(origin: &OriginRequest, path: &str) -> Result<Value, EncodeError> {
-    to_json(origin_out(origin, path))
+    to_json(origin_out(origin, path), true)
+}
+
+/// Like [`config_to_json`], for display and comparison only: unknown keys that JSON would read
+/// as known ones are kept as they are instead of refused.
+pub fn config_to_json_for_display(config: &TunnelConfig) -> Result<Value, EncodeError> {
+    to_json(config_out(config, Layout::Remote), false)
+}
+
+/// Like [`rule_to_json`], for display and comparison only.
+pub fn rule_to_json_for_display(rule: &IngressRule, index: usize) -> Result<Value, EncodeError> {
+    to_json(rule_out(rule, index), false)
+}
+
+/// Like [`origin_to_json`], for display and comparison only.
+pub fn origin_to_json_for_display(
+    origin: &OriginRequest,
+    path: &str,
+) -> Result<Value, EncodeError> {
+    to_json(origin_out(origin, path), false)
 }
 
 /// The config as a cloudflared `config.yml` document.

@@ -483,6 +483,66 @@ mod tests {
     }
 
     #[test]
+    fn yaml_keys_that_json_would_fold_onto_known_ones_are_refused_in_json() {
+        // Found by the parse fuzzer: `iNgress:` is an unknown key in config.yml (case-sensitive)
+        // but written to JSON it became the ingress list (JSON keys are case-insensitive).
+        let Ok(l) = parse_yaml(
+            "iNgress:
+",
+        ) else {
+            panic!()
+        };
+        let e = to_json_string(&l.config, false);
+        assert!(
+            e.as_ref().is_err_and(|e| e.to_string().starts_with(
+                "iNgress is an unknown key in config.yml (where keys are case-sensitive), but the remote JSON config would read it as \"ingress\""
+            )),
+            "{e:?}"
+        );
+        assert!(to_yaml_string(&l.config).is_ok_and(|y| y == "iNgress: ~\n"
+            || y == "iNgress: null\n"
+            || y.starts_with("iNgress:")));
+        for (yaml, path) in [
+            (
+                "ingress:\n  - Hostname: a.com\n    service: http://x\n",
+                "ingress[0].Hostname",
+            ),
+            (
+                "ingress:\n  - service: http://x\n    originRequest:\n      NoTLSVerify: true\n",
+                "ingress[0].originRequest.NoTLSVerify",
+            ),
+            (
+                "originRequest:\n  access:\n    TeamName: t\n",
+                "originRequest.access.TeamName",
+            ),
+            ("warp-routing:\n  Enabled: true\n", "warp-routing.Enabled"),
+        ] {
+            let Ok(l) = parse_yaml(yaml) else {
+                panic!("{yaml}")
+            };
+            let e = to_json_string(&l.config, false).map_err(|e| e.to_string());
+            assert!(
+                e.as_ref()
+                    .is_err_and(|e| e.starts_with(&format!("{path} "))),
+                "{e:?}"
+            );
+        }
+        let Ok(l) = parse_yaml("ingress:\n  - Hostname: a.com\n    service: http://x\n") else {
+            panic!()
+        };
+        // Display and diffs keep the key as it is.
+        assert!(
+            crate::config::encode::config_to_json_for_display(&l.config)
+                .is_ok_and(|v| v["ingress"][0]["Hostname"] == "a.com")
+        );
+        // Keys that fold onto nothing known stay fine.
+        let Ok(l) = parse_yaml("Tunnel: x\ningress:\n  - service: http_status:404\n") else {
+            panic!()
+        };
+        assert!(to_json_string(&l.config, false).is_ok());
+    }
+
+    #[test]
     fn comments_are_noticed() {
         assert!(yaml_has_comments("# top\ningress: []\n"));
         assert!(yaml_has_comments("ingress: [] # trailing\n"));

@@ -349,9 +349,10 @@ fn is_go_cidr(s: &str) -> bool {
     bits.parse::<u32>().is_ok_and(|n| n <= max)
 }
 
-const KNOWN_RULE_KEYS: &[&str] = &["hostname", "path", "service", "originRequest"];
-const KNOWN_TOP_KEYS: &[&str] = &["ingress", "originRequest", "warp-routing"];
-const KNOWN_ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
+use super::encode::{
+    ACCESS_KEYS as KNOWN_ACCESS_KEYS, RULE_KEYS as KNOWN_RULE_KEYS, TOP_KEYS as KNOWN_TOP_KEYS,
+    origin_keys,
+};
 
 fn wrong_case_keys(
     rule: Option<usize>,
@@ -364,7 +365,7 @@ fn wrong_case_keys(
         return;
     }
     for key in extra.keys() {
-        if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(key)) {
+        if let Some(k) = known.iter().find(|k| super::decode::go_fold_eq(key, k)) {
             out.push(Diagnostic::warning(
                 rule,
                 Field::Unknown(format!("{prefix}{key}")),
@@ -374,14 +375,6 @@ fn wrong_case_keys(
             ));
         }
     }
-}
-
-fn origin_known_keys() -> impl Iterator<Item = &'static str> {
-    OriginField::FORM_ORDER
-        .iter()
-        .filter(|f| !f.is_access_leaf())
-        .map(|f| f.key())
-        .chain(std::iter::once("access"))
 }
 
 fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnostic>) {
@@ -417,8 +410,7 @@ fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnos
         }
     }
     if !o.extra.is_empty() {
-        let known: Vec<&str> = origin_known_keys().collect();
-        wrong_case_keys(rule, "originRequest.", &o.extra, &known, out);
+        wrong_case_keys(rule, "originRequest.", &o.extra, &origin_keys(), out);
     }
     if let Some(a) = o.access.get() {
         wrong_case_keys(
