@@ -9,7 +9,7 @@ use std::hint::black_box;
 use cfingress::app::{App, Event, Snapshot};
 use cfingress::fixtures::scale_config;
 use cfingress::tui::{Theme, view};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui_textarea::{Input, Key};
@@ -147,12 +147,23 @@ fn editor(c: &mut Criterion) {
     app.update(key('p'));
     app.update(key('y'));
     let base = app.base.clone();
-    app.update(Event::Current(Ok(Snapshot {
-        version: Some(1),
-        config: Some(base),
-        has_comments: false,
-        saved: None,
-    })));
+    let current = || {
+        Event::Current(Ok(Snapshot {
+            version: Some(1),
+            config: Some(base.clone()),
+            has_comments: false,
+            saved: None,
+        }))
+    };
+    // The remote answered "unchanged": summary and unified diff of 10 000 rules with 20 edits.
+    group.bench_function("open_review_diff", |b| {
+        b.iter_batched(
+            || (app.clone(), current()),
+            |(mut a, event)| a.update(event),
+            BatchSize::LargeInput,
+        )
+    });
+    app.update(current());
     group.bench_function("draw_confirmation_diff", |b| {
         b.iter(|| frame(&mut terminal, &app))
     });

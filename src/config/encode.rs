@@ -363,13 +363,15 @@ fn str_yaml(s: String) -> Yaml<'static> {
 /// YAML allows implicit keys of at most 1024 characters.
 const MAX_YAML_KEY: usize = 1024;
 
-fn yaml_key(k: String) -> Result<Yaml<'static>, EncodeError> {
+/// `depth`: how deeply the key's mapping is nested; the parser's limit counts the
+/// indentation (up to two columns per level) as well.
+fn yaml_key(k: String, depth: usize) -> Result<Yaml<'static>, EncodeError> {
     // The limit is on the key as written: escapes count.
-    let written = if needs_double_quotes(&k) {
-        double_quoted_body(&k).chars().count() + 2
-    } else {
-        k.chars().count() + 2
-    };
+    // The emitter may quote any key (escaping `"` and `\\`, or doubling `'`): count the longest.
+    let written = 2 * depth
+        + double_quoted_body(&k).chars().count()
+        + k.chars().filter(|&c| c == '\'').count()
+        + 2;
     if written > MAX_YAML_KEY - 24 {
         let head: String = k.chars().take(40).collect();
         return Err(EncodeError::Yaml(format!(
@@ -380,7 +382,7 @@ fn yaml_key(k: String) -> Result<Yaml<'static>, EncodeError> {
     Ok(str_yaml(k))
 }
 
-fn json_to_yaml(v: Value) -> Result<Yaml<'static>, EncodeError> {
+fn json_to_yaml(v: Value, depth: usize) -> Result<Yaml<'static>, EncodeError> {
     Ok(match v {
         Value::Null => Yaml::Value(Scalar::Null),
         Value::Bool(b) => Yaml::Value(Scalar::Boolean(b)),
@@ -395,19 +397,23 @@ fn json_to_yaml(v: Value) -> Result<Yaml<'static>, EncodeError> {
         }
         Value::String(s) => str_yaml(s),
         Value::Array(a) => {
-            Yaml::Sequence(a.into_iter().map(json_to_yaml).collect::<Result<_, _>>()?)
+            Yaml::Sequence(
+                a.into_iter()
+                    .map(|v| json_to_yaml(v, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            )
         }
         Value::Object(o) => {
             let mut m = Mapping::new();
             for (k, v) in o {
-                m.insert(yaml_key(k)?, json_to_yaml(v)?);
+                m.insert(yaml_key(k, depth)?, json_to_yaml(v, depth + 1)?);
             }
             Yaml::Mapping(m)
         }
     })
 }
 
-fn to_yaml(out: Out) -> Result<Yaml<'static>, EncodeError> {
+fn to_yaml(out: Out, depth: usize) -> Result<Yaml<'static>, EncodeError> {
     Ok(match out {
         Out::Null => Yaml::Value(Scalar::Null),
         Out::Bool(b) => Yaml::Value(Scalar::Boolean(b)),
@@ -422,16 +428,21 @@ fn to_yaml(out: Out) -> Result<Yaml<'static>, EncodeError> {
             None => return Err(EncodeError::TooLarge { path }),
         },
         Out::List(items) => {
-            Yaml::Sequence(items.into_iter().map(to_yaml).collect::<Result<_, _>>()?)
+            Yaml::Sequence(
+                items
+                    .into_iter()
+                    .map(|o| to_yaml(o, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            )
         }
         Out::Map(entries) => {
             let mut m = Mapping::new();
             for (k, v) in entries {
-                m.insert(yaml_key(k)?, to_yaml(v)?);
+                m.insert(yaml_key(k, depth)?, to_yaml(v, depth + 1)?);
             }
             Yaml::Mapping(m)
         }
-        Out::Json(v) | Out::Folded(v, _, _) => json_to_yaml(v)?,
+        Out::Json(v) | Out::Folded(v, _, _) => json_to_yaml(v, depth)?,
     })
 }
 
@@ -471,7 +482,7 @@ pub fn origin_to_json_for_display(
 
 /// The config as a cloudflared `config.yml` document.
 pub fn config_to_yaml(config: &TunnelConfig) -> Result<String, EncodeError> {
-    let doc = to_yaml(config_out(config, Layout::ConfigYml))?;
+    let doc = to_yaml(config_out(config, Layout::ConfigYml), 0)?;
     let mut text = String::new();
     {
         let mut emitter = YamlEmitter::new(&mut text);

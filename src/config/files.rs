@@ -480,6 +480,23 @@ mod tests {
         let json = format!("{{\"{}\": 1}}", "\\u0013".repeat(300));
         let Ok(l) = parse_json(&json) else { panic!() };
         assert!(to_yaml_string(&l.config).is_err());
+        // ... and the indentation of nested mappings (found by the fuzzer too).
+        let mut json = "1".to_owned();
+        for _ in 0..60 {
+            json = format!("{{\"\": {json}}}");
+        }
+        let json = format!("{{\"x\": {{\"\": {{\"{}\": {json}}}}}}}", "k".repeat(990));
+        let Ok(l) = parse_json(&json) else { panic!() };
+        match to_yaml_string(&l.config) {
+            Ok(yaml) => assert_eq!(parse_yaml(&yaml).map(|x| x.config), Ok(l.config)),
+            Err(e) => assert!(e.to_string().contains("longer than config.yml allows")),
+        }
+        let crash = " :  ? :  : ? :  : :  :  ?  :   ? :  : ? :  : :  :  ?  : 9C 8 9C 8 :[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[t7";
+        if let Ok(l) = parse_yaml(crash)
+            && let Ok(yaml) = to_yaml_string(&l.config)
+        {
+            assert_eq!(parse_yaml(&yaml).map(|x| x.config), Ok(l.config), "{yaml}");
+        }
     }
 
     #[test]
