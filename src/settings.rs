@@ -125,9 +125,22 @@ pub fn state_dir() -> Option<PathBuf> {
 impl Settings {
     /// Parses settings text.
     pub fn parse(text: &str, path: &Path) -> Result<Self, SettingsError> {
-        let mut s: Settings = toml::from_str(text).map_err(|e| SettingsError::Malformed {
-            path: path.display().to_string(),
-            message: e.to_string().trim_end().replace('\n', " "),
+        let mut s: Settings = toml::from_str(text).map_err(|e| {
+            // "line L, column C: what", on one line (toml's own text is a multi-line excerpt).
+            let what = e.message().trim_end().replace('\n', " ");
+            let message = match e.span() {
+                Some(span) => {
+                    let before = text.get(..span.start).unwrap_or(text);
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    format!("line {line}, column {column}: {what}")
+                }
+                None => what,
+            };
+            SettingsError::Malformed {
+                path: path.display().to_string(),
+                message,
+            }
         })?;
         s.path = Some(path.to_path_buf());
         Ok(s)

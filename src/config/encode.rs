@@ -363,6 +363,20 @@ fn str_yaml(s: String) -> Yaml<'static> {
 /// YAML allows implicit keys of at most 1024 characters.
 const MAX_YAML_KEY: usize = 1024;
 
+/// The deepest nesting a config.yml may have: well under the JSON reader's limit of 128, so that
+/// every YAML config that loads can be written as JSON and read back (and the reverse).
+pub(crate) const MAX_YAML_DEPTH: usize = 100;
+
+/// Refuses a collection nested deeper than config.yml allows (`depth` counts from 0).
+fn nest(depth: usize) -> Result<(), EncodeError> {
+    if depth >= MAX_YAML_DEPTH {
+        return Err(EncodeError::Yaml(format!(
+            "the config is nested more than {MAX_YAML_DEPTH} levels deep, more than config.yml allows; write it as JSON instead"
+        )));
+    }
+    Ok(())
+}
+
 /// `depth`: how deeply the key's mapping is nested; the parser's limit counts the
 /// indentation (up to two columns per level) as well.
 fn yaml_key(k: String, depth: usize) -> Result<Yaml<'static>, EncodeError> {
@@ -396,14 +410,13 @@ fn json_to_yaml(v: Value, depth: usize) -> Result<Yaml<'static>, EncodeError> {
             }
         }
         Value::String(s) => str_yaml(s),
-        Value::Array(a) => {
-            Yaml::Sequence(
-                a.into_iter()
-                    .map(|v| json_to_yaml(v, depth + 1))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
+        Value::Array(a) => Yaml::Sequence(
+            a.into_iter()
+                .map(|v| json_to_yaml(v, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Object(o) => {
+            nest(depth)?;
             let mut m = Mapping::new();
             for (k, v) in o {
                 m.insert(yaml_key(k, depth)?, json_to_yaml(v, depth + 1)?);
@@ -427,14 +440,12 @@ fn to_yaml(out: Out, depth: usize) -> Result<Yaml<'static>, EncodeError> {
             Some(s) => str_yaml(s),
             None => return Err(EncodeError::TooLarge { path }),
         },
-        Out::List(items) => {
-            Yaml::Sequence(
-                items
-                    .into_iter()
-                    .map(|o| to_yaml(o, depth + 1))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
+        Out::List(items) => Yaml::Sequence(
+            items
+                .into_iter()
+                .map(|o| to_yaml(o, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
         Out::Map(entries) => {
             let mut m = Mapping::new();
             for (k, v) in entries {

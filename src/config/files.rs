@@ -5,12 +5,12 @@
 use std::fmt;
 use std::path::Path;
 
-use saphyr::{MarkedYaml, YamlLoader};
+use saphyr::{MarkedYaml, YamlData, YamlLoader};
 use serde_json::Value;
 use thiserror::Error;
 
 use super::decode::{DecodeError, Dialect, Node, decode_config, go_fold_eq};
-use super::encode::{EncodeError, config_to_json, config_to_yaml};
+use super::encode::{EncodeError, MAX_YAML_DEPTH, config_to_json, config_to_yaml};
 use super::jsontree::Json;
 use super::model::TunnelConfig;
 
@@ -260,6 +260,15 @@ pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
             });
         }
     };
+    if let Some(deep) = root.and_then(too_deep) {
+        return Err(ReadError::Yaml {
+            line: deep.span.start.line(),
+            column: deep.span.start.col() + 1,
+            message: format!(
+                "nested more than {MAX_YAML_DEPTH} levels deep; a tunnel config never needs that (and its JSON form could not be read back)"
+            ),
+        });
+    }
     let config = match root {
         None => TunnelConfig::default(),
         Some(node) if node.data.is_badvalue() => TunnelConfig::default(),
@@ -270,6 +279,31 @@ pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
         shape: Shape::ConfigYml,
         version: None,
     })
+}
+
+/// The first collection nested deeper than [`MAX_YAML_DEPTH`], found without recursion.
+fn too_deep<'a>(root: &'a MarkedYaml<'a>) -> Option<&'a MarkedYaml<'a>> {
+    let mut stack = vec![(root, 1usize)];
+    while let Some((node, depth)) = stack.pop() {
+        match &node.data {
+            YamlData::Sequence(items) => {
+                if depth > MAX_YAML_DEPTH {
+                    return Some(node);
+                }
+                stack.extend(items.iter().map(|i| (i, depth + 1)));
+            }
+            YamlData::Mapping(map) => {
+                if depth > MAX_YAML_DEPTH {
+                    return Some(node);
+                }
+                // Keys that are collections become strings in the model: only values nest.
+                stack.extend(map.values().map(|v| (v, depth + 1)));
+            }
+            YamlData::Tagged(_, inner) => stack.push((inner, depth)),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Reads text in the given format.
@@ -557,6 +591,48 @@ mod tests {
             panic!()
         };
         assert!(to_json_string(&l.config, false).is_ok());
+    }
+
+    #[test]
+    fn yaml_nested_deeper_than_json_can_read_back_is_refused() {
+        // Found by the parse fuzzer: 130 levels of YAML loaded, but its JSON form hit the JSON
+        // reader's recursion limit.
+        let deep = |n: usize| {
+            let mut text = String::new();
+            for i in 0..n {
+                text.push_str(&" ".repeat(i));
+                text.push_str("k:\n");
+            }
+            text
+        };
+        let e = parse_yaml(&deep(130));
+        assert!(
+            matches!(&e, Err(ReadError::Yaml { line: 101, message, .. }) if message.contains("nested more than 100 levels")),
+            "{e:?}"
+        );
+        let Ok(l) = parse_yaml(&deep(99)) else {
+            panic!()
+        };
+        let json = to_json_string(&l.config, true).unwrap_or_default();
+        assert_eq!(parse_json(&json).map(|x| x.config), Ok(l.config));
+        // The reverse: JSON the JSON reader accepts but config.yml could not hold.
+        for (levels, fits) in [(120, false), (99, true)] {
+            let mut json = "1".to_owned();
+            for _ in 0..levels {
+                json = format!("{{\"k\": {json}}}");
+            }
+            let Ok(l) = parse_json(&json) else { panic!() };
+            match to_yaml_string(&l.config) {
+                Ok(yaml) => {
+                    assert!(fits);
+                    assert_eq!(parse_yaml(&yaml).map(|x| x.config), Ok(l.config));
+                }
+                Err(e) => {
+                    assert!(!fits);
+                    assert!(e.to_string().contains("nested more than 100 levels"), "{e}");
+                }
+            }
+        }
     }
 
     #[test]
