@@ -395,7 +395,7 @@ impl Client {
         config: &TunnelConfig,
         base_version: Option<u64>,
     ) -> Result<RemoteConfig, ApiError> {
-        let sent = config_to_json(config).map_err(|e| ApiError::BadConfiguration {
+        let sent = config_to_json(config).map_err(|e| ApiError::Unsendable {
             message: e.to_string(),
         })?;
         let body = json!({ "config": sent });

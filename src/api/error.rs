@@ -123,6 +123,12 @@ pub enum ApiError {
         /// The API's words.
         detail: String,
     },
+    /// The configuration cannot be written as remote JSON; nothing was sent.
+    #[error("cannot send this configuration (nothing was sent): {message}")]
+    Unsendable {
+        /// Why, naming the field.
+        message: String,
+    },
     /// The API refused the configuration.
     #[error("the API refused the configuration: {message}")]
     BadConfiguration {

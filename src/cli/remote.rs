@@ -27,7 +27,7 @@ struct Failure {
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
         let code = match e {
-            ApiError::BadConfiguration { .. } => 1,
+            ApiError::BadConfiguration { .. } | ApiError::Unsendable { .. } => 1,
             _ => 2,
         };
         Failure {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use similar::TextDiff;
 
 use super::encode::{
-    config_to_json, config_to_json_for_display, config_to_yaml, origin_to_json_for_display,
+    config_to_json_for_display, config_to_yaml, origin_to_json_for_display,
     rule_to_json_for_display,
 };
 use super::model::{IngressRule, TunnelConfig};
@@ -16,7 +16,7 @@ use crate::text::inert;
 /// The canonical text of a config: pretty remote JSON (YAML if the config holds durations JSON
 /// cannot).
 pub fn canonical_text(config: &TunnelConfig) -> String {
-    match config_to_json(config) {
+    match config_to_json_for_display(config) {
         Ok(v) => {
             let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
             s.push('\n');
