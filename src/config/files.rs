@@ -269,6 +269,14 @@ pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
             ),
         });
     }
+    if let Some(key) = root.and_then(complex_key) {
+        return Err(ReadError::Yaml {
+            line: key.span.start.line(),
+            column: key.span.start.col() + 1,
+            message: "a key here is a list or a mapping; config.yml keys must be plain values"
+                .to_owned(),
+        });
+    }
     let config = match root {
         None => TunnelConfig::default(),
         Some(node) if node.data.is_badvalue() => TunnelConfig::default(),
@@ -300,6 +308,32 @@ fn too_deep<'a>(root: &'a MarkedYaml<'a>) -> Option<&'a MarkedYaml<'a>> {
                 stack.extend(map.values().map(|v| (v, depth + 1)));
             }
             YamlData::Tagged(_, inner) => stack.push((inner, depth)),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first mapping key that is itself a collection (YAML `? [a]: b`), found without recursion.
+/// Such keys cannot be a config field, and their text form grows exponentially with nesting.
+fn complex_key<'a>(root: &'a MarkedYaml<'a>) -> Option<&'a MarkedYaml<'a>> {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.data {
+            YamlData::Sequence(items) => stack.extend(items.iter()),
+            YamlData::Mapping(map) => {
+                for (k, v) in map {
+                    let mut key = k;
+                    while let YamlData::Tagged(_, inner) = &key.data {
+                        key = inner;
+                    }
+                    if matches!(key.data, YamlData::Sequence(_) | YamlData::Mapping(_)) {
+                        return Some(k);
+                    }
+                    stack.push(v);
+                }
+            }
+            YamlData::Tagged(_, inner) => stack.push(inner),
             _ => {}
         }
     }
@@ -633,6 +667,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn collection_keys_are_refused() {
+        // Found by the parse fuzzer: nested `? :` keys made a 200-byte file allocate gigabytes.
+        let bomb = " :  ? :  : ? :  : :  :  ?  :   ? :  : ? :  : :  :  ?  : 9C 8 :t7";
+        let e = parse_yaml(bomb);
+        assert!(
+            matches!(&e, Err(ReadError::Yaml { message, .. }) if message.contains("keys must be plain values")),
+            "{e:?}"
+        );
+        let e = parse_yaml("ingress:\n  - ? [a, b]\n    : 1\n");
+        assert!(matches!(e, Err(ReadError::Yaml { line: 2, .. })), "{e:?}");
+        assert!(parse_yaml("? a\n: 1\n").is_ok());
     }
 
     #[test]
