@@ -570,27 +570,30 @@ impl App {
 
     /// Applies an edit as one undoable step.
     pub fn apply(&mut self, edit: Edit) {
-        if edit.apply(&mut self.draft) {
-            if let Some(f) = edit.focus() {
-                self.selected = f;
-            }
+        if self.apply_to_draft(&edit) {
             self.info(format!("did: {}", edit.describe()));
-            self.revalidate_after(&edit);
             self.history.push(edit);
-            self.generation += 1;
         }
+    }
+
+    /// Applies `edit` to the draft (no history): selects what it touched, starts a new draft
+    /// version and re-validates what it can affect. False when the edit changed nothing.
+    fn apply_to_draft(&mut self, edit: &Edit) -> bool {
+        if !edit.apply(&mut self.draft) {
+            return false;
+        }
+        if let Some(f) = edit.focus() {
+            self.selected = f;
+        }
+        self.generation += 1;
+        self.revalidate_after(edit);
+        true
     }
 
     fn undo(&mut self) {
         match self.history.undo() {
             Some(e) => {
-                let inverse = e.inverse();
-                inverse.apply(&mut self.draft);
-                if let Some(f) = inverse.focus() {
-                    self.selected = f;
-                }
-                self.generation += 1;
-                self.revalidate_after(&inverse);
+                self.apply_to_draft(&e.inverse());
                 self.info(format!("undid: {}", e.describe()));
             }
             None => self.info("nothing to undo"),
@@ -600,12 +603,7 @@ impl App {
     fn redo(&mut self) {
         match self.history.redo() {
             Some(e) => {
-                e.apply(&mut self.draft);
-                if let Some(f) = e.focus() {
-                    self.selected = f;
-                }
-                self.generation += 1;
-                self.revalidate_after(&e);
+                self.apply_to_draft(&e);
                 self.info(format!("redid: {}", e.describe()));
             }
             None => self.info("nothing to redo"),
