@@ -6,7 +6,8 @@
 
 use std::hint::black_box;
 
-use cfingress::app::{App, Event, Snapshot};
+use cfingress::app::review::{ReviewRequest, settle};
+use cfingress::app::{App, Effect, Event, Snapshot};
 use cfingress::fixtures::scale_config;
 use cfingress::tui::{Theme, view};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -155,15 +156,28 @@ fn editor(c: &mut Criterion) {
             saved: None,
         }))
     };
-    // The remote answered "unchanged": summary and unified diff of 10 000 rules with 20 edits.
-    group.bench_function("open_review_diff", |b| {
+    // The remote answered "unchanged": on the input path the app only asks for the review...
+    group.bench_function("open_review_input_path", |b| {
         b.iter_batched(
             || (app.clone(), current()),
             |(mut a, event)| a.update(event),
             BatchSize::LargeInput,
         )
     });
-    app.update(current());
+    // ...which is computed in the background: summary and unified diff of 10 000 rules with 20 edits.
+    let request = match app.clone().update(current()).pop() {
+        Some(Effect::Review(request)) => *request,
+        other => panic!("expected a review request, got {other:?}"),
+    };
+    group.bench_function("compute_review_diff_background", |b| {
+        b.iter_batched(
+            || request.clone(),
+            ReviewRequest::compute,
+            BatchSize::LargeInput,
+        )
+    });
+    let fx = app.update(current());
+    settle(&mut app, fx);
     group.bench_function("draw_confirmation_diff", |b| {
         b.iter(|| frame(&mut terminal, &app))
     });

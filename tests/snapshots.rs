@@ -2,6 +2,7 @@
 //! snapshots (insta), plus the smallest sizes that must not break.
 
 use cfingress::api::{Account, Tunnel};
+use cfingress::app::review::settle;
 use cfingress::app::{App, Event, Snapshot};
 use cfingress::config::files::parse_json;
 use cfingress::sandbox::DEMO_TUNNEL;
@@ -146,12 +147,13 @@ fn review() {
     key(&mut app, 'p');
     key(&mut app, 'y');
     let config = app.base.clone();
-    app.update(Event::Current(Ok(Snapshot {
+    let fx = app.update(Event::Current(Ok(Snapshot {
         version: Some(7),
         config: Some(config),
         has_comments: false,
         saved: None,
     })));
+    settle(&mut app, fx);
     both("review", &app);
 }
 

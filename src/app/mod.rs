@@ -5,6 +5,7 @@
 pub mod draft;
 pub mod forms;
 pub mod history;
+pub mod review;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ use crate::config::validate::{
 use draft::SavedDraft;
 use forms::{Applied, Form, FormOutcome, FormTarget};
 use history::{Edit, History};
+use review::{Review, ReviewRequest};
 
 /// Where the config being edited lives.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +82,8 @@ pub enum Event {
     Current(Result<Snapshot, String>),
     /// The publish finished: the new version (remote) or a message (file).
     Published(Result<Published, String>),
+    /// The publish review asked for by [`Effect::Review`] is ready.
+    Reviewed(Box<Review>),
 }
 
 /// A successful publish.
@@ -135,6 +139,9 @@ pub enum Effect {
         /// The config.
         config: Box<TunnelConfig>,
     },
+    /// Compute the publish review (in the background: it is slow for large configs) and answer
+    /// with [`Event::Reviewed`].
+    Review(Box<ReviewRequest>),
     /// Remove the saved draft (published, discarded, or deliberately abandoned).
     DeleteDraft,
     /// Leave.
@@ -256,6 +263,11 @@ pub enum Overlay {
     },
     /// Background work.
     Busy(String),
+    /// Waiting for the publish review to be computed (Esc cancels).
+    Preparing {
+        /// The request awaited.
+        ticket: u64,
+    },
     /// A draft from an earlier session: restore, view, or discard.
     Recover {
         /// The saved draft.
@@ -317,6 +329,8 @@ pub struct App {
     pub generation: u64,
     /// Each rule's own diagnostics, kept so an edit re-checks only the rules it touches.
     rule_diags: Vec<Vec<Diagnostic>>,
+    /// Numbers review requests, so a late answer to a cancelled one is dropped.
+    review_ticket: u64,
 }
 
 fn ctrl(input: &Input, c: char) -> bool {
@@ -397,6 +411,7 @@ impl App {
             accounts: Vec::new(),
             generation: 0,
             rule_diags: Vec::new(),
+            review_ticket: 0,
         }
     }
 
@@ -767,6 +782,28 @@ impl App {
                 Vec::new()
             }
             Event::Current(result) => self.on_current(result),
+            Event::Reviewed(review) => {
+                if matches!(self.overlay, Some(Overlay::Preparing { ticket }) if ticket == review.ticket)
+                {
+                    let Review {
+                        target,
+                        replaces,
+                        summary,
+                        diff,
+                        notes,
+                        ..
+                    } = *review;
+                    self.overlay = Some(Overlay::Review {
+                        target: Box::new(target),
+                        replaces,
+                        summary,
+                        diff,
+                        notes,
+                        scroll: 0,
+                    });
+                }
+                Vec::new()
+            }
             Event::Published(result) => {
                 self.overlay = None;
                 match result {
@@ -1200,10 +1237,7 @@ impl App {
                 }
             }
             Overlay::Conflict { remote, lines } => match input.key {
-                Key::Char('r') => {
-                    self.rebase(*remote);
-                    Vec::new()
-                }
+                Key::Char('r') => self.rebase(*remote),
                 Key::Char('o') => {
                     let remote_cfg = remote.config.clone().unwrap_or_default();
                     let mut notes = vec![format!(
@@ -1215,8 +1249,7 @@ impl App {
                             .map_or_else(|| "?".to_owned(), |v| v.to_string())
                     )];
                     notes.extend(self.format_notes());
-                    self.open_review(&remote_cfg, remote.config.is_some(), remote.version, notes);
-                    Vec::new()
+                    self.open_review(&remote_cfg, remote.config.is_some(), remote.version, notes)
                 }
                 Key::Char('c') | Key::Esc | Key::Char('q') => {
                     self.info("publish cancelled; your draft is unchanged");
@@ -1362,6 +1395,17 @@ impl App {
                     Vec::new()
                 }
             },
+            Overlay::Preparing { ticket } => {
+                if input.key == Key::Esc || plain(&input, 'q') {
+                    self.info("publish cancelled; your draft is unchanged");
+                } else {
+                    self.overlay = Some(Overlay::Preparing { ticket });
+                    if ctrl(&input, 'c') {
+                        return self.ask_quit();
+                    }
+                }
+                Vec::new()
+            }
             Overlay::Busy(text) => {
                 self.overlay = Some(Overlay::Busy(text));
                 if ctrl(&input, 'c') {
@@ -1547,18 +1591,17 @@ impl App {
         }
         let base = self.base.clone();
         let notes = self.format_notes();
-        self.open_review(&base, !self.unpublished_new, current.version, notes);
-        Vec::new()
+        self.open_review(&base, !self.unpublished_new, current.version, notes)
     }
 
+    /// Asks for the review of the draft against `against` (computed off the input path).
     fn open_review(
         &mut self,
         against: &TunnelConfig,
         against_exists: bool,
         replaces: Option<u64>,
         notes: Vec<String>,
-    ) {
-        let summary = summarize(against, &self.draft).lines();
+    ) -> Vec<Effect> {
         let yaml = matches!(
             &self.origin,
             Some(Origin::File {
@@ -1566,45 +1609,26 @@ impl App {
                 ..
             })
         );
-        let text = |c: &TunnelConfig| {
-            if yaml {
-                crate::config::files::to_yaml_string(c).unwrap_or_else(|_| canonical_text(c))
-            } else {
-                canonical_text(c)
-            }
+        let old_name = match &self.origin {
+            Some(Origin::File { path, .. }) => path.display().to_string(),
+            _ => format!("remote (version {})", replaces.unwrap_or(0)),
         };
-        let old_text = if against_exists {
-            text(against)
-        } else {
-            String::new()
-        };
-        let (old_name, new_name) = match &self.origin {
-            Some(Origin::File { path, .. }) => (path.display().to_string(), "draft".to_owned()),
-            _ => (
-                format!("remote (version {})", replaces.unwrap_or(0)),
-                "draft".to_owned(),
-            ),
-        };
-        let diff = unified(
-            &old_text,
-            &canonical_text(&self.draft),
-            &old_name,
-            &new_name,
-        )
-        .lines()
-        .map(str::to_owned)
-        .collect();
-        self.overlay = Some(Overlay::Review {
-            target: Box::new(self.draft.clone()),
-            replaces,
-            summary,
-            diff,
-            notes,
-            scroll: 0,
+        self.review_ticket += 1;
+        self.overlay = Some(Overlay::Preparing {
+            ticket: self.review_ticket,
         });
+        vec![Effect::Review(Box::new(ReviewRequest {
+            ticket: self.review_ticket,
+            against: against_exists.then(|| against.clone()),
+            draft: self.draft.clone(),
+            yaml,
+            old_name,
+            replaces,
+            notes,
+        }))]
     }
 
-    fn rebase(&mut self, remote: Snapshot) {
+    fn rebase(&mut self, remote: Snapshot) -> Vec<Effect> {
         let remote_cfg = remote
             .config
             .clone()
@@ -1648,10 +1672,10 @@ impl App {
                 remote.version.unwrap_or(0),
                 notes.join("; ")
             ));
-            return;
+            return Vec::new();
         }
         let base = self.base.clone();
-        self.open_review(&base, remote.config.is_some(), remote.version, notes);
+        self.open_review(&base, remote.config.is_some(), remote.version, notes)
     }
 
     fn restore(&mut self, saved: SavedDraft, current_version: Option<u64>) {

@@ -2,6 +2,7 @@
 
 use ratatui_textarea::{Input, Key};
 
+use super::review::settle;
 use super::*;
 use crate::api::{Account, Tunnel};
 use crate::config::files::parse_json_str;
@@ -33,6 +34,12 @@ fn editing(json: &str, version: u64) -> App {
     })));
     assert!(matches!(app.mode, Mode::Editing));
     app
+}
+
+/// Updates and runs the review effect in place (the terminal layer runs it in the background).
+fn upd(app: &mut App, ev: Event) -> Vec<Effect> {
+    let fx = app.update(ev);
+    settle(app, fx)
 }
 
 fn k(c: char) -> Event {
@@ -294,12 +301,15 @@ fn publish_flow_with_warnings_review_and_success() {
             tunnel: "tun".into()
         }]
     );
-    let fx = app.update(Event::Current(Ok(Snapshot {
-        version: Some(3),
-        config: Some(cfg(CONFIG)),
-        has_comments: false,
-        saved: None,
-    })));
+    let fx = upd(
+        &mut app,
+        Event::Current(Ok(Snapshot {
+            version: Some(3),
+            config: Some(cfg(CONFIG)),
+            has_comments: false,
+            saved: None,
+        })),
+    );
     assert!(fx.is_empty());
     let Some(Overlay::Review { summary, diff, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
@@ -342,12 +352,15 @@ fn a_failed_publish_keeps_the_draft() {
     let mut app = editing(CONFIG, 3);
     app.update(k('d'));
     app.update(k('p'));
-    app.update(Event::Current(Ok(Snapshot {
-        version: Some(3),
-        config: Some(cfg(CONFIG)),
-        has_comments: false,
-        saved: None,
-    })));
+    upd(
+        &mut app,
+        Event::Current(Ok(Snapshot {
+            version: Some(3),
+            config: Some(cfg(CONFIG)),
+            has_comments: false,
+            saved: None,
+        })),
+    );
     app.update(k('y'));
     let draft = app.draft.clone();
     app.update(Event::Published(Err(
@@ -364,12 +377,15 @@ fn a_review_can_be_cancelled_with_any_other_key() {
     let mut app = editing(CONFIG, 3);
     app.update(k('d'));
     app.update(k('p'));
-    app.update(Event::Current(Ok(Snapshot {
-        version: Some(3),
-        config: Some(cfg(CONFIG)),
-        has_comments: false,
-        saved: None,
-    })));
+    upd(
+        &mut app,
+        Event::Current(Ok(Snapshot {
+            version: Some(3),
+            config: Some(cfg(CONFIG)),
+            has_comments: false,
+            saved: None,
+        })),
+    );
     let fx = app.update(k('n'));
     assert!(fx.is_empty() && app.overlay.is_none());
     assert!(app.is_modified());
@@ -391,12 +407,15 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     app.update(k('k'));
     app.update(k('d')); // delete c.example.com
     app.update(k('p'));
-    app.update(Event::Current(Ok(Snapshot {
-        version: Some(5),
-        config: Some(someone_elses()),
-        has_comments: false,
-        saved: None,
-    })));
+    upd(
+        &mut app,
+        Event::Current(Ok(Snapshot {
+            version: Some(5),
+            config: Some(someone_elses()),
+            has_comments: false,
+            saved: None,
+        })),
+    );
     let Some(Overlay::Conflict { lines, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
@@ -415,7 +434,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
 
     // Overwrite: explicit, and the review says so.
     app.overlay = kept.clone();
-    app.update(k('o'));
+    upd(&mut app, k('o'));
     let Some(Overlay::Review { notes, summary, .. }) = &app.overlay else {
         panic!()
     };
@@ -440,7 +459,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
 
     // Rebase: both changes survive.
     app.overlay = kept;
-    app.update(k('r'));
+    upd(&mut app, k('r'));
     let Some(Overlay::Review { notes, .. }) = &app.overlay else {
         panic!("{:?}", app.status)
     };
@@ -515,12 +534,15 @@ fn a_tunnel_without_config_opens_as_a_new_catch_all() {
     assert_eq!(app.draft, TunnelConfig::new_catch_all());
     assert!(app.is_modified() && app.unpublished_new);
     app.update(k('p'));
-    app.update(Event::Current(Ok(Snapshot {
-        version: Some(0),
-        config: None,
-        has_comments: false,
-        saved: None,
-    })));
+    upd(
+        &mut app,
+        Event::Current(Ok(Snapshot {
+            version: Some(0),
+            config: None,
+            has_comments: false,
+            saved: None,
+        })),
+    );
     let Some(Overlay::Review { diff, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
@@ -636,12 +658,15 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
     })));
     app.update(k('d'));
     assert_eq!(app.update(k('p')), vec![Effect::FetchFile]);
-    app.update(Event::Current(Ok(Snapshot {
-        version: None,
-        config: Some(cfg(CONFIG)),
-        has_comments: true,
-        saved: None,
-    })));
+    upd(
+        &mut app,
+        Event::Current(Ok(Snapshot {
+            version: None,
+            config: Some(cfg(CONFIG)),
+            has_comments: true,
+            saved: None,
+        })),
+    );
     let Some(Overlay::Review { notes, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
@@ -664,12 +689,15 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
     })));
     app.update(k('d'));
     app.update(k('p'));
-    app.update(Event::Current(Ok(Snapshot {
-        version: None,
-        config: Some(someone_elses()),
-        has_comments: false,
-        saved: None,
-    })));
+    upd(
+        &mut app,
+        Event::Current(Ok(Snapshot {
+            version: None,
+            config: Some(someone_elses()),
+            has_comments: false,
+            saved: None,
+        })),
+    );
     assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
 }
 
@@ -815,4 +843,89 @@ fn incremental_validation_equals_a_full_pass() {
             "after {c:?}"
         );
     }
+}
+
+#[test]
+fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('d'));
+    app.update(k('p'));
+    let current = || {
+        Event::Current(Ok(Snapshot {
+            version: Some(3),
+            config: Some(cfg(CONFIG)),
+            has_comments: false,
+            saved: None,
+        }))
+    };
+    // The answer to "unchanged?" only asks for the review; keys still work meanwhile.
+    let fx = app.update(current());
+    let [Effect::Review(first)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let first = first.as_ref().clone();
+    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    assert!(app.update(k('x')).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    // Esc cancels; the late answer is dropped and nothing can be published from it.
+    app.update(special(Key::Esc));
+    assert!(app.overlay.is_none());
+    assert!(
+        status(&app).contains("publish cancelled"),
+        "{}",
+        status(&app)
+    );
+    app.update(Event::Reviewed(Box::new(first.clone().compute())));
+    assert!(app.overlay.is_none());
+    // Asking again: the stale answer to the first request is still ignored, the new one shows.
+    app.update(k('p'));
+    let fx = app.update(current());
+    app.update(Event::Reviewed(Box::new(first.compute())));
+    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    settle(&mut app, fx);
+    let Some(Overlay::Review { summary, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(
+        summary.iter().any(|l| l.contains("a.example.com")),
+        "{summary:?}"
+    );
+}
+
+#[test]
+fn a_yaml_file_is_reviewed_as_yaml_on_both_sides() {
+    let (mut app, _) = App::file("/tmp/x/config.yml".into(), Format::Yaml);
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: None,
+        config: Some(cfg(CONFIG)),
+        has_comments: false,
+        saved: None,
+    })));
+    app.update(k('d'));
+    app.update(k('p'));
+    upd(
+        &mut app,
+        Event::Current(Ok(Snapshot {
+            version: None,
+            config: Some(cfg(CONFIG)),
+            has_comments: false,
+            saved: None,
+        })),
+    );
+    let Some(Overlay::Review { diff, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    let changed: Vec<&String> = diff
+        .iter()
+        .filter(|l| (l.starts_with('-') || l.starts_with('+')) && !l.starts_with("---"))
+        .filter(|l| !l.starts_with("+++"))
+        .collect();
+    assert!(
+        !changed.is_empty() && changed.iter().all(|l| l.starts_with('-')),
+        "only the deleted rule's lines change: {diff:#?}"
+    );
+    assert!(
+        diff.iter().any(|l| l.contains("hostname: a.example.com")),
+        "{diff:#?}"
+    );
 }

@@ -257,6 +257,13 @@ pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSe
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
         Effect::Quit | Effect::DeleteDraft => return,
+        Effect::Review(request) => {
+            match tokio::task::spawn_blocking(move || request.compute()).await {
+                Ok(review) => Event::Reviewed(Box::new(review)),
+                // The computation panicked (a bug): say so instead of waiting forever.
+                Err(e) => Event::Published(Err(format!("cannot prepare the review: {e}"))),
+            }
+        }
         Effect::ListAccounts => match &ctx.client {
             Some(c) => Event::Accounts(c.list_accounts().await.map_err(|e| e.to_string())),
             None => Event::Accounts(Err(no_client())),

@@ -750,6 +750,17 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay,
         Overlay::Busy(msg) => {
             centered_message(frame, area, theme, "working", &[inert(msg).into_owned()])
         }
+        Overlay::Preparing { .. } => centered_message(
+            frame,
+            area,
+            theme,
+            "working",
+            &[
+                "preparing the review of what will be published…".to_owned(),
+                String::new(),
+                "Esc cancels".to_owned(),
+            ],
+        ),
         Overlay::Recover {
             saved,
             current_version,
