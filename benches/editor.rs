@@ -147,7 +147,7 @@ fn editor(c: &mut Criterion) {
     }
     app.update(key('p'));
     app.update(key('y'));
-    let base = app.base.clone();
+    let base = (*app.base).clone();
     let current = || {
         Event::Current(Ok(Snapshot {
             version: Some(1),

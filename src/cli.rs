@@ -401,6 +401,9 @@ fn cmd_validate(files: &[PathBuf], format: OutputFormat, out: &mut impl Write) -
             }
         }
     }
+    // The process ends right after this: freeing every rule of a large config one by one would
+    // only add to the time a script waits (a few ms at 10 000 rules); the OS takes it all back.
+    std::mem::forget(results);
     code
 }
 

@@ -7,7 +7,8 @@
 //!
 //! For 100 / 1 000 / 10 000 / 100 000 generated rules it reports: launch to first complete frame
 //! against a loopback sandbox, keystroke to settled frame (median) for moving the selection,
-//! opening/closing a form, typing in a field and undo, bytes written per selection move, peak
+//! opening/closing a form, typing in a field and undo, bytes written per selection move (detail
+//! pane hidden, the default, and shown), peak
 //! memory (VmHWM) once loaded and after 1 000 edits, and `cfingress validate` as a whole process.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -207,9 +208,7 @@ fn measure(rules: usize, dir: &std::path::Path) {
         child,
     };
     let title = format!("Ingress rules ({rules})");
-    t.until("first frame", |s| {
-        s.contains(&title) && s.contains("Rule #1 of")
-    });
+    t.until("first frame", |s| s.contains(&title) && s.contains("▶  1 "));
     let launch = start.elapsed();
     std::thread::sleep(Duration::from_millis(300));
     let loaded_kb = t.peak_kb();
@@ -217,11 +216,19 @@ fn measure(rules: usize, dir: &std::path::Path) {
     let mut moves = Vec::new();
     let mut move_bytes = Vec::new();
     for i in 0..40 {
-        let want = format!("Rule #{} of", i + 2);
+        let want = format!("▶{:>3} ", i + 2);
         let (d, n) = t.key("j", |s| s.contains(&want));
         moves.push(d);
         move_bytes.push(n);
     }
+    // The same with the detail pane shown (`i`): each move rewrites the pane.
+    t.key("i", |s| s.contains("Rule #41 of"));
+    let mut detail_bytes = Vec::new();
+    for i in 0..10 {
+        let want = format!("Rule #{} of", i + 42);
+        detail_bytes.push(t.key("j", |s| s.contains(&want)).1);
+    }
+    t.key("i", |s| !s.contains("Rule #51 of"));
     let mut forms = Vec::new();
     for _ in 0..10 {
         forms.push(t.key("e", |s| s.contains("Tab/↑↓ field")).0);
@@ -271,13 +278,14 @@ fn measure(rules: usize, dir: &std::path::Path) {
     let _ = sb.wait();
 
     println!(
-        "| {rules:>6} | {} | {} | {} | {} | {} | {} B | {:.1} MB | {edits_cost} | {} |",
+        "| {rules:>6} | {} | {} | {} | {} | {} | {} B | {} B | {:.1} MB | {edits_cost} | {} |",
         ms(launch),
         ms(median(moves)),
         ms(median(forms)),
         ms(median(typing)),
         ms(median(undos)),
         move_bytes.iter().copied().max().unwrap_or(0),
+        detail_bytes.iter().copied().max().unwrap_or(0),
         loaded_kb as f64 / 1024.0,
         ms(validate),
     );
@@ -293,9 +301,9 @@ fn measure_the_real_binary() {
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![100, 1_000, 10_000, 100_000]);
     println!(
-        "| rules | launch to first frame | move (median) | open/close form | type in field | undo | bytes per move (max) | peak memory loaded | 1000 edits | validate (process) |"
+        "| rules | launch to first frame | move (median) | open/close form | type in field | undo | bytes per move (max) | same, details shown | peak memory loaded | 1000 edits | validate (process) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         measure(n, &dir);
     }

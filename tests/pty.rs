@@ -553,7 +553,9 @@ fn hostile_config_never_reaches_the_terminal_raw() {
         info: serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}")),
     };
     let mut s = open_editor(&sb, &["--tunnel", "evil"], &dir);
-    let screen = s.wait_for("Ingress rules (2)");
+    s.wait_for("Ingress rules (2)");
+    s.send("i"); // the detail pane shows the whole hostname
+    let screen = s.wait_for("Rule #1 of 2");
     assert!(
         screen.contains("x\\x1b]0;pwned\\x07\\x1b[2J.example.com"),
         "{screen}"

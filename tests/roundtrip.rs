@@ -2,6 +2,7 @@
 //! including unknown keys at every level, nulls, and absent fields.
 
 use cfingress::config::decode::go_fold_eq;
+use cfingress::config::encode::{config_to_json, config_to_json_text};
 use cfingress::config::files::{Format, parse_json, parse_str, to_json_string, to_yaml_string};
 use cfingress::config::model::{
     Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
@@ -229,6 +230,10 @@ proptest! {
         let put = to_json_string(&cfg, true).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let back = parse_json(&put).map_err(|e| TestCaseError::fail(format!("{e}\n{put}")))?;
         prop_assert_eq!(&back.config, &cfg);
+        // The rule-at-a-time writer (drafts) writes exactly the same JSON, keys in the same order.
+        let tree = config_to_json(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let streamed = config_to_json_text(&cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(serde_json::to_string(&tree).unwrap_or_default(), streamed);
     }
 
     #[test]

@@ -85,6 +85,9 @@ fn main_screen() {
         key(&mut app, 'j');
     }
     both("main", &app);
+    // `i` shows the detail pane: the rule's problems and effective settings with their source.
+    key(&mut app, 'i');
+    both("main_details", &app);
 }
 
 #[test]
@@ -146,7 +149,7 @@ fn review() {
     key(&mut app, 'd');
     key(&mut app, 'p');
     key(&mut app, 'y');
-    let config = app.base.clone();
+    let config = (*app.base).clone();
     let fx = app.update(Event::Current(Ok(Snapshot {
         version: Some(7),
         config: Some(config),
@@ -163,7 +166,7 @@ fn conflict() {
     key(&mut app, 'd');
     key(&mut app, 'p');
     key(&mut app, 'y');
-    let mut config = app.base.clone();
+    let mut config = (*app.base).clone();
     config.rules_mut().remove(11);
     app.update(Event::Current(Ok(Snapshot {
         version: Some(9),

@@ -3,10 +3,10 @@
 //! Serialisation only; the terminal layer writes it (atomically, mode 0600) and reads it back.
 //! A draft holds configuration only, never a credential.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::history::Edit;
-use crate::config::encode::{config_to_json, origin_to_json, rule_to_json};
+use crate::config::encode::{config_to_json, config_to_json_text, origin_to_json, rule_to_json};
 use crate::config::files::{from_json_value, parse_yaml, to_yaml_string};
 use crate::config::model::{IngressRule, OriginRequest, Setting, TunnelConfig, WarpRouting};
 
@@ -25,17 +25,22 @@ pub struct SavedDraft {
     /// Whether the source had no config (a new config, never published).
     pub unpublished_new: bool,
     /// The config the draft started from.
-    pub base: TunnelConfig,
+    pub base: std::sync::Arc<TunnelConfig>,
     /// The draft.
     pub draft: TunnelConfig,
     /// The undo history.
     pub edits: Vec<Edit>,
 }
 
-fn config_value(c: &TunnelConfig) -> Value {
-    match config_to_json(c) {
-        Ok(v) => json!({"json": v}),
-        Err(_) => json!({"yaml": to_yaml_string(c).unwrap_or_default()}),
+/// A config as draft-file JSON text: `{"json": CONFIG}`, or `{"yaml": TEXT}` for a config.yml
+/// that remote JSON cannot hold (fractional-second durations, ...).
+pub fn config_text(c: &TunnelConfig) -> String {
+    match config_to_json_text(c) {
+        Ok(text) => format!("{{\"json\":{text}}}"),
+        Err(_) => {
+            let yaml = json!({"yaml": to_yaml_string(c).unwrap_or_default()});
+            serde_json::to_string(&yaml).unwrap_or_else(|_| "null".to_owned())
+        }
     }
 }
 
@@ -191,17 +196,41 @@ impl SavedDraft {
     /// The draft as JSON text. Edits that cannot be written (durations JSON cannot hold) drop the
     /// history, never the draft itself.
     pub fn to_json(&self) -> String {
-        let edits: Option<Vec<Value>> = self.edits.iter().map(edit_value).collect();
-        let mut m = Map::new();
-        m.insert("format".into(), json!(FORMAT));
-        m.insert("key".into(), json!(self.key));
-        m.insert("saved_at".into(), json!(self.saved_at));
-        m.insert("base_version".into(), json!(self.base_version));
-        m.insert("unpublished_new".into(), json!(self.unpublished_new));
-        m.insert("base".into(), config_value(&self.base));
-        m.insert("draft".into(), config_value(&self.draft));
-        m.insert("edits".into(), json!(edits.unwrap_or_default()));
-        serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
+        let mut out = Vec::new();
+        // Writing into memory cannot fail.
+        let _ = self.write_json(&mut out, &config_text(&self.base));
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes the draft as JSON, with the base config already encoded by [`config_text`] (it
+    /// changes rarely, so a saver encodes it once). Configs are written a rule at a time and each
+    /// edit on its own, so saving a large draft needs little memory beyond the text itself.
+    pub fn write_json(&self, w: &mut dyn std::io::Write, base_text: &str) -> std::io::Result<()> {
+        let json = |v: &Value| serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned());
+        write!(
+            w,
+            "{{\"format\":{},\"key\":{},\"saved_at\":{},\"base_version\":{},\"unpublished_new\":{},",
+            json(&json!(FORMAT)),
+            json(&json!(self.key)),
+            json(&json!(self.saved_at)),
+            json(&json!(self.base_version)),
+            json(&json!(self.unpublished_new)),
+        )?;
+        write!(w, "\"base\":{base_text},\"draft\":")?;
+        w.write_all(config_text(&self.draft).as_bytes())?;
+        w.write_all(b",\"edits\":[")?;
+        let edits: Option<Vec<String>> = self
+            .edits
+            .iter()
+            .map(|e| edit_value(e).map(|v| json(&v)))
+            .collect();
+        for (i, e) in edits.unwrap_or_default().iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            w.write_all(e.as_bytes())?;
+        }
+        w.write_all(b"]}\n")
     }
 
     /// Reads a draft file's text.
@@ -233,7 +262,7 @@ impl SavedDraft {
                 .get("unpublished_new")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            base: config_from(v.get("base").unwrap_or(&Value::Null))?,
+            base: std::sync::Arc::new(config_from(v.get("base").unwrap_or(&Value::Null))?),
             draft: config_from(v.get("draft").unwrap_or(&Value::Null))?,
             edits,
         })
@@ -312,7 +341,7 @@ mod tests {
             saved_at: "2026-11-28T05:00:00Z".into(),
             base_version: Some(3),
             unpublished_new: false,
-            base,
+            base: base.into(),
             draft,
             edits,
         };
@@ -321,5 +350,36 @@ mod tests {
         assert!(SavedDraft::from_json("{}").is_err());
         assert!(SavedDraft::from_json("{not json").is_err());
         assert!(file_name("file:/etc/cloudflared/config.yml").ends_with(".json"));
+    }
+
+    #[test]
+    fn a_config_yml_draft_that_json_cannot_hold_round_trips_as_yaml() {
+        let base = parse_yaml(
+            "ingress:\n  - hostname: a.example.com\n    service: http://localhost:1\n    originRequest:\n      connectTimeout: 1.5s\n  - service: http_status:404\n",
+        )
+        .map(|l| l.config)
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut draft = base.clone();
+        let edit = Edit::Delete {
+            index: 0,
+            rule: Box::new(base.rules()[0].clone()),
+        };
+        edit.apply(&mut draft);
+        let saved = SavedDraft {
+            key: "file:/tmp/config.yml".into(),
+            saved_at: "2026-11-28T05:00:00Z".into(),
+            base_version: None,
+            unpublished_new: false,
+            base: base.into(),
+            draft,
+            edits: vec![edit],
+        };
+        let text = saved.to_json();
+        assert!(text.contains("\"yaml\""), "{text}");
+        let back = SavedDraft::from_json(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back.base, saved.base);
+        assert_eq!(back.draft, saved.draft);
+        // The edit's rule cannot be JSON: the history is dropped, never the draft.
+        assert!(back.edits.is_empty());
     }
 }

@@ -8,6 +8,7 @@ pub mod history;
 pub mod review;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use ratatui_textarea::{Input, Key, TextArea};
 
@@ -17,8 +18,8 @@ use crate::config::files::Format;
 use crate::config::matching::Matcher;
 use crate::config::model::{IngressRule, TunnelConfig};
 use crate::config::validate::{
-    Diagnostic, Severity, cross_rule_diagnostics, global_diagnostics, mentions_position,
-    validate_rule,
+    CrossTables, Diagnostic, Severity, cross_rule_diagnostics, global_diagnostics,
+    mentions_position, validate_rule,
 };
 use draft::SavedDraft;
 use forms::{Applied, Form, FormOutcome, FormTarget};
@@ -291,7 +292,8 @@ pub struct App {
     /// The overlay, if any.
     pub overlay: Option<Overlay>,
     /// The config the draft started from.
-    pub base: TunnelConfig,
+    /// (Shared: a draft save takes it without copying.)
+    pub base: Arc<TunnelConfig>,
     /// The remote version the draft started from.
     pub base_version: Option<u64>,
     /// Whether the remote had no config (the draft is new, not yet published).
@@ -321,6 +323,9 @@ pub struct App {
     /// First visible row of the table (position among the visible rules): it scrolls only when
     /// the selection would leave the window, so a move redraws two rows, not the whole table.
     pub table_offset: usize,
+    /// Whether the detail pane (the selected rule's effective settings) is shown. Off by
+    /// default: with it, every move rewrites a dozen lines, which is slow over thin SSH links.
+    pub show_details: bool,
     /// Whether to leave.
     pub quit: bool,
     /// The accounts listed (to name the account in the header).
@@ -331,6 +336,8 @@ pub struct App {
     rule_diags: Vec<Vec<Diagnostic>>,
     /// Numbers review requests, so a late answer to a cancelled one is dropped.
     review_ticket: u64,
+    /// Scratch tables of the cross-rule checks, kept between edits.
+    cross_tables: CrossTables,
 }
 
 fn ctrl(input: &Input, c: char) -> bool {
@@ -392,7 +399,7 @@ impl App {
             origin: None,
             mode: Mode::Loading(String::new()),
             overlay: None,
-            base: TunnelConfig::default(),
+            base: Arc::default(),
             base_version: None,
             unpublished_new: false,
             draft: TunnelConfig::default(),
@@ -407,11 +414,13 @@ impl App {
             tester_match: None,
             matcher: None,
             table_offset: 0,
+            show_details: false,
             quit: false,
             accounts: Vec::new(),
             generation: 0,
             rule_diags: Vec::new(),
             review_ticket: 0,
+            cross_tables: CrossTables::default(),
         }
     }
 
@@ -443,11 +452,20 @@ impl App {
             .collect()
     }
 
+    /// Height of the detail pane under the table (0 when hidden), as the view lays it out.
+    pub fn detail_rows(&self) -> u16 {
+        match (self.show_details, self.size.1 >= 30) {
+            (false, _) => 0,
+            (true, true) => 12,
+            (true, false) => 8,
+        }
+    }
+
     /// Rows per page in the table (as the view lays it out).
     pub fn page(&self) -> usize {
         let h = usize::from(self.size.1);
-        let detail = if h >= 30 { 12 } else { 8 };
-        h.saturating_sub(1 + detail + 2 + 3).max(1)
+        h.saturating_sub(1 + usize::from(self.detail_rows()) + 2 + 3)
+            .max(1)
     }
 
     fn info(&mut self, text: impl Into<String>) {
@@ -538,17 +556,28 @@ impl App {
 
     /// Puts the diagnostics together in [`crate::config::validate::validate`]'s order.
     fn assemble(&mut self) {
-        let cross = cross_rule_diagnostics(self.draft.rules());
+        let cross = cross_rule_diagnostics(self.draft.rules(), &mut self.cross_tables);
+        let mut cross = cross.into_iter().peekable();
         let mut all = global_diagnostics(&self.draft);
-        let mut counts = vec![(0u32, 0u32); self.rule_diags.len()];
-        for (i, (own, other)) in self.rule_diags.iter().zip(&cross).enumerate() {
-            for d in own.iter().chain(other) {
+        // Reuse the counts' memory: a fresh 10 000-entry vector per edit costs page faults.
+        let mut counts = std::mem::take(&mut self.rule_counts);
+        counts.clear();
+        counts.resize(self.rule_diags.len(), (0, 0));
+        for (i, own) in self.rule_diags.iter().enumerate() {
+            let mut count = |d: &Diagnostic| {
                 if d.severity == Severity::Error {
                     counts[i].0 += 1;
                 } else {
                     counts[i].1 += 1;
                 }
+            };
+            for d in own {
+                count(d);
                 all.push(d.clone());
+            }
+            while let Some(d) = cross.next_if(|d| d.rule == Some(i)) {
+                count(&d);
+                all.push(d);
             }
         }
         self.diagnostics = all;
@@ -565,11 +594,11 @@ impl App {
         if let Some(Origin::File { has_comments, .. }) = &mut self.origin {
             *has_comments = snapshot.has_comments;
         }
-        self.base = if self.unpublished_new {
+        self.base = Arc::new(if self.unpublished_new {
             TunnelConfig::default()
         } else {
             config.clone()
-        };
+        });
         self.base_version = snapshot.version;
         self.draft = config;
         self.matcher = None;
@@ -808,7 +837,7 @@ impl App {
                 self.overlay = None;
                 match result {
                     Ok(p) => {
-                        self.base = self.draft.clone();
+                        self.base = Arc::new(self.draft.clone());
                         self.base_version = p.version.or(self.base_version);
                         self.unpublished_new = false;
                         self.history.clear();
@@ -1080,6 +1109,7 @@ impl App {
             }
             Key::Char('w') => self.overlay = Some(Overlay::Form(Box::new(Form::warp(&self.draft)))),
             Key::Char('/') => self.filtering = true,
+            Key::Char('i') if !input.ctrl => self.show_details = !self.show_details,
             Key::Char('t') => {
                 self.overlay = Some(Overlay::Tester {
                     input: Box::default(),
@@ -1338,7 +1368,7 @@ impl App {
                     vec![Effect::DeleteDraft]
                 }
                 (Key::Char('v'), None) => {
-                    let current = self.base.clone();
+                    let current = Arc::clone(&self.base);
                     let lines = unified(
                         &canonical_text(&current),
                         &canonical_text(&saved.draft),
@@ -1559,7 +1589,7 @@ impl App {
         let changed = match &self.origin {
             Some(Origin::Remote { .. }) => current.version != self.base_version,
             _ => {
-                current.config.as_ref() != Some(&self.base)
+                current.config.as_ref() != Some(&*self.base)
                     && !(self.unpublished_new && current.config.is_none())
             }
         };
@@ -1589,7 +1619,7 @@ impl App {
             });
             return Vec::new();
         }
-        let base = self.base.clone();
+        let base = Arc::clone(&self.base);
         let notes = self.format_notes();
         self.open_review(&base, !self.unpublished_new, current.version, notes)
     }
@@ -1643,11 +1673,11 @@ impl App {
                 Err(note) => notes.push(note),
             }
         }
-        self.base = if remote.config.is_some() {
+        self.base = Arc::new(if remote.config.is_some() {
             remote_cfg
         } else {
             TunnelConfig::default()
-        };
+        });
         self.unpublished_new = remote.config.is_none();
         self.base_version = remote.version;
         self.draft = draft;
@@ -1674,7 +1704,7 @@ impl App {
             ));
             return Vec::new();
         }
-        let base = self.base.clone();
+        let base = Arc::clone(&self.base);
         self.open_review(&base, remote.config.is_some(), remote.version, notes)
     }
 
@@ -1731,7 +1761,7 @@ impl App {
             saved_at: saved_at.to_owned(),
             base_version: self.base_version,
             unpublished_new: self.unpublished_new,
-            base: self.base.clone(),
+            base: Arc::clone(&self.base),
             draft: self.draft.clone(),
             edits: self.history.done().to_vec(),
         })

@@ -344,7 +344,7 @@ fn publish_flow_with_warnings_review_and_success() {
     assert_eq!(status(&app), "Published version 4 (was 3)");
     assert_eq!(app.base_version, Some(4));
     assert!(!app.is_modified());
-    assert_eq!(app.base, app.draft);
+    assert_eq!(*app.base, app.draft);
 }
 
 #[test]
@@ -748,7 +748,7 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
         saved_at: "2026-11-28T05:00:00Z".into(),
         base_version: Some(3),
         unpublished_new: false,
-        base: base.clone(),
+        base: base.clone().into(),
         draft: draft_cfg.clone(),
         edits: vec![edit],
     };
@@ -928,4 +928,17 @@ fn a_yaml_file_is_reviewed_as_yaml_on_both_sides() {
         diff.iter().any(|l| l.contains("hostname: a.example.com")),
         "{diff:#?}"
     );
+}
+
+#[test]
+fn the_detail_pane_is_hidden_until_asked_for_and_the_page_follows() {
+    let mut app = editing(CONFIG, 3);
+    app.update(Event::Resize(120, 40));
+    assert!(!app.show_details);
+    let full = app.page();
+    app.update(k('i'));
+    assert!(app.show_details);
+    assert_eq!(app.page(), full - 12, "the pane takes 12 rows at 40 lines");
+    app.update(k('i'));
+    assert_eq!(app.page(), full);
 }

@@ -6,10 +6,11 @@
 //! reported, so an editor can mark each; the first error is the one cloudflared prints.
 //! Warnings are for configs cloudflared accepts but that are almost surely mistakes.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use std::hash::BuildHasher;
 
 use super::fields::{Field, OriginField};
 use super::goparse::{atoi, parse_url, split_host_port};
@@ -102,11 +103,12 @@ pub fn validate(config: &TunnelConfig) -> Vec<Diagnostic> {
         out.push(Diagnostic::error(None, Field::Ingress, NO_RULES));
     }
     global_warnings(config, &mut out);
-    let mut coverage = Coverage::with_capacity(rules.len());
+    let mut tables = CrossTables::default();
+    let mut coverage = Coverage::new(rules, &mut tables);
     for (i, rule) in rules.iter().enumerate() {
         let regex_ok = rule_errors(i, rule, rules.len(), global, &mut out);
         rule_warnings(i, rule, global, regex_ok, &mut out);
-        coverage.check(i, rules, &mut out);
+        coverage.check(i, &mut out);
     }
     out
 }
@@ -122,14 +124,13 @@ pub fn global_diagnostics(config: &TunnelConfig) -> Vec<Diagnostic> {
     out
 }
 
-/// The checks that compare rules (unreachable and duplicate rules), per rule.
-pub fn cross_rule_diagnostics(rules: &[IngressRule]) -> Vec<Vec<Diagnostic>> {
-    let mut coverage = Coverage::with_capacity(rules.len());
-    let mut out = Vec::with_capacity(rules.len());
+/// The checks that compare rules (unreachable and duplicate rules), in rule order; `tables` is
+/// scratch space that can be kept between calls.
+pub fn cross_rule_diagnostics(rules: &[IngressRule], tables: &mut CrossTables) -> Vec<Diagnostic> {
+    let mut coverage = Coverage::new(rules, tables);
+    let mut out = Vec::new();
     for i in 0..rules.len() {
-        let mut d = Vec::new();
-        coverage.check(i, rules, &mut d);
-        out.push(d);
+        coverage.check(i, &mut out);
     }
     out
 }
@@ -566,40 +567,138 @@ fn rule_warnings(
     wrong_case_keys(Some(i), "", &rule.extra, KNOWN_RULE_KEYS, out);
 }
 
-/// Tracks which hosts earlier rules already serve for every path, to find unreachable rules.
+/// Which of a rule's names an `exact` entry stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Name {
+    /// The hostname as written.
+    Host,
+    /// Its punycode alias.
+    Alias,
+}
+
+/// The tables the cross-rule checks fill (which hosts earlier rules already serve for every
+/// path). They hold rule numbers only, so they can be kept and reused: an editor re-checking a
+/// large config after every edit then neither allocates nor page-faults fresh tables each time.
 #[derive(Default)]
+pub struct CrossTables {
+    /// Path-less, non-wildcard rules by hostname or punycode alias (first rule per name).
+    exact: HashTable<(usize, Name)>,
+    /// Path-less wildcard rules by suffix (`.example.com` for `*.example.com`; first per suffix).
+    suffix: HashTable<usize>,
+    /// Rules with a path by (hostname, path) (first per pair).
+    seen: HashTable<usize>,
+    /// Each checked rule's punycode alias, if it has one.
+    aliases: Vec<Option<String>>,
+}
+
+impl Clone for CrossTables {
+    /// Tables are scratch space: a clone starts empty.
+    fn clone(&self) -> Self {
+        CrossTables::default()
+    }
+}
+
+impl std::fmt::Debug for CrossTables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrossTables").finish_non_exhaustive()
+    }
+}
+
+fn hash_str(s: &str) -> u64 {
+    FxBuildHasher.hash_one(s)
+}
+
+fn hash_pair(host: &str, path: &str) -> u64 {
+    FxBuildHasher.hash_one((host, path))
+}
+
+/// The name an `exact` entry stands for.
+fn exact_name<'r>(
+    rules: &'r [IngressRule],
+    aliases: &'r [Option<String>],
+    (j, name): (usize, Name),
+) -> &'r str {
+    match name {
+        Name::Host => rules[j].hostname.as_str(),
+        Name::Alias => aliases.get(j).and_then(Option::as_deref).unwrap_or(""),
+    }
+}
+
+/// The suffix a wildcard rule serves (`.example.com` for `*.example.com`).
+fn wildcard_suffix(rules: &[IngressRule], j: usize) -> &str {
+    let host = rules[j].hostname.as_str();
+    host.strip_prefix('*').unwrap_or(host)
+}
+
+/// A pass of the cross-rule checks over `rules`, rule by rule in order.
 struct Coverage<'a> {
-    /// Exact host (or punycode alias) -> first path-less rule serving it.
-    exact: FxHashMap<Cow<'a, str>, usize>,
-    /// Wildcard suffix (".example.com") -> first path-less rule.
-    suffix: FxHashMap<&'a str, usize>,
-    /// (hostname, path) -> first rule with that path.
-    seen: FxHashMap<(&'a str, &'a str), usize>,
+    rules: &'a [IngressRule],
+    t: &'a mut CrossTables,
 }
 
 impl<'a> Coverage<'a> {
-    fn with_capacity(n: usize) -> Self {
-        let mut c = Coverage::default();
-        c.exact.reserve(n);
-        c.suffix.reserve(n / 8);
-        c.seen.reserve(n / 2);
-        c
+    fn new(rules: &'a [IngressRule], t: &'a mut CrossTables) -> Self {
+        t.exact.clear();
+        t.suffix.clear();
+        t.seen.clear();
+        t.aliases.clear();
+        Coverage { rules, t }
+    }
+
+    fn first_exact(&self, name: &str) -> Option<usize> {
+        let (rules, aliases) = (self.rules, &self.t.aliases);
+        self.t
+            .exact
+            .find(hash_str(name), |&e| exact_name(rules, aliases, e) == name)
+            .map(|&(j, _)| j)
+    }
+
+    fn first_suffix(&self, suffix: &str) -> Option<usize> {
+        let rules = self.rules;
+        self.t
+            .suffix
+            .find(hash_str(suffix), |&j| wildcard_suffix(rules, j) == suffix)
+            .copied()
+    }
+
+    fn first_seen(&self, host: &str, path: &str) -> Option<usize> {
+        let rules = self.rules;
+        self.t
+            .seen
+            .find(hash_pair(host, path), |&j| {
+                rules[j].hostname.as_str() == host && rules[j].path.as_str() == path
+            })
+            .copied()
     }
 
     fn covering_exact(&self, host: &str) -> Option<usize> {
-        let mut best = self.exact.get(host).copied();
-        if self.suffix.is_empty() {
+        let mut best = self.first_exact(host);
+        if self.t.suffix.is_empty() {
             return best;
         }
         for (pos, _) in host.match_indices('.') {
-            if let Some(&j) = self.suffix.get(&host[pos..]) {
+            if let Some(j) = self.first_suffix(&host[pos..]) {
                 best = Some(best.map_or(j, |b| b.min(j)));
             }
         }
         best
     }
 
-    fn check(&mut self, i: usize, rules: &'a [IngressRule], out: &mut Vec<Diagnostic>) {
+    fn insert_exact(&mut self, i: usize, name: Name) {
+        let (rules, aliases) = (self.rules, &self.t.aliases);
+        let key = exact_name(rules, aliases, (i, name));
+        let hash = hash_str(key);
+        if let hashbrown::hash_table::Entry::Vacant(v) = self.t.exact.entry(
+            hash,
+            |&e| exact_name(rules, aliases, e) == key,
+            |&e| hash_str(exact_name(rules, aliases, e)),
+        ) {
+            v.insert((i, name));
+        }
+    }
+
+    fn check(&mut self, i: usize, out: &mut Vec<Diagnostic>) {
+        let rules = self.rules;
         let rule = &rules[i];
         let host = rule.hostname.as_str();
         let path = rule.path.as_str();
@@ -614,7 +713,7 @@ impl<'a> Coverage<'a> {
                 if let Some(suffix) = host.strip_prefix('*').filter(|s| s.starts_with('.')) {
                     suffix
                         .match_indices('.')
-                        .filter_map(|(pos, _)| self.suffix.get(&suffix[pos..]).copied())
+                        .filter_map(|(pos, _)| self.first_suffix(&suffix[pos..]))
                         .min()
                 } else {
                     match (
@@ -637,7 +736,7 @@ impl<'a> Coverage<'a> {
                     ),
                 ));
             } else if !path.is_empty()
-                && let Some(&j) = self.seen.get(&(host, path))
+                && let Some(j) = self.first_seen(host, path)
             {
                 out.push(Diagnostic::warning(
                     Some(i),
@@ -646,7 +745,7 @@ impl<'a> Coverage<'a> {
                 ));
             }
         } else if !path.is_empty()
-            && let Some(&j) = self.seen.get(&(host, path))
+            && let Some(j) = self.first_seen(host, path)
         {
             out.push(Diagnostic::warning(
                 Some(i),
@@ -657,16 +756,33 @@ impl<'a> Coverage<'a> {
                 ),
             ));
         }
+        let has_alias = alias.is_some();
+        // Rules are checked in order, so rule i's alias goes at index i.
+        self.t.aliases.resize(i, None);
+        self.t.aliases.push(alias);
         if !path.is_empty() {
-            self.seen.entry((host, path)).or_insert(i);
+            let hash = hash_pair(host, path);
+            if let hashbrown::hash_table::Entry::Vacant(v) = self.t.seen.entry(
+                hash,
+                |&j| rules[j].hostname.as_str() == host && rules[j].path.as_str() == path,
+                |&j| hash_pair(rules[j].hostname.as_str(), rules[j].path.as_str()),
+            ) {
+                v.insert(i);
+            }
         }
         if path.is_empty() && !any_host {
             if let Some(suffix) = host.strip_prefix('*').filter(|s| s.starts_with('.')) {
-                self.suffix.entry(suffix).or_insert(i);
+                if let hashbrown::hash_table::Entry::Vacant(v) = self.t.suffix.entry(
+                    hash_str(suffix),
+                    |&j| wildcard_suffix(rules, j) == suffix,
+                    |&j| hash_str(wildcard_suffix(rules, j)),
+                ) {
+                    v.insert(i);
+                }
             } else {
-                self.exact.entry(Cow::Borrowed(host)).or_insert(i);
-                if let Some(alias) = alias {
-                    self.exact.entry(Cow::Owned(alias)).or_insert(i);
+                self.insert_exact(i, Name::Host);
+                if has_alias {
+                    self.insert_exact(i, Name::Alias);
                 }
             }
         }
@@ -946,6 +1062,42 @@ mod tests {
         assert!(has(Some(11), "duplicate of rule #11"));
         assert!(has(Some(12), "63"));
         assert!(!d.iter().any(|d| d.rule == Some(13)), "catch-all is clean");
+    }
+
+    #[test]
+    fn punycode_aliases_and_wildcards_shadow_later_rules() {
+        let d = diags(
+            r#"{"ingress": [
+              {"hostname": "bücher.example.com", "service": "http://x"},
+              {"hostname": "xn--bcher-kva.example.com", "service": "http://x"},
+              {"hostname": "xn--caf-dma.example.com", "service": "http://x"},
+              {"hostname": "café.example.com", "path": "^/a", "service": "http://x"},
+              {"hostname": "*.example.org", "service": "http://x"},
+              {"hostname": "*.a.example.org", "service": "http://x"},
+              {"hostname": "b.a.example.org", "path": "^/x", "service": "http://x"},
+              {"hostname": "c.example.net", "path": "^/x", "service": "http://x"},
+              {"hostname": "c.example.net", "path": "^/x", "service": "http://x"},
+              {"service": "http_status:404"}
+            ]}"#,
+        );
+        let at = |rule: usize| -> Vec<&str> {
+            d.iter()
+                .filter(|d| d.rule == Some(rule) && d.message.contains("never match"))
+                .map(|d| d.message.as_str())
+                .collect()
+        };
+        assert!(
+            at(1)[0].contains("rule #1 (\"bücher.example.com\""),
+            "{d:?}"
+        );
+        // A request for the Unicode name itself is not served by the punycode rule before it.
+        assert!(at(3).is_empty(), "{d:?}");
+        assert!(at(5)[0].contains("rule #5 (\"*.example.org\""), "{d:?}");
+        assert!(at(6)[0].contains("rule #5"), "{d:?}");
+        assert!(at(8)[0].contains("duplicate of rule #8"), "{d:?}");
+        for clean in [0, 2, 4, 7, 9] {
+            assert!(at(clean).is_empty(), "rule {clean}: {d:?}");
+        }
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! the app's effects on tokio tasks and feeds their results back, and draws only when something
 //! changed.
 
+pub mod screen;
 pub mod view;
+
+use screen::Screen;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,7 +54,10 @@ impl Context {
 }
 
 /// Writes a draft atomically with mode 0600 in a 0700 folder: temp file, fsync, rename.
-pub fn save_draft_file(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn save_draft_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
@@ -72,8 +78,9 @@ pub fn save_draft_file(path: &Path, text: &str) -> std::io::Result<()> {
         options.mode(0o600);
     }
     let result = (|| {
-        let mut f = options.open(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        let mut f = std::io::BufWriter::new(options.open(&tmp)?);
+        write(&mut f)?;
+        let f = f.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         drop(f);
         std::fs::rename(&tmp, path)?;
@@ -91,61 +98,11 @@ pub fn save_draft_file(path: &Path, text: &str) -> std::io::Result<()> {
 /// Where the last draft was saved, for the panic message.
 static LAST_DRAFT: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
 
-/// Saves (or removes) the app's draft in the background: the copy is taken here, the encoding
-/// and the write happen off the input path.
-fn persist_draft_later(app: &App, ctx: &Arc<Context>) {
-    let Some(key) = app.draft_key() else { return };
-    let Some(path) = ctx.draft_path(&key) else {
-        return;
-    };
-    let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
-    let saved = app.to_saved(&now);
-    let seq = match ctx.draft_seq.lock() {
-        Ok(mut l) => {
-            *l += 1;
-            *l
-        }
-        Err(_) => return,
-    };
-    let ctx = Arc::clone(ctx);
-    tokio::task::spawn_blocking(move || {
-        let Ok(latest) = ctx.draft_seq.lock() else {
-            return;
-        };
-        if *latest != seq {
-            return;
-        }
-        match saved {
-            Some(saved) => match save_draft_file(&path, &saved.to_json()) {
-                Ok(()) => {
-                    tracing::debug!(path = %path.display(), edits = saved.edits.len(), "draft saved");
-                    if let Ok(mut last) = LAST_DRAFT.lock() {
-                        *last = Some(path);
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(path = %path.display(), error = %e, "cannot save the draft")
-                }
-            },
-            None => {
-                let _ = std::fs::remove_file(&path);
-                if let Ok(mut last) = LAST_DRAFT.lock() {
-                    *last = None;
-                }
-            }
-        }
-    });
-}
-
-/// Saves (or removes) the app's draft now. Returns where it was saved.
-fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
-    let mut latest = ctx.draft_seq.lock().ok()?;
-    *latest += 1;
-    let key = app.draft_key()?;
-    let path = ctx.draft_path(&key)?;
-    let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
-    match app.to_saved(&now) {
-        Some(saved) => match save_draft_file(&path, &saved.to_json()) {
+/// Writes `saved` to `path` (or removes the file when there is nothing to save) and records where
+/// the last draft is, for the panic message. Returns the path written.
+fn write_or_remove(path: PathBuf, saved: Option<&SavedDraft>, base_text: &str) -> Option<PathBuf> {
+    match saved {
+        Some(saved) => match save_draft_file(&path, |w| saved.write_json(w, base_text)) {
             Ok(()) => {
                 tracing::debug!(path = %path.display(), edits = saved.edits.len(), "draft saved");
                 if let Ok(mut last) = LAST_DRAFT.lock() {
@@ -166,6 +123,91 @@ fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
             None
         }
     }
+}
+
+/// One background save: the draft (or `None`: remove it), numbered by `Context::draft_seq`.
+struct SaveJob {
+    seq: u64,
+    path: PathBuf,
+    saved: Option<SavedDraft>,
+}
+
+/// Saves drafts on one long-lived thread, so the encoding and the write stay off the input path.
+/// One thread (rather than tokio's blocking pool) keeps the memory a save needs in one allocator
+/// arena; only the newest waiting job is written; the base config's text is encoded once per base.
+struct Saver {
+    jobs: std::sync::mpsc::Sender<SaveJob>,
+}
+
+impl Saver {
+    fn start(ctx: Arc<Context>) -> Self {
+        let (jobs, rx) = std::sync::mpsc::channel::<SaveJob>();
+        let spawned = std::thread::Builder::new()
+            .name("draft-saver".to_owned())
+            .spawn(move || {
+                let mut base_cache: Option<(Arc<crate::config::model::TunnelConfig>, String)> =
+                    None;
+                while let Ok(mut job) = rx.recv() {
+                    while let Ok(newer) = rx.try_recv() {
+                        job = newer;
+                    }
+                    // Held while writing: a removal or a save at exit waits, never races it.
+                    let Ok(latest) = ctx.draft_seq.lock() else {
+                        return;
+                    };
+                    if *latest != job.seq {
+                        continue;
+                    }
+                    let base_text = match (&job.saved, &base_cache) {
+                        (Some(saved), Some((base, text))) if Arc::ptr_eq(base, &saved.base) => {
+                            text.as_str()
+                        }
+                        (Some(saved), _) => {
+                            let text = draft::config_text(&saved.base);
+                            &base_cache.insert((Arc::clone(&saved.base), text)).1
+                        }
+                        (None, _) => "",
+                    };
+                    write_or_remove(job.path, job.saved.as_ref(), base_text);
+                    drop(latest);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the draft saver; drafts are saved at exit only");
+        }
+        Saver { jobs }
+    }
+
+    /// Queues a save (or removal) of the app's draft; the copy is taken here.
+    fn save_later(&self, app: &App, ctx: &Context) {
+        let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) else {
+            return;
+        };
+        let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
+        let saved = app.to_saved(&now);
+        let seq = match ctx.draft_seq.lock() {
+            Ok(mut l) => {
+                *l += 1;
+                *l
+            }
+            Err(_) => return,
+        };
+        let _ = self.jobs.send(SaveJob { seq, path, saved });
+    }
+}
+
+/// Saves (or removes) the app's draft now. Returns where it was saved.
+fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
+    let mut latest = ctx.draft_seq.lock().ok()?;
+    *latest += 1;
+    let path = ctx.draft_path(&app.draft_key()?)?;
+    let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
+    let saved = app.to_saved(&now);
+    let base_text = saved
+        .as_ref()
+        .map(|s| draft::config_text(&s.base))
+        .unwrap_or_default();
+    write_or_remove(path, saved.as_ref(), &base_text)
 }
 
 fn delete_draft(app: &App, ctx: &Context) {
@@ -409,8 +451,9 @@ pub async fn run(
     mouse: bool,
 ) -> Result<Exit, String> {
     let ctx = Arc::new(ctx);
-    let mut terminal =
-        ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    // ratatui sets up raw mode and the alternate screen and restores them on panic; frames are
+    // written by `Screen` (which can scroll the table instead of redrawing it).
+    let terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
@@ -422,13 +465,26 @@ pub async fn run(
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
         ratatui::restore();
     };
-    if let Ok(size) = terminal.size() {
-        app.update(Event::Resize(size.width, size.height));
-    }
+    let size = terminal
+        .size()
+        .map(|s| (s.width, s.height))
+        .unwrap_or((80, 24));
+    drop(terminal);
+    app.update(Event::Resize(size.0, size.1));
+    let mut screen = match Screen::new(std::io::stdout(), size.0, size.1) {
+        Ok(s) => s,
+        Err(e) => {
+            restore();
+            return Err(format!("cannot set up the terminal: {e}"));
+        }
+    };
+    // What the last frame showed of the table, to tell a scroll from other changes.
+    let mut last_table: Option<(std::ops::Range<u16>, usize, String)> = None;
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     for e in effects {
         tokio::spawn(run_effect(e, Arc::clone(&ctx), tx.clone()));
     }
+    let saver = Saver::start(Arc::clone(&ctx));
     let mut input = EventStream::new();
     let mut signals = Signals::new();
     let mut dirty = true;
@@ -452,7 +508,26 @@ pub async fn run(
                 std::io::stdout(),
                 crossterm::terminal::BeginSynchronizedUpdate
             );
-            let drawn = terminal.draw(|f| view::draw(f, &app, theme));
+            let size = crossterm::terminal::size().unwrap_or(app.size);
+            let area = ratatui::layout::Rect::new(0, 0, size.0, size.1);
+            let table = view::table_rows(area, &app)
+                .map(|rows| (rows, app.table_offset, app.filter.clone()));
+            let scroll = match (&last_table, &table) {
+                (Some((was_rows, was_offset, was_filter)), Some((rows, offset, filter)))
+                    if was_rows == rows && was_filter == filter =>
+                {
+                    i32::try_from(*offset)
+                        .ok()
+                        .zip(i32::try_from(*was_offset).ok())
+                        .map(|(now, was)| screen::Scroll {
+                            rows: rows.clone(),
+                            by: now - was,
+                        })
+                }
+                _ => None,
+            };
+            last_table = table;
+            let drawn = screen.draw(size, scroll, |f| view::draw(f, &app, theme));
             let _ = crossterm::execute!(
                 std::io::stdout(),
                 crossterm::terminal::EndSynchronizedUpdate
@@ -474,7 +549,7 @@ pub async fn run(
             _ = autosave.tick() => {
                 if app.generation != saved_generation {
                     saved_generation = app.generation;
-                    persist_draft_later(&app, &ctx);
+                    saver.save_later(&app, &ctx);
                 }
             }
         }

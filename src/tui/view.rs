@@ -88,11 +88,6 @@ impl Theme {
     }
 }
 
-/// Rows of the detail pane for a terminal height.
-pub fn detail_height(h: u16) -> u16 {
-    if h >= 30 { 12 } else { 8 }
-}
-
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: Theme) {
     let area = frame.area();
@@ -344,18 +339,41 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn main_screen(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let [head, table, detail, status, foot] = Layout::vertical([
+/// The main screen's parts: header, table, detail pane, status line, key line.
+fn main_areas(area: Rect, app: &App) -> [Rect; 5] {
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(detail_height(area.height)),
+        Constraint::Length(app.detail_rows()),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(area);
+    .areas(area)
+}
+
+/// The screen rows holding the rule table's rows (inside its border, under its heading), when
+/// the main screen is shown with nothing over it: the rows a scroll of the table moves.
+pub fn table_rows(area: Rect, app: &App) -> Option<std::ops::Range<u16>> {
+    if !matches!(app.mode, Mode::Editing)
+        || app.overlay.is_some()
+        || area.width < 20
+        || area.height < 5
+    {
+        return None;
+    }
+    let [_, table, ..] = main_areas(area, app);
+    let top = table.y + 2;
+    let bottom = (table.y + table.height).saturating_sub(1);
+    (top < bottom).then_some(top..bottom)
+}
+
+fn main_screen(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
+    let [head, table, detail, status, foot] = main_areas(area, app);
     frame.render_widget(Paragraph::new(header_line(app, theme)), head);
     rules_table(frame, table, app, theme);
-    detail_pane(frame, detail, app, theme);
+    if app.show_details {
+        detail_pane(frame, detail, app, theme);
+    }
     let status_line = match (&app.status, app.filtering || !app.filter.is_empty()) {
         (_, true) => Line::from(vec![
             Span::styled("filter: ", theme.key()),
@@ -374,7 +392,8 @@ fn main_screen(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
                 Style::default()
             },
         )),
-        (None, _) => Line::from(Span::styled("? shows every key", theme.dim())),
+        (None, _) => selected_rule_problem(app, theme)
+            .unwrap_or_else(|| Line::from(Span::styled("? shows every key", theme.dim()))),
     };
     frame.render_widget(Paragraph::new(status_line), status);
     let keys: &[(&str, &str)] = if area.width >= 130 {
@@ -387,6 +406,7 @@ fn main_screen(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             ("K/J", "reorder"),
             ("u", "undo"),
             ("o", "global"),
+            ("i", "details"),
             ("t", "test URL"),
             ("/", "filter"),
             ("p", "publish"),
@@ -400,13 +420,59 @@ fn main_screen(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             ("d", "del"),
             ("K/J", "move"),
             ("u", "undo"),
+            ("i", "info"),
             ("t", "test"),
             ("p", "publish"),
             ("?", "help"),
             ("q", "quit"),
         ]
     };
+    // Narrow terminals: reordering is the key to leave out (help lists it).
+    let narrow: Vec<(&str, &str)>;
+    let keys = if area.width < 90 {
+        narrow = keys.iter().copied().filter(|(k, _)| *k != "K/J").collect();
+        &narrow[..]
+    } else {
+        keys
+    };
     frame.render_widget(Paragraph::new(keys_line(theme, keys)), foot);
+}
+
+/// With the detail pane hidden, the selected rule's first problem goes in the status line.
+fn selected_rule_problem(app: &App, theme: Theme) -> Option<Line<'static>> {
+    if app.show_details {
+        return None;
+    }
+    let i = app.selected;
+    let mut problems = app.diagnostics.iter().filter(|d| d.rule == Some(i));
+    let first = problems.next()?;
+    let more = problems.count();
+    let field = first
+        .field
+        .as_ref()
+        .map(Field::to_string)
+        .unwrap_or_default();
+    let style = if first.severity == Severity::Error {
+        theme.error()
+    } else {
+        theme.warning()
+    };
+    let mut spans = vec![
+        Span::styled(
+            format!("#{} {} {}: ", i + 1, first.severity.as_str(), inert(&field)),
+            style,
+        ),
+        Span::raw(inert(&first.message).into_owned()),
+    ];
+    spans.push(Span::styled(
+        if more > 0 {
+            format!("  (+{more} more: i shows all)")
+        } else {
+            String::new()
+        },
+        theme.dim(),
+    ));
+    Some(Line::from(spans))
 }
 
 fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
@@ -843,6 +909,10 @@ const HELP: &[(&str, &[(&str, &str)])] = &[
             ("g/G", "first/last rule"),
             ("PgUp/PgDn", "a page"),
             ("/", "filter rows by text (Esc clears)"),
+            (
+                "i",
+                "show/hide the selected rule's details: problems, effective settings",
+            ),
         ],
     ),
     (

@@ -1,0 +1,248 @@
+//! Writes frames to the terminal, sending only the cells that changed since the last frame. When
+//! the rule table scrolled, the terminal itself is asked to scroll those rows (a scroll region,
+//! as `less` and `vim` do), so a move that scrolls sends the row that came into view instead of
+//! every row of the table: that matters over a thin SSH link.
+//!
+//! ratatui's own `Terminal` keeps the "what the terminal shows" buffer private, so it cannot be
+//! told about a scroll; this keeps that buffer here (a `TestBackend` used as a model of the
+//! terminal, which applies the same scroll and the same cells) and renders each frame off screen.
+
+use std::io::{self, Write};
+use std::ops::Range;
+
+use ratatui::Frame;
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, TestBackend};
+use ratatui::buffer::Cell;
+use ratatui::layout::Rect;
+
+/// Rows of the screen whose content moved up (`by > 0`) or down (`by < 0`) since the last frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scroll {
+    /// The rows that scroll (screen rows, top inclusive, bottom exclusive).
+    pub rows: Range<u16>,
+    /// How many rows the content moved up (negative: down).
+    pub by: i32,
+}
+
+/// The terminal, as frames are written to it.
+pub struct Screen<W: Write> {
+    out: W,
+    /// What the terminal shows now (a model of it).
+    shown: TestBackend,
+    /// Where frames are rendered before being compared with `shown`.
+    offscreen: Terminal<TestBackend>,
+    /// Whether the next frame must clear the terminal first (first frame, resize).
+    clear: bool,
+}
+
+impl<W: Write> Screen<W> {
+    /// A screen of `width`×`height` cells writing to `out`; the first frame clears it.
+    pub fn new(out: W, width: u16, height: u16) -> io::Result<Self> {
+        Ok(Screen {
+            out,
+            shown: TestBackend::new(width, height),
+            offscreen: infallible(Terminal::new(TestBackend::new(width, height))),
+            clear: true,
+        })
+    }
+
+    /// The writer (for tests).
+    pub fn writer(&self) -> &W {
+        &self.out
+    }
+
+    /// Draws a frame of `width`×`height` cells. `scroll` says which rows moved since the last frame,
+    /// if the caller knows; a wrong hint costs bytes, never correctness (every cell that differs
+    /// from what the terminal shows after the scroll is still sent).
+    pub fn draw(
+        &mut self,
+        (width, height): (u16, u16),
+        scroll: Option<Scroll>,
+        render: impl FnOnce(&mut Frame<'_>),
+    ) -> io::Result<()> {
+        if self.shown.buffer().area != Rect::new(0, 0, width, height) {
+            self.shown.resize(width, height);
+            self.offscreen.backend_mut().resize(width, height);
+            infallible(self.offscreen.resize(Rect::new(0, 0, width, height)));
+            self.clear = true;
+        }
+        let mut out = CrosstermBackend::new(&mut self.out);
+        if self.clear {
+            out.clear_region(ClearType::All)?;
+            out.hide_cursor()?;
+            infallible(self.shown.clear());
+            self.clear = false;
+        } else if let Some(Scroll { rows, by }) = scroll {
+            let n = by.unsigned_abs();
+            let fits = rows.start < rows.end && rows.end <= height;
+            if fits && n > 0 && n < u32::from(rows.end - rows.start) {
+                let n = n as u16;
+                if by > 0 {
+                    out.scroll_region_up(rows.clone(), n)?;
+                    infallible(self.shown.scroll_region_up(rows, n));
+                } else {
+                    out.scroll_region_down(rows.clone(), n)?;
+                    infallible(self.shown.scroll_region_down(rows, n));
+                }
+            }
+        }
+        let frame = infallible(self.offscreen.draw(render));
+        let changes: Vec<(u16, u16, Cell)> = self
+            .shown
+            .buffer()
+            .diff(frame.buffer)
+            .into_iter()
+            .map(|(x, y, c)| (x, y, c.clone()))
+            .collect();
+        if !changes.is_empty() {
+            out.draw(changes.iter().map(|(x, y, c)| (*x, *y, c)))?;
+            infallible(self.shown.draw(changes.iter().map(|(x, y, c)| (*x, *y, c))));
+        }
+        Backend::flush(&mut out)
+    }
+}
+
+/// The value of a `TestBackend` operation (which cannot fail).
+fn infallible<T>(r: Result<T, std::convert::Infallible>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(never) => match never {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::widgets::Paragraph;
+
+    /// A "table" of numbered lines between a header and a footer, starting at `offset`.
+    fn page(f: &mut Frame<'_>, offset: usize, selected: usize) {
+        let area = f.area();
+        let mut lines = vec!["header".to_owned()];
+        for i in offset..offset + usize::from(area.height) - 2 {
+            let mark = if i == selected { '>' } else { ' ' };
+            lines.push(format!("{mark} row {i:04} of the long list"));
+        }
+        lines.push(format!("footer: {selected}"));
+        f.render_widget(Paragraph::new(lines.join("\n")), area);
+    }
+
+    fn screen_text(parser: &vt100::Parser) -> String {
+        parser
+            .screen()
+            .contents()
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn expected(offset: usize, selected: usize) -> String {
+        let mut t = Terminal::new(TestBackend::new(40, 12)).unwrap_or_else(|e| panic!("{e}"));
+        let frame = t
+            .draw(|f| page(f, offset, selected))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = frame.buffer;
+        (0..b.area.height)
+            .map(|y| {
+                (0..b.area.width)
+                    .map(|x| b[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn a_scroll_sends_the_new_row_and_the_terminal_shows_the_same_as_a_full_redraw() {
+        let mut s = Screen::new(Vec::new(), 40, 12).unwrap_or_else(|e| panic!("{e}"));
+        let mut parser = vt100::Parser::new(12, 40, 0);
+        let rows = 1..11;
+        s.draw((40, 12), None, |f| page(f, 0, 9))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut fed = s.writer().len();
+        parser.process(s.writer());
+        assert_eq!(screen_text(&parser), expected(0, 9));
+
+        // Down one: the list scrolls by one row.
+        let mut state = (0usize, 9usize);
+        for (offset, selected, by) in [(1, 10, 1), (2, 11, 1), (1, 1, -1), (0, 0, -1), (4, 13, 4)] {
+            s.draw(
+                (40, 12),
+                Some(Scroll {
+                    rows: rows.clone(),
+                    by,
+                }),
+                |f| page(f, offset, selected),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            let sent = &s.writer()[fed..];
+            parser.process(sent);
+            assert_eq!(
+                screen_text(&parser),
+                expected(offset, selected),
+                "after scrolling from {state:?} by {by}"
+            );
+            if by.abs() == 1 {
+                // One new row (~30 B) plus the marker, the footer and the escapes: far less than
+                // the ~350 B of ten redrawn rows.
+                assert!(
+                    sent.len() < 160,
+                    "{} bytes: {:?}",
+                    sent.len(),
+                    String::from_utf8_lossy(sent)
+                );
+            }
+            fed = s.writer().len();
+            state = (offset, selected);
+        }
+    }
+
+    #[test]
+    fn a_wrong_hint_costs_bytes_not_correctness() {
+        let mut s = Screen::new(Vec::new(), 40, 12).unwrap_or_else(|e| panic!("{e}"));
+        let mut parser = vt100::Parser::new(12, 40, 0);
+        s.draw((40, 12), None, |f| page(f, 0, 0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Claims a scroll of 3 although the content moved by 1.
+        s.draw((40, 12), Some(Scroll { rows: 1..11, by: 3 }), |f| {
+            page(f, 1, 1)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        parser.process(s.writer());
+        assert_eq!(screen_text(&parser), expected(1, 1));
+        // Nonsense hints (outside the screen, larger than the region) are ignored.
+        s.draw((40, 12), Some(Scroll { rows: 5..50, by: 1 }), |f| {
+            page(f, 2, 2)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        s.draw(
+            (40, 12),
+            Some(Scroll {
+                rows: 1..11,
+                by: -10,
+            }),
+            |f| page(f, 3, 3),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut parser = vt100::Parser::new(12, 40, 0);
+        parser.process(s.writer());
+        assert_eq!(screen_text(&parser), expected(3, 3));
+    }
+
+    #[test]
+    fn a_resize_redraws_everything() {
+        let mut s = Screen::new(Vec::new(), 40, 12).unwrap_or_else(|e| panic!("{e}"));
+        s.draw((40, 12), None, |f| page(f, 0, 0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.draw((30, 8), None, |f| page(f, 0, 0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let all = String::from_utf8_lossy(s.writer()).into_owned();
+        let second = &all[all.rfind("\x1b[2J").unwrap_or(0)..];
+        assert!(second.contains("footer:"), "{second:?}");
+        assert!(second.contains("0005"), "{second:?}");
+    }
+}
