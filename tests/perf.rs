@@ -92,16 +92,25 @@ impl Term {
         (t, last - before)
     }
 
-    fn peak_kb(&self) -> u64 {
+    /// A memory figure of the editor from /proc (kB): `VmHWM` (peak) or `VmRSS` (now).
+    fn status_kb(&self, field: &str) -> u64 {
         let pid = self.child.process_id().unwrap_or(0);
         std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()
             .and_then(|s| {
                 s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
+                    .find(|l| l.starts_with(field))
                     .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
             })
             .unwrap_or(0)
+    }
+
+    fn peak_kb(&self) -> u64 {
+        self.status_kb("VmHWM:")
+    }
+
+    fn rss_kb(&self) -> u64 {
+        self.status_kb("VmRSS:")
     }
 }
 
@@ -252,6 +261,7 @@ fn measure(rules: usize, dir: &std::path::Path) {
         undos.push(t.key("u", |s| s.contains(&title)).0);
     }
     let before_edits = t.peak_kb();
+    let rss_before_edits = t.rss_kb();
     // 1 000 edits that leave the config's size unchanged (duplicate, delete): what history costs.
     for _ in 0..100 {
         let _ = t.writer.write_all(b"cdcdcdcdcd");
@@ -262,10 +272,12 @@ fn measure(rules: usize, dir: &std::path::Path) {
     });
     std::thread::sleep(Duration::from_millis(1500));
     let after_edits = t.peak_kb();
+    let rss_after_edits = t.rss_kb();
     let edits_cost = match edits {
         Some(d) => format!(
-            "+{:.1} MB ({} ms per edit)",
+            "+{:.1} MB peak, {:+.1} MB resident ({} ms per edit)",
             after_edits.saturating_sub(before_edits) as f64 / 1024.0,
+            (rss_after_edits as f64 - rss_before_edits as f64) / 1024.0,
             d.as_millis() / 1000
         ),
         None => "not done in 120 s".to_owned(),

@@ -18,8 +18,8 @@ use crate::config::files::Format;
 use crate::config::matching::Matcher;
 use crate::config::model::{IngressRule, TunnelConfig};
 use crate::config::validate::{
-    CrossTables, Diagnostic, Severity, cross_rule_diagnostics, global_diagnostics,
-    mentions_position, validate_rule,
+    CrossTables, Diagnostic, Severity, cross_related, cross_rule_diagnostics,
+    cross_rule_diagnostics_of, global_diagnostics, mentions_position, rule_alias, validate_rule,
 };
 use draft::SavedDraft;
 use forms::{Applied, Form, FormOutcome, FormTarget};
@@ -338,6 +338,10 @@ pub struct App {
     review_ticket: u64,
     /// Scratch tables of the cross-rule checks, kept between edits.
     cross_tables: CrossTables,
+    /// Each rule's diagnostics from the checks that compare rules.
+    rule_cross: Vec<Vec<Diagnostic>>,
+    /// Each rule's punycode alias (for those checks).
+    aliases: Vec<Option<String>>,
 }
 
 fn ctrl(input: &Input, c: char) -> bool {
@@ -421,6 +425,8 @@ impl App {
             rule_diags: Vec::new(),
             review_ticket: 0,
             cross_tables: CrossTables::default(),
+            rule_cross: Vec::new(),
+            aliases: Vec::new(),
         }
     }
 
@@ -492,40 +498,83 @@ impl App {
 
     /// Re-checks every rule (after a load, a rebase or a change to the global settings).
     fn revalidate(&mut self) {
-        self.rule_diags = (0..self.draft.rules().len())
-            .map(|i| self.rule_check(i))
-            .collect();
+        let n = self.draft.rules().len();
+        self.rule_diags = (0..n).map(|i| self.rule_check(i)).collect();
+        self.recheck_all_cross();
         self.assemble();
     }
 
+    /// The cross-rule checks over every rule (one pass).
+    fn recheck_all_cross(&mut self) {
+        let n = self.draft.rules().len();
+        let mut cross = vec![Vec::new(); n];
+        for d in cross_rule_diagnostics(self.draft.rules(), &mut self.cross_tables) {
+            if let Some(list) = d.rule.and_then(|i| cross.get_mut(i)) {
+                list.push(d);
+            }
+        }
+        self.rule_cross = cross;
+        self.aliases = self.cross_tables.take_aliases();
+        self.aliases.resize(n, None);
+    }
+
     /// Re-checks only what `edit` can affect: the rules it changed, rules whose messages name
-    /// their position, and the first and last rules (the catch-all checks).
+    /// their position, the first and last rules (the catch-all checks), and for the checks that
+    /// compare rules, the rules related to the changed ones by name plus those already warned.
     fn revalidate_after(&mut self, edit: &Edit) {
         let n = self.draft.rules().len();
         let old_last = self.rule_diags.len().checked_sub(1);
         let mut dirty: Vec<usize> = Vec::new();
-        match edit {
-            Edit::SetRule { index, .. } => dirty.push(*index),
-            Edit::Insert { index, .. } if *index <= self.rule_diags.len() => {
-                self.rule_diags.insert(*index, Vec::new());
+        // Rules whose names changed (old and new versions), for the cross-rule checks.
+        let mut touched: Vec<&IngressRule> = Vec::new();
+        let shifted = match edit {
+            Edit::SetRule {
+                index,
+                before,
+                after,
+            } if *index < self.rule_diags.len() => {
                 dirty.push(*index);
+                if before.hostname != after.hostname || before.path != after.path {
+                    touched.extend([&**before, &**after]);
+                    self.aliases[*index] = rule_alias(after);
+                }
+                true
             }
-            Edit::Delete { index, .. } if *index < self.rule_diags.len() => {
+            Edit::Insert { index, rule, .. } if *index <= self.rule_diags.len() => {
+                self.rule_diags.insert(*index, Vec::new());
+                self.rule_cross.insert(*index, Vec::new());
+                self.aliases.insert(*index, rule_alias(rule));
+                dirty.push(*index);
+                touched.push(rule);
+                true
+            }
+            Edit::Delete { index, rule } if *index < self.rule_diags.len() => {
                 self.rule_diags.remove(*index);
+                self.rule_cross.remove(*index);
+                self.aliases.remove(*index);
+                touched.push(rule);
+                true
             }
-            Edit::Move { from, to, .. }
+            Edit::Move { from, to, rule }
                 if *from < self.rule_diags.len() && *to < self.rule_diags.len() =>
             {
                 let d = self.rule_diags.remove(*from);
                 self.rule_diags.insert(*to, d);
+                let c = self.rule_cross.remove(*from);
+                self.rule_cross.insert(*to, c);
+                let a = self.aliases.remove(*from);
+                self.aliases.insert(*to, a);
+                touched.push(rule);
+                true
             }
-            Edit::SetWarp { .. } => {}
-            _ => {
-                self.revalidate();
-                return;
-            }
-        }
-        if self.rule_diags.len() != n {
+            Edit::SetWarp { .. } => true,
+            _ => false,
+        };
+        if !shifted
+            || self.rule_diags.len() != n
+            || self.rule_cross.len() != n
+            || self.aliases.len() != n
+        {
             self.revalidate();
             return;
         }
@@ -551,33 +600,55 @@ impl App {
                 self.rule_diags[i] = self.rule_check(i);
             }
         }
+        if !touched.is_empty() {
+            self.recheck_cross(&touched, edit.focus());
+        }
         self.assemble();
+    }
+
+    /// Re-checks the cross-rule diagnostics an edit of `touched` rules can change: the edited
+    /// rule, rules related to it by name (see [`cross_related`]), and every rule already warned
+    /// (its message names a rule number, which may have moved). Falls back to a whole pass when
+    /// that is most of the config.
+    fn recheck_cross(&mut self, touched: &[&IngressRule], at: Option<usize>) {
+        let rules = self.draft.rules();
+        let mut again: Vec<usize> = at.into_iter().collect();
+        for (i, rule) in rules.iter().enumerate() {
+            let alias = self.aliases.get(i).and_then(Option::as_deref);
+            if !self.rule_cross[i].is_empty()
+                || touched.iter().any(|t| cross_related(rule, alias, t))
+            {
+                again.push(i);
+            }
+        }
+        again.sort_unstable();
+        again.dedup();
+        if again.len() > 64 {
+            self.recheck_all_cross();
+            return;
+        }
+        for i in again {
+            if i < rules.len() {
+                self.rule_cross[i] = cross_rule_diagnostics_of(rules, &self.aliases, i);
+            }
+        }
     }
 
     /// Puts the diagnostics together in [`crate::config::validate::validate`]'s order.
     fn assemble(&mut self) {
-        let cross = cross_rule_diagnostics(self.draft.rules(), &mut self.cross_tables);
-        let mut cross = cross.into_iter().peekable();
         let mut all = global_diagnostics(&self.draft);
         // Reuse the counts' memory: a fresh 10 000-entry vector per edit costs page faults.
         let mut counts = std::mem::take(&mut self.rule_counts);
         counts.clear();
         counts.resize(self.rule_diags.len(), (0, 0));
-        for (i, own) in self.rule_diags.iter().enumerate() {
-            let mut count = |d: &Diagnostic| {
+        for (i, (own, cross)) in self.rule_diags.iter().zip(&self.rule_cross).enumerate() {
+            for d in own.iter().chain(cross) {
                 if d.severity == Severity::Error {
                     counts[i].0 += 1;
                 } else {
                     counts[i].1 += 1;
                 }
-            };
-            for d in own {
-                count(d);
                 all.push(d.clone());
-            }
-            while let Some(d) = cross.next_if(|d| d.rule == Some(i)) {
-                count(&d);
-                all.push(d);
             }
         }
         self.diagnostics = all;

@@ -18,6 +18,11 @@ fn cfg(json: &str) -> TunnelConfig {
 }
 
 fn editing(json: &str, version: u64) -> App {
+    editing_config(cfg(json), version)
+}
+
+/// An editor on a remote tunnel whose config is `config` at `version`.
+fn editing_config(config: TunnelConfig, version: u64) -> App {
     let (mut app, fx) = App::remote(Some("acct".into()), Some("tun".into()));
     assert_eq!(
         fx,
@@ -28,7 +33,7 @@ fn editing(json: &str, version: u64) -> App {
     );
     app.update(Event::Loaded(Ok(Snapshot {
         version: Some(version),
-        config: Some(cfg(json)),
+        config: Some(config),
         has_comments: false,
         saved: None,
     })));
@@ -802,14 +807,7 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
 
 #[test]
 fn incremental_validation_equals_a_full_pass() {
-    let base = crate::fixtures::scale_config(60, 3);
-    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
-    app.update(Event::Loaded(Ok(Snapshot {
-        version: Some(1),
-        config: Some(base),
-        has_comments: false,
-        saved: None,
-    })));
+    let mut app = editing_config(crate::fixtures::scale_config(60, 3), 1);
     let mut rng = crate::fixtures::Rng::new(9);
     let keys = ['j', 'k', 'd', 'c', 'K', 'J', 'u', 'G', 'g'];
     for step in 0..400 {
@@ -941,4 +939,69 @@ fn the_detail_pane_is_hidden_until_asked_for_and_the_page_follows() {
     assert_eq!(app.page(), full - 12, "the pane takes 12 rows at 40 lines");
     app.update(k('i'));
     assert_eq!(app.page(), full);
+}
+
+#[test]
+fn incremental_cross_rule_checks_equal_a_full_pass_under_renames() {
+    use crate::config::model::Setting;
+    let mut rules = crate::config::validate::tests::tangled(5, 30);
+    rules.push(IngressRule {
+        service: Setting::Set("http_status:404".to_owned()),
+        ..IngressRule::default()
+    });
+    let config = TunnelConfig {
+        ingress: Setting::Set(rules),
+        ..TunnelConfig::default()
+    };
+    let mut app = editing_config(config, 1);
+    let pool = crate::config::validate::tests::tangled(77, 400);
+    let mut rng = crate::fixtures::Rng::new(11);
+    for step in 0..600 {
+        let n = app.draft.rules().len();
+        let i = rng.below(n.saturating_sub(1).max(1) as u64) as usize;
+        let other = pool[step % pool.len()].clone();
+        let edit = match rng.below(6) {
+            0 | 1 => Edit::SetRule {
+                index: i,
+                before: Box::new(app.draft.rules()[i].clone()),
+                after: Box::new(IngressRule {
+                    service: app.draft.rules()[i].service.clone(),
+                    ..other
+                }),
+            },
+            2 => Edit::Insert {
+                index: i,
+                rule: Box::new(other),
+                verb: "add",
+            },
+            3 if n > 2 => Edit::Delete {
+                index: i,
+                rule: Box::new(app.draft.rules()[i].clone()),
+            },
+            4 if n > 2 => Edit::Move {
+                from: i,
+                to: (i + 1).min(n - 2),
+                rule: Box::new(app.draft.rules()[i].clone()),
+            },
+            _ => {
+                app.update(k('u'));
+                if step % 3 == 0 {
+                    app.update(ctrl('r'));
+                }
+                assert_eq!(
+                    app.diagnostics,
+                    crate::config::validate::validate(&app.draft),
+                    "after undo/redo at step {step}"
+                );
+                continue;
+            }
+        };
+        let described = format!("{edit:?}");
+        app.apply(edit);
+        assert_eq!(
+            app.diagnostics,
+            crate::config::validate::validate(&app.draft),
+            "after {described} at step {step}"
+        );
+    }
 }

@@ -576,6 +576,129 @@ enum Name {
     Alias,
 }
 
+/// The punycode alias under which a rule also matches requests (`None` for wildcards and rules
+/// that match any host), as the cross-rule checks use it.
+pub fn rule_alias(rule: &IngressRule) -> Option<String> {
+    let host = rule.hostname.as_str();
+    if host.is_empty() || host == "*" || host.starts_with('*') {
+        None
+    } else {
+        punycode_alias(host)
+    }
+}
+
+/// The suffix a path-less wildcard rule serves (`.example.com` for `*.example.com`).
+fn wildcard_of(host: &str) -> Option<&str> {
+    host.strip_prefix('*').filter(|s| s.starts_with('.'))
+}
+
+fn shadowed(rules: &[IngressRule], i: usize, j: usize) -> Diagnostic {
+    Diagnostic::warning(
+        Some(i),
+        Field::Hostname,
+        format!(
+            "this rule can never match: rule #{} (\"{}\", no path) already serves every request for this hostname",
+            j + 1,
+            rules[j].hostname.as_str()
+        ),
+    )
+}
+
+fn duplicate(i: usize, j: usize) -> Diagnostic {
+    Diagnostic::warning(
+        Some(i),
+        Field::Path,
+        format!(
+            "duplicate of rule #{}: same hostname and path, so this rule can never match",
+            j + 1
+        ),
+    )
+}
+
+/// The cross-rule diagnostics of rule `i` alone — what [`cross_rule_diagnostics`] gives it —
+/// found by scanning the rules before it (`aliases[j]` is [`rule_alias`] of rule `j`). An editor
+/// uses it to re-check the few rules an edit can affect instead of making a whole pass.
+pub fn cross_rule_diagnostics_of(
+    rules: &[IngressRule],
+    aliases: &[Option<String>],
+    i: usize,
+) -> Vec<Diagnostic> {
+    let Some(rule) = rules.get(i) else {
+        return Vec::new();
+    };
+    let (host, path) = (rule.hostname.as_str(), rule.path.as_str());
+    let any_host = host.is_empty() || host == "*";
+    let alias_of = |j: usize| aliases.get(j).and_then(Option::as_deref);
+    let earlier = || rules[..i].iter().enumerate();
+    // The first earlier rule serving every request for `name`: a path-less rule with that name
+    // (or punycode alias), or a path-less wildcard whose suffix ends `name`.
+    let covering = |name: &str| {
+        earlier()
+            .find(|(j, r)| {
+                let h = r.hostname.as_str();
+                r.path.as_str().is_empty()
+                    && !(h.is_empty() || h == "*")
+                    && match wildcard_of(h) {
+                        Some(suffix) => name.ends_with(suffix),
+                        None => h == name || alias_of(*j) == Some(name),
+                    }
+            })
+            .map(|(j, _)| j)
+    };
+    let first_seen = || {
+        earlier()
+            .find(|(_, r)| {
+                !r.path.as_str().is_empty()
+                    && r.hostname.as_str() == host
+                    && r.path.as_str() == path
+            })
+            .map(|(j, _)| j)
+    };
+    let mut out = Vec::new();
+    if !any_host {
+        let covered = match wildcard_of(host) {
+            Some(suffix) => earlier()
+                .find(|(_, r)| {
+                    r.path.as_str().is_empty()
+                        && wildcard_of(r.hostname.as_str()).is_some_and(|s| suffix.ends_with(s))
+                })
+                .map(|(j, _)| j),
+            None => match (covering(host), alias_of(i).map(covering)) {
+                (Some(j), None) => Some(j),
+                (Some(j), Some(Some(k))) => Some(j.min(k)),
+                _ => None,
+            },
+        };
+        if let Some(j) = covered {
+            out.push(shadowed(rules, i, j));
+            return out;
+        }
+    }
+    if !path.is_empty()
+        && let Some(j) = first_seen()
+    {
+        out.push(duplicate(i, j));
+    }
+    out
+}
+
+/// Whether rule `i`'s cross-rule diagnostics can depend on `other` (as an earlier rule serving
+/// the same names, suffix or hostname and path), so an edit of `other` must re-check rule `i`.
+pub fn cross_related(rule: &IngressRule, alias: Option<&str>, other: &IngressRule) -> bool {
+    let (host, o_host) = (rule.hostname.as_str(), other.hostname.as_str());
+    if host == o_host {
+        return true;
+    }
+    let o_alias = rule_alias(other);
+    let o_alias = o_alias.as_deref();
+    if o_alias.is_some_and(|a| a == host)
+        || alias.is_some_and(|a| a == o_host || Some(a) == o_alias)
+    {
+        return true;
+    }
+    wildcard_of(o_host).is_some_and(|s| host.ends_with(s) || alias.is_some_and(|a| a.ends_with(s)))
+}
+
 /// The tables the cross-rule checks fill (which hosts earlier rules already serve for every
 /// path). They hold rule numbers only, so they can be kept and reused: an editor re-checking a
 /// large config after every edit then neither allocates nor page-faults fresh tables each time.
@@ -589,6 +712,13 @@ pub struct CrossTables {
     seen: HashTable<usize>,
     /// Each checked rule's punycode alias, if it has one.
     aliases: Vec<Option<String>>,
+}
+
+impl CrossTables {
+    /// Takes the aliases the last pass computed ([`rule_alias`] of each rule, in order).
+    pub fn take_aliases(&mut self) -> Vec<Option<String>> {
+        std::mem::take(&mut self.aliases)
+    }
 }
 
 impl Clone for CrossTables {
@@ -703,11 +833,7 @@ impl<'a> Coverage<'a> {
         let host = rule.hostname.as_str();
         let path = rule.path.as_str();
         let any_host = host.is_empty() || host == "*";
-        let alias = if any_host || host.starts_with('*') {
-            None
-        } else {
-            punycode_alias(host)
-        };
+        let alias = rule_alias(rule);
         if !any_host {
             let covered =
                 if let Some(suffix) = host.strip_prefix('*').filter(|s| s.starts_with('.')) {
@@ -726,35 +852,16 @@ impl<'a> Coverage<'a> {
                     }
                 };
             if let Some(j) = covered {
-                out.push(Diagnostic::warning(
-                    Some(i),
-                    Field::Hostname,
-                    format!(
-                        "this rule can never match: rule #{} (\"{}\", no path) already serves every request for this hostname",
-                        j + 1,
-                        rules[j].hostname.as_str()
-                    ),
-                ));
+                out.push(shadowed(rules, i, j));
             } else if !path.is_empty()
                 && let Some(j) = self.first_seen(host, path)
             {
-                out.push(Diagnostic::warning(
-                    Some(i),
-                    Field::Path,
-                    format!("duplicate of rule #{}: same hostname and path, so this rule can never match", j + 1),
-                ));
+                out.push(duplicate(i, j));
             }
         } else if !path.is_empty()
             && let Some(j) = self.first_seen(host, path)
         {
-            out.push(Diagnostic::warning(
-                Some(i),
-                Field::Path,
-                format!(
-                    "duplicate of rule #{}: same hostname and path, so this rule can never match",
-                    j + 1
-                ),
-            ));
+            out.push(duplicate(i, j));
         }
         let has_alias = alias.is_some();
         // Rules are checked in order, so rule i's alias goes at index i.
@@ -790,7 +897,7 @@ impl<'a> Coverage<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::files::parse_json_str;
 
@@ -1097,6 +1204,87 @@ mod tests {
         assert!(at(8)[0].contains("duplicate of rule #8"), "{d:?}");
         for clean in [0, 2, 4, 7, 9] {
             assert!(at(clean).is_empty(), "rule {clean}: {d:?}");
+        }
+    }
+
+    /// Rules drawn from a small pool of names, so that shadowing, wildcards, punycode aliases
+    /// and duplicates are frequent.
+    pub(crate) fn tangled(seed: u64, n: usize) -> Vec<IngressRule> {
+        let hosts = [
+            "",
+            "*",
+            "a.example.com",
+            "A.example.com",
+            "b.a.example.com",
+            "*.example.com",
+            "*.a.example.com",
+            "bücher.example.com",
+            "xn--bcher-kva.example.com",
+            "*foo",
+            "*.xn--bcher-kva.example.com",
+            "x.bücher.example.com",
+            ".example.com",
+        ];
+        let paths = ["", "", "^/a", "^/b"];
+        let mut rng = crate::fixtures::Rng::new(seed);
+        (0..n)
+            .map(|_| IngressRule {
+                hostname: match hosts[rng.below(hosts.len() as u64) as usize] {
+                    "" => Setting::Absent,
+                    h => Setting::Set(h.to_owned()),
+                },
+                path: match paths[rng.below(paths.len() as u64) as usize] {
+                    "" => Setting::Absent,
+                    p => Setting::Set(p.to_owned()),
+                },
+                service: Setting::Set("http://localhost:1".to_owned()),
+                ..IngressRule::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_rules_cross_checks_equal_the_whole_pass() {
+        for seed in 0..300 {
+            let rules = tangled(seed, 14);
+            let mut tables = CrossTables::default();
+            let pass = cross_rule_diagnostics(&rules, &mut tables);
+            let aliases = tables.take_aliases();
+            assert_eq!(
+                aliases,
+                rules.iter().map(rule_alias).collect::<Vec<_>>(),
+                "seed {seed}"
+            );
+            for i in 0..rules.len() {
+                let want: Vec<&Diagnostic> = pass.iter().filter(|d| d.rule == Some(i)).collect();
+                let got = cross_rule_diagnostics_of(&rules, &aliases, i);
+                assert_eq!(
+                    got.iter().collect::<Vec<_>>(),
+                    want,
+                    "seed {seed}, rule {i}: {rules:#?}"
+                );
+            }
+            // Whatever an earlier rule does to rule i, cross_related says they are related.
+            for i in 0..rules.len() {
+                let alone: Vec<IngressRule> = rules
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, r)| j == i || cross_related(&rules[i], aliases[i].as_deref(), r))
+                    .map(|(_, r)| r.clone())
+                    .collect();
+                let k = rules[..i]
+                    .iter()
+                    .filter(|r| cross_related(&rules[i], aliases[i].as_deref(), r))
+                    .count();
+                let alone_aliases: Vec<Option<String>> = alone.iter().map(rule_alias).collect();
+                let with_related_only = cross_rule_diagnostics_of(&alone, &alone_aliases, k);
+                let full = cross_rule_diagnostics_of(&rules, &aliases, i);
+                assert_eq!(
+                    with_related_only.is_empty(),
+                    full.is_empty(),
+                    "seed {seed}, rule {i}: unrelated rules changed its verdict"
+                );
+            }
         }
     }
 
