@@ -1340,7 +1340,7 @@ impl App {
             Overlay::Conflict { remote, lines } => match input.key {
                 Key::Char('r') => self.rebase(*remote),
                 Key::Char('o') => {
-                    let remote_cfg = remote.config.clone().unwrap_or_default();
+                    let remote_cfg = Arc::new(remote.config.clone().unwrap_or_default());
                     let mut notes = vec![format!(
                         "OVERWRITE: this replaces version {} and discards the remote changes made since version {}",
                         remote
@@ -1350,7 +1350,7 @@ impl App {
                             .map_or_else(|| "?".to_owned(), |v| v.to_string())
                     )];
                     notes.extend(self.format_notes());
-                    self.open_review(&remote_cfg, remote.config.is_some(), remote.version, notes)
+                    self.open_review(remote_cfg, remote.config.is_some(), remote.version, notes)
                 }
                 Key::Char('c') | Key::Esc | Key::Char('q') => {
                     self.info("publish cancelled; your draft is unchanged");
@@ -1692,13 +1692,13 @@ impl App {
         }
         let base = Arc::clone(&self.base);
         let notes = self.format_notes();
-        self.open_review(&base, !self.unpublished_new, current.version, notes)
+        self.open_review(base, !self.unpublished_new, current.version, notes)
     }
 
     /// Asks for the review of the draft against `against` (computed off the input path).
     fn open_review(
         &mut self,
-        against: &TunnelConfig,
+        against: Arc<TunnelConfig>,
         against_exists: bool,
         replaces: Option<u64>,
         notes: Vec<String>,
@@ -1720,7 +1720,7 @@ impl App {
         });
         vec![Effect::Review(Box::new(ReviewRequest {
             ticket: self.review_ticket,
-            against: against_exists.then(|| against.clone()),
+            against: against_exists.then_some(against),
             draft: self.draft.clone(),
             yaml,
             old_name,
@@ -1776,7 +1776,7 @@ impl App {
             return Vec::new();
         }
         let base = Arc::clone(&self.base);
-        self.open_review(&base, remote.config.is_some(), remote.version, notes)
+        self.open_review(base, remote.config.is_some(), remote.version, notes)
     }
 
     fn restore(&mut self, saved: SavedDraft, current_version: Option<u64>) {

@@ -12,7 +12,7 @@ pub struct ReviewRequest {
     /// Which request this is (a late answer to an abandoned one is dropped).
     pub ticket: u64,
     /// What the draft replaces; `None` when there is nothing yet (a new tunnel config).
-    pub against: Option<TunnelConfig>,
+    pub against: Option<std::sync::Arc<TunnelConfig>>,
     /// The draft, as it will be published.
     pub draft: TunnelConfig,
     /// Show both sides as config.yml text (a YAML file) instead of JSON.
@@ -46,7 +46,7 @@ impl ReviewRequest {
     /// Computes the summary and the diff (pure; may take a while for a large config).
     pub fn compute(self) -> Review {
         let empty = TunnelConfig::default();
-        let against = self.against.as_ref().unwrap_or(&empty);
+        let against = self.against.as_deref().unwrap_or(&empty);
         let summary = summarize(against, &self.draft).lines();
         let text = |c: &TunnelConfig| {
             if self.yaml {
@@ -55,7 +55,7 @@ impl ReviewRequest {
                 canonical_text(c)
             }
         };
-        let old_text = self.against.as_ref().map(text).unwrap_or_default();
+        let old_text = self.against.as_deref().map(text).unwrap_or_default();
         let diff = unified(&old_text, &text(&self.draft), &self.old_name, "draft")
             .lines()
             .map(str::to_owned)
