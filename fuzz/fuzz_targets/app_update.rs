@@ -1,9 +1,10 @@
-//! The editor under arbitrary key sequences: no panic, and undoing every edit returns the
-//! original config.
+//! The editor under arbitrary key sequences: no panic, its incremental validation always equals
+//! a full pass, and undoing every edit returns the original config.
 #![no_main]
 
 use cfingress::app::{App, Event, Snapshot};
 use cfingress::config::files::parse_json;
+use cfingress::config::validate::validate;
 use cfingress::sandbox::DEMO_TUNNEL;
 use libfuzzer_sys::fuzz_target;
 use ratatui_textarea::{Input, Key};
@@ -42,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let _ = app.update(Event::Key(key(b)));
+        assert_eq!(app.diagnostics, validate(&app.draft), "incremental = full validation");
     }
     app.overlay = None;
     app.filtering = false;

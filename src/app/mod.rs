@@ -612,11 +612,15 @@ impl App {
     /// that is most of the config.
     fn recheck_cross(&mut self, touched: &[&IngressRule], at: Option<usize>) {
         let rules = self.draft.rules();
+        let touched: Vec<(&IngressRule, Option<String>)> =
+            touched.iter().map(|t| (*t, rule_alias(t))).collect();
         let mut again: Vec<usize> = at.into_iter().collect();
         for (i, rule) in rules.iter().enumerate() {
             let alias = self.aliases.get(i).and_then(Option::as_deref);
             if !self.rule_cross[i].is_empty()
-                || touched.iter().any(|t| cross_related(rule, alias, t))
+                || touched
+                    .iter()
+                    .any(|(t, t_alias)| cross_related(rule, alias, t, t_alias.as_deref()))
             {
                 again.push(i);
             }

@@ -682,15 +682,19 @@ pub fn cross_rule_diagnostics_of(
     out
 }
 
-/// Whether rule `i`'s cross-rule diagnostics can depend on `other` (as an earlier rule serving
-/// the same names, suffix or hostname and path), so an edit of `other` must re-check rule `i`.
-pub fn cross_related(rule: &IngressRule, alias: Option<&str>, other: &IngressRule) -> bool {
+/// Whether a rule's cross-rule diagnostics can depend on `other` (as an earlier rule serving
+/// the same names, suffix or hostname and path), so an edit of `other` must re-check it.
+/// `alias` and `o_alias` are the two rules' [`rule_alias`].
+pub fn cross_related(
+    rule: &IngressRule,
+    alias: Option<&str>,
+    other: &IngressRule,
+    o_alias: Option<&str>,
+) -> bool {
     let (host, o_host) = (rule.hostname.as_str(), other.hostname.as_str());
     if host == o_host {
         return true;
     }
-    let o_alias = rule_alias(other);
-    let o_alias = o_alias.as_deref();
     if o_alias.is_some_and(|a| a == host)
         || alias.is_some_and(|a| a == o_host || Some(a) == o_alias)
     {
@@ -1269,12 +1273,26 @@ pub(crate) mod tests {
                 let alone: Vec<IngressRule> = rules
                     .iter()
                     .enumerate()
-                    .filter(|&(j, r)| j == i || cross_related(&rules[i], aliases[i].as_deref(), r))
+                    .filter(|&(j, r)| {
+                        j == i
+                            || cross_related(
+                                &rules[i],
+                                aliases[i].as_deref(),
+                                r,
+                                aliases[j].as_deref(),
+                            )
+                    })
                     .map(|(_, r)| r.clone())
                     .collect();
-                let k = rules[..i]
-                    .iter()
-                    .filter(|r| cross_related(&rules[i], aliases[i].as_deref(), r))
+                let k = (0..i)
+                    .filter(|&j| {
+                        cross_related(
+                            &rules[i],
+                            aliases[i].as_deref(),
+                            &rules[j],
+                            aliases[j].as_deref(),
+                        )
+                    })
                     .count();
                 let alone_aliases: Vec<Option<String>> = alone.iter().map(rule_alias).collect();
                 let with_related_only = cross_rule_diagnostics_of(&alone, &alone_aliases, k);

@@ -489,6 +489,7 @@ pub async fn run(
     let mut signals = Signals::new();
     let mut dirty = true;
     let mut autosave = tokio::time::interval(std::time::Duration::from_millis(250));
+    let mut next_save = std::time::Instant::now();
     let mut saved_generation = app.generation;
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -547,9 +548,13 @@ pub async fn run(
             Some(ev) = rx.recv() => batch.push(ev),
             () = signals.recv() => break Exit::Signal,
             _ = autosave.tick() => {
-                if app.generation != saved_generation {
+                if app.generation != saved_generation && std::time::Instant::now() >= next_save {
                     saved_generation = app.generation;
+                    let started = std::time::Instant::now();
                     saver.save_later(&app, &ctx);
+                    // Copying the draft takes the input thread (3.5 ms at 10 000 rules, 40 ms at
+                    // 100 000): keep that under 2% of the time while someone types.
+                    next_save = std::time::Instant::now() + started.elapsed() * 50;
                 }
             }
         }
