@@ -588,3 +588,67 @@ fn hostile_config_never_reaches_the_terminal_raw() {
     wait_exit(&mut s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---- Big configs over thin links ----
+
+/// The rows of the table on screen: (marked as selected, rule number).
+fn table_rows(screen: &str) -> Vec<(bool, usize)> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            let inner = l.strip_prefix('│')?;
+            let selected = inner.starts_with('▶');
+            let number = inner.trim_start_matches('▶').split_whitespace().next()?;
+            Some((selected, number.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn scrolling_a_large_table_draws_what_a_full_redraw_draws() {
+    let home = std::env::temp_dir().join(format!("cfingress-pty-scroll-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&home);
+    let file = home.join("big.json");
+    let out = Command::new(bin())
+        .args(["fixture", "--rules", "300"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&file, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let path = file.display().to_string();
+    let mut s = open_in_pty(None, &["--file", &path], &home, 24, 80);
+    s.wait_for("Ingress rules (300)");
+    // Down past the bottom (the table scrolls one row per move), a page, back up, to the end.
+    for (keys, selected) in [
+        ("j".repeat(40), 41),
+        ("\x1b[6~".to_owned(), 59),
+        ("k".repeat(30), 29),
+        ("G".to_owned(), 300),
+        ("k".repeat(3), 297),
+    ] {
+        s.send(&keys);
+        let screen = s.wait_for(&format!("▶{selected:>3} "));
+        let rows = table_rows(&screen);
+        assert!(rows.len() >= 15, "{screen}");
+        assert!(
+            rows.windows(2).all(|w| w[1].1 == w[0].1 + 1),
+            "rows are consecutive after scrolling to {selected}:\n{screen}"
+        );
+        assert_eq!(
+            rows.iter()
+                .filter(|(sel, _)| *sel)
+                .map(|r| r.1)
+                .collect::<Vec<_>>(),
+            vec![selected],
+            "{screen}"
+        );
+        // Ctrl-L redraws everything from scratch: the screen must not change.
+        std::thread::sleep(Duration::from_millis(150));
+        let before = s.text();
+        s.send("\x0c");
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(s.text(), before, "incremental drawing equals a full redraw");
+    }
+    s.send("q");
+    wait_exit(&mut s);
+    let _ = std::fs::remove_dir_all(&home);
+}

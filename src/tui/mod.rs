@@ -405,6 +405,14 @@ pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSe
     let _ = tx.send(event);
 }
 
+/// Ctrl-L, which redraws the whole screen (as in vim, less or htop).
+fn is_redraw_key(ev: &TermEvent) -> bool {
+    matches!(ev, TermEvent::Key(k)
+        if k.kind != crossterm::event::KeyEventKind::Release
+            && k.code == crossterm::event::KeyCode::Char('l')
+            && k.modifiers == crossterm::event::KeyModifiers::CONTROL)
+}
+
 fn to_event(ev: TermEvent) -> Option<Event> {
     match ev {
         TermEvent::Key(k) if k.kind != crossterm::event::KeyEventKind::Release => {
@@ -542,6 +550,11 @@ pub async fn run(
         let mut batch = Vec::new();
         tokio::select! {
             ev = input.next() => match ev {
+                Some(Ok(ev)) if is_redraw_key(&ev) => {
+                    // Ctrl-L: the screen was disturbed (another program wrote to the terminal).
+                    screen.redraw_all();
+                    dirty = true;
+                }
                 Some(Ok(ev)) => batch.extend(to_event(ev)),
                 Some(Err(_)) | None => break Exit::Quit,
             },

@@ -47,6 +47,11 @@ impl<W: Write> Screen<W> {
         })
     }
 
+    /// Makes the next frame clear the terminal and send every cell (Ctrl-L).
+    pub fn redraw_all(&mut self) {
+        self.clear = true;
+    }
+
     /// The writer (for tests).
     pub fn writer(&self) -> &W {
         &self.out

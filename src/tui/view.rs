@@ -957,6 +957,7 @@ const HELP: &[(&str, &[(&str, &str)])] = &[
             ("q Ctrl-c", "quit (asks when edits are unpublished)"),
             ("?", "this help"),
             ("Esc", "close a window"),
+            ("Ctrl-l", "redraw the screen"),
         ],
     ),
 ];
