@@ -11,107 +11,45 @@
 //! pane hidden, the default, and shown), peak
 //! memory (VmHWM) once loaded and after 1 000 edits, and `cfingress validate` as a whole process.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+mod common;
+use common::{Pty, bin};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_cfingress")
+/// Sends keys and waits until the screen shows `settled`, then until no more bytes arrive for
+/// 30 ms. Returns the time to the settled screen and the bytes written.
+fn key(t: &mut Pty, keys: &str, settled: impl Fn(&str) -> bool) -> (Duration, usize) {
+    let before = t.bytes();
+    let start = Instant::now();
+    t.write(keys);
+    t.until(keys, Duration::from_secs(60), settled);
+    let took = start.elapsed();
+    let mut last = t.bytes();
+    loop {
+        std::thread::sleep(Duration::from_millis(30));
+        let now = t.bytes();
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    (took, last - before)
 }
 
-struct Term {
-    parser: Arc<Mutex<vt100::Parser>>,
-    bytes: Arc<Mutex<usize>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
-impl Term {
-    fn screen(&self) -> String {
-        self.parser
-            .lock()
-            .map(|p| p.screen().contents())
-            .unwrap_or_default()
-    }
-
-    fn bytes(&self) -> usize {
-        self.bytes.lock().map(|b| *b).unwrap_or(0)
-    }
-
-    /// Waits up to `limit` for the screen to satisfy `f`.
-    fn within(&self, limit: Duration, f: impl Fn(&str) -> bool) -> Option<Duration> {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if f(&self.screen()) {
-                return Some(start.elapsed());
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        None
-    }
-
-    fn until(&self, what: &str, f: impl Fn(&str) -> bool) -> Duration {
-        let start = Instant::now();
-        loop {
-            if f(&self.screen()) {
-                return start.elapsed();
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "timed out waiting for {what}:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_micros(200));
-        }
-    }
-
-    /// Sends keys and waits until the screen shows `settled`, then until no more bytes arrive for
-    /// 30 ms. Returns the time to the settled screen and the bytes written.
-    fn key(&mut self, keys: &str, settled: impl Fn(&str) -> bool) -> (Duration, usize) {
-        let before = self.bytes();
-        let start = Instant::now();
-        self.writer
-            .write_all(keys.as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
-        self.writer.flush().unwrap_or_else(|e| panic!("{e}"));
-        self.until(keys, settled);
-        let t = start.elapsed();
-        let mut last = self.bytes();
-        loop {
-            std::thread::sleep(Duration::from_millis(30));
-            let now = self.bytes();
-            if now == last {
-                break;
-            }
-            last = now;
-        }
-        (t, last - before)
-    }
-
-    /// A memory figure of the editor from /proc (kB): `VmHWM` (peak) or `VmRSS` (now).
-    fn status_kb(&self, field: &str) -> u64 {
-        let pid = self.child.process_id().unwrap_or(0);
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with(field))
-                    .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-            })
-            .unwrap_or(0)
-    }
-
-    fn peak_kb(&self) -> u64 {
-        self.status_kb("VmHWM:")
-    }
-
-    fn rss_kb(&self) -> u64 {
-        self.status_kb("VmRSS:")
-    }
+/// A memory figure of the editor from /proc (kB): `VmHWM:` (peak) or `VmRSS:` (now).
+fn status_kb(t: &Pty, field: &str) -> u64 {
+    let pid = t.child.process_id().unwrap_or(0);
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -158,121 +96,89 @@ fn measure(rules: usize, dir: &std::path::Path) {
         .unwrap_or_else(|e| panic!("{e}"));
     let info: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}"));
 
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut cmd = CommandBuilder::new(bin());
-    cmd.args(["--tunnel", &format!("fixture-{rules}")]);
-    cmd.env_clear();
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", dir);
-    cmd.env("CFINGRESS_SETTINGS", dir.join("settings.toml"));
-    cmd.env("CFINGRESS_STATE_DIR", dir.join(format!("state-{rules}")));
-    cmd.env(
-        "CFINGRESS_API_URL",
-        info["api_url"].as_str().unwrap_or_default(),
-    );
-    cmd.env(
-        "CLOUDFLARE_API_TOKEN",
-        info["token"].as_str().unwrap_or_default(),
-    );
     let start = Instant::now();
-    let child = pair
-        .slave
-        .spawn_command(cmd)
-        .unwrap_or_else(|e| panic!("{e}"));
-    drop(pair.slave);
-    let mut reader = pair
-        .master
-        .try_clone_reader()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let writer = pair.master.take_writer().unwrap_or_else(|e| panic!("{e}"));
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
-    let bytes = Arc::new(Mutex::new(0usize));
-    let (p, b) = (Arc::clone(&parser), Arc::clone(&bytes));
-    std::thread::spawn(move || {
-        let _keep = pair.master;
-        let mut buf = [0u8; 65536];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            if let Ok(mut p) = p.lock() {
-                p.process(&buf[..n]);
-            }
-            if let Ok(mut b) = b.lock() {
-                *b += n;
-            }
-        }
-    });
-    let mut t = Term {
-        parser,
-        bytes,
-        writer,
-        child,
-    };
+    let mut t = Pty::spawn(
+        &["--tunnel", &format!("fixture-{rules}")],
+        &[
+            ("HOME", dir.display().to_string()),
+            (
+                "CFINGRESS_SETTINGS",
+                dir.join("settings.toml").display().to_string(),
+            ),
+            (
+                "CFINGRESS_STATE_DIR",
+                dir.join(format!("state-{rules}")).display().to_string(),
+            ),
+            (
+                "CFINGRESS_API_URL",
+                info["api_url"].as_str().unwrap_or_default().to_owned(),
+            ),
+            (
+                "CLOUDFLARE_API_TOKEN",
+                info["token"].as_str().unwrap_or_default().to_owned(),
+            ),
+        ],
+        40,
+        120,
+    );
     let title = format!("Ingress rules ({rules})");
-    t.until("first frame", |s| s.contains(&title) && s.contains("▶  1 "));
+    t.until("first frame", Duration::from_secs(60), |s| {
+        s.contains(&title) && s.contains("▶  1 ")
+    });
     let launch = start.elapsed();
     std::thread::sleep(Duration::from_millis(300));
-    let loaded_kb = t.peak_kb();
+    let loaded_kb = status_kb(&t, "VmHWM:");
 
     let mut moves = Vec::new();
     let mut move_bytes = Vec::new();
     for i in 0..40 {
         let want = format!("▶{:>3} ", i + 2);
-        let (d, n) = t.key("j", |s| s.contains(&want));
+        let (d, n) = key(&mut t, "j", |s| s.contains(&want));
         moves.push(d);
         move_bytes.push(n);
     }
     // The same with the detail pane shown (`i`): each move rewrites the pane.
-    t.key("i", |s| s.contains("Rule #41 of"));
+    key(&mut t, "i", |s| s.contains("Rule #41 of"));
     let mut detail_bytes = Vec::new();
     for i in 0..10 {
         let want = format!("Rule #{} of", i + 42);
-        detail_bytes.push(t.key("j", |s| s.contains(&want)).1);
+        detail_bytes.push(key(&mut t, "j", |s| s.contains(&want)).1);
     }
-    t.key("i", |s| !s.contains("Rule #51 of"));
+    key(&mut t, "i", |s| !s.contains("Rule #51 of"));
     let mut forms = Vec::new();
     for _ in 0..10 {
-        forms.push(t.key("e", |s| s.contains("Tab/↑↓ field")).0);
-        forms.push(t.key("\x1b", |s| !s.contains("Tab/↑↓ field")).0);
+        forms.push(key(&mut t, "e", |s| s.contains("Tab/↑↓ field")).0);
+        forms.push(key(&mut t, "\x1b", |s| !s.contains("Tab/↑↓ field")).0);
     }
-    t.key("e", |s| s.contains("Tab/↑↓ field"));
+    key(&mut t, "e", |s| s.contains("Tab/↑↓ field"));
     let mut typing = Vec::new();
     let mut typed = String::new();
     for i in 0..20 {
         let c = char::from(b'a' + (i % 26) as u8);
         typed.push(c);
         let want = typed.clone();
-        typing.push(t.key(&c.to_string(), |s| s.contains(&want)).0);
+        typing.push(key(&mut t, &c.to_string(), |s| s.contains(&want)).0);
     }
-    t.key("\x1b", |s| s.contains("Discard"));
-    t.key("y", |s| !s.contains("Tab/↑↓ field"));
+    key(&mut t, "\x1b", |s| s.contains("Discard"));
+    key(&mut t, "y", |s| !s.contains("Tab/↑↓ field"));
     let mut undos = Vec::new();
     let more = format!("Ingress rules ({})", rules + 1);
     for _ in 0..10 {
-        t.key("c", |s| s.contains(&more));
-        undos.push(t.key("u", |s| s.contains(&title)).0);
+        key(&mut t, "c", |s| s.contains(&more));
+        undos.push(key(&mut t, "u", |s| s.contains(&title)).0);
     }
-    let before_edits = t.peak_kb();
-    let rss_before_edits = t.rss_kb();
+    let before_edits = status_kb(&t, "VmHWM:");
+    let rss_before_edits = status_kb(&t, "VmRSS:");
     // 1 000 edits that leave the config's size unchanged (duplicate, delete): what history costs.
     for _ in 0..100 {
-        let _ = t.writer.write_all(b"cdcdcdcdcd");
+        t.write("cdcdcdcdcd");
     }
-    let _ = t.writer.flush();
     let edits = t.within(Duration::from_secs(120), |s| {
         s.contains("● 1000 unpublished")
     });
     std::thread::sleep(Duration::from_millis(1500));
-    let after_edits = t.peak_kb();
-    let rss_after_edits = t.rss_kb();
+    let after_edits = status_kb(&t, "VmHWM:");
+    let rss_after_edits = status_kb(&t, "VmRSS:");
     let edits_cost = match edits {
         Some(d) => format!(
             "+{:.1} MB peak, {:+.1} MB resident ({} ms per edit)",
@@ -282,8 +188,7 @@ fn measure(rules: usize, dir: &std::path::Path) {
         ),
         None => "not done in 120 s".to_owned(),
     };
-    let _ = t.writer.write_all(b"qy");
-    let _ = t.writer.flush();
+    t.write("qy");
     std::thread::sleep(Duration::from_millis(300));
     let _ = t.child.kill();
     let _ = sb.kill();

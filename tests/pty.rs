@@ -5,11 +5,12 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use serde_json::Value;
+
+mod common;
+use common::{Pty, bin};
 
 struct Sandbox {
     child: Child,
@@ -21,10 +22,6 @@ impl Drop for Sandbox {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_cfingress")
 }
 
 fn sandbox(seed: &str) -> Sandbox {
@@ -45,116 +42,40 @@ fn sandbox(seed: &str) -> Sandbox {
     Sandbox { child, info }
 }
 
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-    raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
-impl Screen {
-    fn text(&self) -> String {
-        self.parser
-            .lock()
-            .map(|p| p.screen().contents())
-            .unwrap_or_default()
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let text = self.text();
-            if text.contains(needle) {
-                return text;
-            }
-            if start.elapsed() > Duration::from_secs(15) {
-                panic!("timed out waiting for {needle:?}; the screen shows:\n{text}");
-            }
-            std::thread::sleep(Duration::from_millis(30));
-        }
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer
-            .write_all(bytes.as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
-        self.writer.flush().unwrap_or_else(|e| panic!("{e}"));
-        std::thread::sleep(Duration::from_millis(60));
-    }
-}
-
-fn open_editor(sb: &Sandbox, args: &[&str], home: &std::path::Path) -> Screen {
+fn open_editor(sb: &Sandbox, args: &[&str], home: &std::path::Path) -> Pty {
     open_in_pty(Some(sb), args, home, 30, 110)
 }
 
+/// The editor with its settings and state under `home`, against `sb` when given.
 fn open_in_pty(
     sb: Option<&Sandbox>,
     args: &[&str],
     home: &std::path::Path,
     rows: u16,
     cols: u16,
-) -> Screen {
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows,
-            cols,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut cmd = CommandBuilder::new(bin());
-    cmd.args(args);
-    cmd.env_clear();
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", home);
-    cmd.env("CFINGRESS_SETTINGS", home.join("settings.toml"));
-    cmd.env("CFINGRESS_STATE_DIR", home.join("state"));
+) -> Pty {
+    let mut env = vec![
+        ("HOME", home.display().to_string()),
+        (
+            "CFINGRESS_SETTINGS",
+            home.join("settings.toml").display().to_string(),
+        ),
+        (
+            "CFINGRESS_STATE_DIR",
+            home.join("state").display().to_string(),
+        ),
+    ];
     if let Some(sb) = sb {
-        cmd.env(
+        env.push((
             "CFINGRESS_API_URL",
-            sb.info["api_url"].as_str().unwrap_or_default(),
-        );
-        cmd.env(
+            sb.info["api_url"].as_str().unwrap_or_default().to_owned(),
+        ));
+        env.push((
             "CLOUDFLARE_API_TOKEN",
-            sb.info["token"].as_str().unwrap_or_default(),
-        );
+            sb.info["token"].as_str().unwrap_or_default().to_owned(),
+        ));
     }
-    let child = pair
-        .slave
-        .spawn_command(cmd)
-        .unwrap_or_else(|e| panic!("{e}"));
-    drop(pair.slave);
-    let mut reader = pair
-        .master
-        .try_clone_reader()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let writer = pair.master.take_writer().unwrap_or_else(|e| panic!("{e}"));
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-    let raw = Arc::new(Mutex::new(Vec::new()));
-    let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
-    std::thread::spawn(move || {
-        let _keep_master = pair.master;
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            if let Ok(mut p) = p.lock() {
-                p.process(&buf[..n]);
-            }
-            if let Ok(mut r) = r.lock() {
-                r.extend_from_slice(&buf[..n]);
-            }
-        }
-    });
-    Screen {
-        parser,
-        raw,
-        writer,
-        child,
-    }
+    Pty::spawn(args, &env, rows, cols)
 }
 
 #[test]
@@ -220,16 +141,9 @@ fn add_undo_redo_publish_in_a_real_terminal() {
 
     // Quit restores the terminal.
     s.send("q");
-    let start = Instant::now();
-    while s.child.try_wait().ok().flatten().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the editor did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    s.wait_exit();
     std::thread::sleep(Duration::from_millis(100));
-    let raw = s.raw.lock().map(|r| r.clone()).unwrap_or_default();
+    let raw = s.raw();
     let raw = String::from_utf8_lossy(&raw);
     assert!(
         raw.contains("\x1b[?1049h") && raw.contains("\x1b[?1049l"),
@@ -250,14 +164,7 @@ fn the_demo_opens_without_an_account() {
     let screen = s.wait_for("Ingress rules (13)");
     assert!(screen.contains("demo"), "{screen}");
     s.send("q");
-    let start = Instant::now();
-    while s.child.try_wait().ok().flatten().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the demo did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    }
+    s.wait_exit();
     let _ = std::fs::remove_dir_all(&home);
 }
 
@@ -269,20 +176,6 @@ fn kill(pid: u32, signal: &str) {
         .arg(pid.to_string())
         .status();
     assert!(status.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
-}
-
-fn wait_exit(s: &mut Screen) -> u32 {
-    let start = Instant::now();
-    loop {
-        if let Ok(Some(status)) = s.child.try_wait() {
-            return status.exit_code();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the editor did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(30));
-    }
 }
 
 /// A request to the sandbox's control API (faults, concurrent edits).
@@ -322,7 +215,7 @@ fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
     out
 }
 
-fn add_rule(s: &mut Screen, host: &str) {
+fn add_rule(s: &mut Pty, host: &str) {
     s.send("a");
     s.wait_for("New rule #");
     s.send(&format!("{host}\t\thttp://localhost:7777\r"));
@@ -330,7 +223,7 @@ fn add_rule(s: &mut Screen, host: &str) {
     s.wait_for("did: add rule");
 }
 
-fn publish(s: &mut Screen) {
+fn publish(s: &mut Pty) {
     s.send("p");
     s.wait_for("Publish anyway?");
     s.send("y");
@@ -366,7 +259,7 @@ fn kill_9_then_restore_and_publish() {
     std::thread::sleep(Duration::from_millis(1200)); // the autosave has run
     let pid = s.child.process_id().unwrap_or(0);
     kill(pid, "9");
-    wait_exit(&mut s);
+    s.wait_exit();
     let drafts = files_under(&home.join("state").join("drafts"));
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     #[cfg(unix)]
@@ -403,7 +296,7 @@ fn kill_9_then_restore_and_publish() {
         "the draft is removed after publishing"
     );
     s.send("q");
-    assert_eq!(wait_exit(&mut s), 0);
+    assert_eq!(s.wait_exit(), 0);
 
     let token = sb.info["token"].as_str().unwrap_or("?");
     for f in files_under(&home) {
@@ -428,13 +321,9 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
     add_rule(&mut s, "hup.example.com");
     let pid = s.child.process_id().unwrap_or(0);
     kill(pid, "HUP");
-    assert_ne!(wait_exit(&mut s), 0);
+    assert_ne!(s.wait_exit(), 0);
     std::thread::sleep(Duration::from_millis(100));
-    let raw = s
-        .raw
-        .lock()
-        .map(|r| String::from_utf8_lossy(&r).into_owned())
-        .unwrap_or_default();
+    let raw = String::from_utf8_lossy(&s.raw()).into_owned();
     assert!(raw.contains("\x1b[?1049l"), "the terminal is restored");
     assert_eq!(
         files_under(&home.join("state").join("drafts")).len(),
@@ -449,7 +338,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
     s.send("q");
     s.wait_for("Quit and lose them?");
     s.send("y");
-    assert_eq!(wait_exit(&mut s), 0);
+    assert_eq!(s.wait_exit(), 0);
     assert!(
         files_under(&home.join("state").join("drafts")).is_empty(),
         "quitting deliberately drops the draft"
@@ -523,7 +412,7 @@ fn a_500_then_success_and_a_conflict_during_publish() {
         "{hosts:?}"
     );
     s.send("q");
-    wait_exit(&mut s);
+    s.wait_exit();
     let _ = std::fs::remove_dir_all(&home);
 }
 
@@ -565,7 +454,7 @@ fn hostile_config_never_reaches_the_terminal_raw() {
     s.wait_for("Rule #1");
     s.send("\x1b");
     std::thread::sleep(Duration::from_millis(200));
-    let raw = s.raw.lock().map(|r| r.clone()).unwrap_or_default();
+    let raw = s.raw();
     let raw_text = String::from_utf8_lossy(&raw);
     assert!(
         !raw_text.contains("\x1b]0;pwned"),
@@ -585,7 +474,7 @@ fn hostile_config_never_reaches_the_terminal_raw() {
     );
     assert!(!raw_text.contains("\x1b[31mred"));
     s.send("q");
-    wait_exit(&mut s);
+    s.wait_exit();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -649,6 +538,6 @@ fn scrolling_a_large_table_draws_what_a_full_redraw_draws() {
         assert_eq!(s.text(), before, "incremental drawing equals a full redraw");
     }
     s.send("q");
-    wait_exit(&mut s);
+    s.wait_exit();
     let _ = std::fs::remove_dir_all(&home);
 }

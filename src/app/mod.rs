@@ -348,6 +348,27 @@ fn ctrl(input: &Input, c: char) -> bool {
     input.ctrl && input.key == Key::Char(c)
 }
 
+/// A key typed into a row filter: Esc clears it, Enter keeps it, Backspace and characters edit
+/// it. Returns whether a character was added.
+fn edit_filter(filtering: &mut bool, filter: &mut String, input: &Input) -> bool {
+    match input.key {
+        Key::Esc => {
+            *filtering = false;
+            filter.clear();
+        }
+        Key::Enter => *filtering = false,
+        Key::Backspace => {
+            filter.pop();
+        }
+        Key::Char(c) if !input.ctrl => {
+            filter.push(c);
+            return true;
+        }
+        _ => {}
+    }
+    false
+}
+
 fn plain(input: &Input, c: char) -> bool {
     !input.ctrl && !input.alt && input.key == Key::Char(c)
 }
@@ -993,20 +1014,8 @@ impl App {
             return Vec::new();
         };
         if p.filtering {
-            match input.key {
-                Key::Esc => {
-                    p.filtering = false;
-                    p.filter.clear();
-                }
-                Key::Enter => p.filtering = false,
-                Key::Backspace => {
-                    p.filter.pop();
-                }
-                Key::Char(c) if !input.ctrl => {
-                    p.filter.push(c);
-                    p.selected = 0;
-                }
-                _ => {}
+            if edit_filter(&mut p.filtering, &mut p.filter, &input) {
+                p.selected = 0;
             }
             return Vec::new();
         }
@@ -1092,18 +1101,7 @@ impl App {
 
     fn main_key(&mut self, input: Input) -> Vec<Effect> {
         if self.filtering {
-            match input.key {
-                Key::Esc => {
-                    self.filtering = false;
-                    self.filter.clear();
-                }
-                Key::Enter => self.filtering = false,
-                Key::Backspace => {
-                    self.filter.pop();
-                }
-                Key::Char(c) if !input.ctrl => self.filter.push(c),
-                _ => {}
-            }
+            edit_filter(&mut self.filtering, &mut self.filter, &input);
             let visible = self.visible_rules();
             if !visible.contains(&self.selected)
                 && let Some(&first) = visible.first()

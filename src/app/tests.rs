@@ -13,6 +13,16 @@ const CONFIG: &str = r#"{"ingress":[
   {"hostname":"c.example.com","service":"http://localhost:8003"},
   {"service":"http_status:404"}]}"#;
 
+/// What a load or a fetch returns: a config (or none) at a version (none for files).
+fn snap(version: Option<u64>, config: Option<TunnelConfig>) -> Snapshot {
+    Snapshot {
+        version,
+        config,
+        has_comments: false,
+        saved: None,
+    }
+}
+
 fn cfg(json: &str) -> TunnelConfig {
     parse_json_str(json).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -31,12 +41,7 @@ fn editing_config(config: TunnelConfig, version: u64) -> App {
             tunnel: "tun".into()
         }]
     );
-    app.update(Event::Loaded(Ok(Snapshot {
-        version: Some(version),
-        config: Some(config),
-        has_comments: false,
-        saved: None,
-    })));
+    app.update(Event::Loaded(Ok(snap(Some(version), Some(config)))));
     assert!(matches!(app.mode, Mode::Editing));
     app
 }
@@ -308,12 +313,7 @@ fn publish_flow_with_warnings_review_and_success() {
     );
     let fx = upd(
         &mut app,
-        Event::Current(Ok(Snapshot {
-            version: Some(3),
-            config: Some(cfg(CONFIG)),
-            has_comments: false,
-            saved: None,
-        })),
+        Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
     );
     assert!(fx.is_empty());
     let Some(Overlay::Review { summary, diff, .. }) = &app.overlay else {
@@ -359,12 +359,7 @@ fn a_failed_publish_keeps_the_draft() {
     app.update(k('p'));
     upd(
         &mut app,
-        Event::Current(Ok(Snapshot {
-            version: Some(3),
-            config: Some(cfg(CONFIG)),
-            has_comments: false,
-            saved: None,
-        })),
+        Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
     );
     app.update(k('y'));
     let draft = app.draft.clone();
@@ -384,12 +379,7 @@ fn a_review_can_be_cancelled_with_any_other_key() {
     app.update(k('p'));
     upd(
         &mut app,
-        Event::Current(Ok(Snapshot {
-            version: Some(3),
-            config: Some(cfg(CONFIG)),
-            has_comments: false,
-            saved: None,
-        })),
+        Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
     );
     let fx = app.update(k('n'));
     assert!(fx.is_empty() && app.overlay.is_none());
@@ -414,12 +404,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     app.update(k('p'));
     upd(
         &mut app,
-        Event::Current(Ok(Snapshot {
-            version: Some(5),
-            config: Some(someone_elses()),
-            has_comments: false,
-            saved: None,
-        })),
+        Event::Current(Ok(snap(Some(5), Some(someone_elses())))),
     );
     let Some(Overlay::Conflict { lines, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
@@ -518,36 +503,18 @@ fn quitting_and_reloading_ask_when_edits_are_unpublished() {
             }
         ]
     );
-    app.update(Event::Loaded(Ok(Snapshot {
-        version: Some(4),
-        config: Some(cfg(CONFIG)),
-        has_comments: false,
-        saved: None,
-    })));
+    app.update(Event::Loaded(Ok(snap(Some(4), Some(cfg(CONFIG))))));
     assert!(!app.is_modified() && app.base_version == Some(4));
 }
 
 #[test]
 fn a_tunnel_without_config_opens_as_a_new_catch_all() {
     let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
-    app.update(Event::Loaded(Ok(Snapshot {
-        version: Some(0),
-        config: None,
-        has_comments: false,
-        saved: None,
-    })));
+    app.update(Event::Loaded(Ok(snap(Some(0), None))));
     assert_eq!(app.draft, TunnelConfig::new_catch_all());
     assert!(app.is_modified() && app.unpublished_new);
     app.update(k('p'));
-    upd(
-        &mut app,
-        Event::Current(Ok(Snapshot {
-            version: Some(0),
-            config: None,
-            has_comments: false,
-            saved: None,
-        })),
-    );
+    upd(&mut app, Event::Current(Ok(snap(Some(0), None))));
     let Some(Overlay::Review { diff, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
@@ -686,22 +653,12 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
 
     // A file changed on disk meanwhile is a conflict too.
     let (mut app, _) = App::file("/tmp/x/config.json".into(), Format::Json);
-    app.update(Event::Loaded(Ok(Snapshot {
-        version: None,
-        config: Some(cfg(CONFIG)),
-        has_comments: false,
-        saved: None,
-    })));
+    app.update(Event::Loaded(Ok(snap(None, Some(cfg(CONFIG))))));
     app.update(k('d'));
     app.update(k('p'));
     upd(
         &mut app,
-        Event::Current(Ok(Snapshot {
-            version: None,
-            config: Some(someone_elses()),
-            has_comments: false,
-            saved: None,
-        })),
+        Event::Current(Ok(snap(None, Some(someone_elses())))),
     );
     assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
 }
@@ -789,12 +746,7 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
     );
     // It publishes through the normal conflict check.
     app.update(k('p'));
-    app.update(Event::Current(Ok(Snapshot {
-        version: Some(5),
-        config: Some(cfg(CONFIG)),
-        has_comments: false,
-        saved: None,
-    })));
+    app.update(Event::Current(Ok(snap(Some(5), Some(cfg(CONFIG))))));
     assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
     // And the draft to save carries the history.
     let again = app.to_saved("later").unwrap_or_else(|| panic!("modified"));
@@ -848,14 +800,7 @@ fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
     let mut app = editing(CONFIG, 3);
     app.update(k('d'));
     app.update(k('p'));
-    let current = || {
-        Event::Current(Ok(Snapshot {
-            version: Some(3),
-            config: Some(cfg(CONFIG)),
-            has_comments: false,
-            saved: None,
-        }))
-    };
+    let current = || Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG)))));
     // The answer to "unchanged?" only asks for the review; keys still work meanwhile.
     let fx = app.update(current());
     let [Effect::Review(first)] = fx.as_slice() else {
@@ -893,23 +838,10 @@ fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
 #[test]
 fn a_yaml_file_is_reviewed_as_yaml_on_both_sides() {
     let (mut app, _) = App::file("/tmp/x/config.yml".into(), Format::Yaml);
-    app.update(Event::Loaded(Ok(Snapshot {
-        version: None,
-        config: Some(cfg(CONFIG)),
-        has_comments: false,
-        saved: None,
-    })));
+    app.update(Event::Loaded(Ok(snap(None, Some(cfg(CONFIG))))));
     app.update(k('d'));
     app.update(k('p'));
-    upd(
-        &mut app,
-        Event::Current(Ok(Snapshot {
-            version: None,
-            config: Some(cfg(CONFIG)),
-            has_comments: false,
-            saved: None,
-        })),
-    );
+    upd(&mut app, Event::Current(Ok(snap(None, Some(cfg(CONFIG))))));
     let Some(Overlay::Review { diff, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };

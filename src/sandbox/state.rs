@@ -548,21 +548,11 @@ impl SandboxState {
         match (method, segs.as_slice()) {
             ("GET", ["user", "tokens", "verify"]) => self.verify(&principal),
             ("GET", ["accounts"]) => {
-                let (page, per_page) = match self.paging(req, 50) {
-                    Ok(p) => p,
-                    Err(r) => return r,
-                };
-                let all = [
+                let all = vec![
                     json!({"id": self.account_id, "name": self.account_name, "type": "standard",
                                       "created_on": "2024-01-01T00:00:00Z", "settings": {"enforce_twofactor": false}}),
                 ];
-                let items: Vec<Value> = all
-                    .iter()
-                    .skip((page - 1) * per_page)
-                    .take(per_page)
-                    .cloned()
-                    .collect();
-                Reply::list(items, page, per_page, all.len())
+                self.page_of(req, 50, all)
             }
             (_, ["accounts", account, rest @ ..]) => {
                 if !is_account_id(account) {
@@ -582,6 +572,21 @@ impl SandboxState {
             }
             _ => Reply::error(400, 7000, "No route for that URI"),
         }
+    }
+
+    /// The page of `all` that the request's `page`/`per_page` ask for (at most `max` per page).
+    fn page_of(&self, req: &SandboxRequest, max: usize, all: Vec<Value>) -> Reply {
+        let (page, per_page) = match self.paging(req, max) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        let total = all.len();
+        let items = all
+            .into_iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .collect();
+        Reply::list(items, page, per_page, total)
     }
 
     fn verify(&self, principal: &Principal) -> Reply {
@@ -604,10 +609,6 @@ impl SandboxState {
         match (method, rest) {
             ("GET", ["tokens", "verify"]) => self.verify(principal),
             ("GET", ["cfd_tunnel"]) => {
-                let (page, per_page) = match self.paging(req, 1000) {
-                    Ok(p) => p,
-                    Err(r) => return r,
-                };
                 let deleted = self.query(req, "is_deleted");
                 let name = self.query(req, "name");
                 let all: Vec<Value> = self
@@ -621,13 +622,7 @@ impl SandboxState {
                     .filter(|t| name.as_deref().is_none_or(|n| t.name == n))
                     .map(|t| self.tunnel_json(t))
                     .collect();
-                let items = all
-                    .iter()
-                    .skip((page - 1) * per_page)
-                    .take(per_page)
-                    .cloned()
-                    .collect();
-                Reply::list(items, page, per_page, all.len())
+                self.page_of(req, 1000, all)
             }
             (_, ["cfd_tunnel", tunnel, tail @ ..]) => {
                 if !is_uuid(tunnel) {
