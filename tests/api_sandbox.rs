@@ -41,6 +41,14 @@ fn client(sb: &SandboxHandle) -> Client {
     token_client(sb, &sb.info.token)
 }
 
+/// A sandbox, a client of it, its account and its demo tunnel.
+async fn demo_setup() -> (SandboxHandle, Client, String, String) {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let (account, demo) = (sb.info.account_id.clone(), demo_id(&sb));
+    (sb, c, account, demo)
+}
+
 fn demo_id(sb: &SandboxHandle) -> String {
     sb.info
         .tunnels
@@ -276,9 +284,7 @@ async fn errors_say_what_to_do() {
 
 #[tokio::test]
 async fn gets_are_retried_within_bounds() {
-    let sb = sandbox().await;
-    let c = client(&sb);
-    let (account, demo) = (sb.info.account_id.clone(), demo_id(&sb));
+    let (sb, c, account, demo) = demo_setup().await;
 
     sb.push_fault(fault("GET", "configurations", FaultKind::ServerError, 2));
     assert!(
@@ -348,9 +354,7 @@ async fn gets_are_retried_within_bounds() {
 
 #[tokio::test]
 async fn bodies_that_are_not_the_envelope_are_explained() {
-    let sb = sandbox().await;
-    let c = client(&sb);
-    let (account, demo) = (sb.info.account_id.clone(), demo_id(&sb));
+    let (sb, c, account, demo) = demo_setup().await;
     let one = |kind| fault("GET", "configurations", kind, 4);
 
     sb.push_fault(one(FaultKind::Html));
@@ -402,9 +406,7 @@ async fn bodies_that_are_not_the_envelope_are_explained() {
 
 #[tokio::test]
 async fn a_put_is_never_sent_twice_and_unknown_outcomes_are_checked() {
-    let sb = sandbox().await;
-    let c = client(&sb);
-    let (account, demo) = (sb.info.account_id.clone(), demo_id(&sb));
+    let (sb, c, account, demo) = demo_setup().await;
     let puts = |sb: &SandboxHandle| {
         sb.state()
             .requests
@@ -462,9 +464,7 @@ async fn a_put_is_never_sent_twice_and_unknown_outcomes_are_checked() {
 
 #[tokio::test]
 async fn a_concurrent_edit_bumps_the_version() {
-    let sb = sandbox().await;
-    let c = client(&sb);
-    let (account, demo) = (sb.info.account_id.clone(), demo_id(&sb));
+    let (sb, c, account, demo) = demo_setup().await;
     sb.push_fault(fault("GET", "configurations", FaultKind::RemoteEdit, 1));
     let first = c
         .get_config(&account, &demo)
@@ -776,9 +776,7 @@ async fn sandbox_responses_and_client_requests_match_the_openapi_slice() {
 
 #[tokio::test]
 async fn hostile_and_broken_replies_never_panic_and_always_explain() {
-    let sb = sandbox().await;
-    let c = client(&sb);
-    let (account, demo) = (sb.info.account_id.clone(), demo_id(&sb));
+    let (sb, c, account, demo) = demo_setup().await;
     let body = |status: u16, ct: &str, body: &str| FaultKind::Body {
         status,
         content_type: ct.to_owned(),

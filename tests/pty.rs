@@ -42,6 +42,14 @@ fn sandbox(seed: &str) -> Sandbox {
     Sandbox { child, info }
 }
 
+/// An empty folder for one test's settings, state and files.
+fn fresh_home(test: &str) -> PathBuf {
+    let home = std::env::temp_dir().join(format!("cfingress-pty-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::create_dir_all(&home);
+    home
+}
+
 fn open_editor(sb: &Sandbox, args: &[&str], home: &std::path::Path) -> Pty {
     open_in_pty(Some(sb), args, home, 30, 110)
 }
@@ -81,8 +89,7 @@ fn open_in_pty(
 #[test]
 fn add_undo_redo_publish_in_a_real_terminal() {
     let sb = sandbox("assets/examples/config.yml");
-    let home = std::env::temp_dir().join(format!("cfingress-pty-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&home);
+    let home = fresh_home("main");
     let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
     s.wait_for("Ingress rules (7)");
     s.wait_for("base v1");
@@ -122,20 +129,7 @@ fn add_undo_redo_publish_in_a_real_terminal() {
     );
 
     // The sandbox holds the edit.
-    let out = Command::new(bin())
-        .args(["get", "--tunnel", "config"])
-        .env("CFINGRESS_SETTINGS", home.join("settings.toml"))
-        .env(
-            "CFINGRESS_API_URL",
-            sb.info["api_url"].as_str().unwrap_or_default(),
-        )
-        .env(
-            "CLOUDFLARE_API_TOKEN",
-            sb.info["token"].as_str().unwrap_or_default(),
-        )
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let held: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let held = sandbox_config(&sb, &home);
     assert_eq!(held["ingress"][1]["hostname"], "e2e.example.com");
     assert_eq!(held["ingress"][1]["service"], "http://localhost:7777");
 
@@ -158,8 +152,7 @@ fn add_undo_redo_publish_in_a_real_terminal() {
 
 #[test]
 fn the_demo_opens_without_an_account() {
-    let home = std::env::temp_dir().join(format!("cfingress-pty-demo-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&home);
+    let home = fresh_home("demo");
     let mut s = open_in_pty(None, &["--demo"], &home, 24, 80);
     let screen = s.wait_for("Ingress rules (13)");
     assert!(screen.contains("demo"), "{screen}");
@@ -249,9 +242,7 @@ fn sandbox_config(sb: &Sandbox, home: &std::path::Path) -> Value {
 #[test]
 fn kill_9_then_restore_and_publish() {
     let sb = sandbox("assets/examples/config.yml");
-    let home = std::env::temp_dir().join(format!("cfingress-pty-k9-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&home);
-    let _ = std::fs::create_dir_all(&home);
+    let home = fresh_home("k9");
 
     let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
     s.wait_for("Ingress rules (7)");
@@ -313,9 +304,7 @@ fn kill_9_then_restore_and_publish() {
 #[test]
 fn sighup_saves_the_draft_and_exits_non_zero() {
     let sb = sandbox("assets/examples/config.yml");
-    let home = std::env::temp_dir().join(format!("cfingress-pty-hup-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&home);
-    let _ = std::fs::create_dir_all(&home);
+    let home = fresh_home("hup");
     let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
     s.wait_for("Ingress rules (7)");
     add_rule(&mut s, "hup.example.com");
@@ -349,9 +338,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
 #[test]
 fn a_500_then_success_and_a_conflict_during_publish() {
     let sb = sandbox("assets/examples/config.yml");
-    let home = std::env::temp_dir().join(format!("cfingress-pty-500-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&home);
-    let _ = std::fs::create_dir_all(&home);
+    let home = fresh_home("500");
     let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
     s.wait_for("Ingress rules (7)");
     add_rule(&mut s, "retry.example.com");
@@ -495,8 +482,7 @@ fn table_rows(screen: &str) -> Vec<(bool, usize)> {
 
 #[test]
 fn scrolling_a_large_table_draws_what_a_full_redraw_draws() {
-    let home = std::env::temp_dir().join(format!("cfingress-pty-scroll-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&home);
+    let home = fresh_home("scroll");
     let file = home.join("big.json");
     let out = Command::new(bin())
         .args(["fixture", "--rules", "300"])

@@ -143,37 +143,38 @@ fn url_tester() {
     both("tester", &app);
 }
 
-#[test]
-fn review() {
-    let mut app = demo();
-    key(&mut app, 'd');
-    key(&mut app, 'p');
-    key(&mut app, 'y');
-    let config = (*app.base).clone();
-    let fx = app.update(Event::Current(Ok(Snapshot {
-        version: Some(7),
-        config: Some(config),
-        has_comments: false,
-        saved: None,
-    })));
-    settle(&mut app, fx);
-    both("review", &app);
-}
-
-#[test]
-fn conflict() {
+/// The demo with rule 1 deleted and `p`, `y` pressed, answered by a remote config (the base,
+/// changed by `remote`) at `version`; the review, if asked for, is computed.
+fn publishing(
+    version: u64,
+    remote: impl FnOnce(&mut cfingress::config::model::TunnelConfig),
+) -> App {
     let mut app = demo();
     key(&mut app, 'd');
     key(&mut app, 'p');
     key(&mut app, 'y');
     let mut config = (*app.base).clone();
-    config.rules_mut().remove(11);
-    app.update(Event::Current(Ok(Snapshot {
-        version: Some(9),
+    remote(&mut config);
+    let fx = app.update(Event::Current(Ok(Snapshot {
+        version: Some(version),
         config: Some(config),
         has_comments: false,
         saved: None,
     })));
+    settle(&mut app, fx);
+    app
+}
+
+#[test]
+fn review() {
+    both("review", &publishing(7, |_| {}));
+}
+
+#[test]
+fn conflict() {
+    let app = publishing(9, |config| {
+        config.rules_mut().remove(11);
+    });
     both("conflict", &app);
 }
 
