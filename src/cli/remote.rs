@@ -505,7 +505,8 @@ async fn editor_inner(
             file: Some((path, format)),
             shape: std::sync::Mutex::new(Shape::Bare),
             drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
-            draft_seq: std::sync::Mutex::new(0),
+            draft_seq: std::sync::atomic::AtomicU64::new(0),
+            draft_lock: std::sync::Mutex::new(()),
         };
         (app, effects, ctx)
     } else if demo {
@@ -536,7 +537,8 @@ async fn editor_inner(
             file: None,
             shape: std::sync::Mutex::new(Shape::Bare),
             drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
-            draft_seq: std::sync::Mutex::new(0),
+            draft_seq: std::sync::atomic::AtomicU64::new(0),
+            draft_lock: std::sync::Mutex::new(()),
         };
         (app, effects, ctx)
     } else {
@@ -573,7 +575,8 @@ async fn editor_inner(
             file: None,
             shape: std::sync::Mutex::new(Shape::Bare),
             drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
-            draft_seq: std::sync::Mutex::new(0),
+            draft_seq: std::sync::atomic::AtomicU64::new(0),
+            draft_lock: std::sync::Mutex::new(()),
         };
         (app, effects, ctx)
     };

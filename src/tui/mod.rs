@@ -10,6 +10,7 @@ use screen::Screen;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
@@ -33,8 +34,10 @@ pub struct Context {
     pub shape: std::sync::Mutex<Shape>,
     /// Where drafts are saved (`None`: not saved).
     pub drafts_dir: Option<PathBuf>,
-    /// Orders draft writes and removals: a background save only writes if nothing newer happened.
-    pub draft_seq: std::sync::Mutex<u64>,
+    /// Numbers draft saves and removals: a background save only writes if nothing newer happened.
+    pub draft_seq: std::sync::atomic::AtomicU64,
+    /// Held while a draft file is written or removed, so a removal never races a write.
+    pub draft_lock: std::sync::Mutex<()>,
 }
 
 impl Context {
@@ -151,11 +154,8 @@ impl Saver {
                     while let Ok(newer) = rx.try_recv() {
                         job = newer;
                     }
-                    // Held while writing: a removal or a save at exit waits, never races it.
-                    let Ok(latest) = ctx.draft_seq.lock() else {
-                        return;
-                    };
-                    if *latest != job.seq {
+                    let newest = |seq| ctx.draft_seq.load(Ordering::SeqCst) == seq;
+                    if !newest(job.seq) {
                         continue;
                     }
                     let base_text = match (&job.saved, &base_cache) {
@@ -168,8 +168,14 @@ impl Saver {
                         }
                         (None, _) => "",
                     };
-                    write_or_remove(job.path, job.saved.as_ref(), base_text);
-                    drop(latest);
+                    // Held while writing: a removal or a save at exit waits, never races it;
+                    // the input thread only bumps the number, so it never waits for a write.
+                    let Ok(_writing) = ctx.draft_lock.lock() else {
+                        return;
+                    };
+                    if newest(job.seq) {
+                        write_or_remove(job.path, job.saved.as_ref(), base_text);
+                    }
                 }
             });
         if let Err(e) = spawned {
@@ -185,21 +191,15 @@ impl Saver {
         };
         let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
         let saved = app.to_saved(&now);
-        let seq = match ctx.draft_seq.lock() {
-            Ok(mut l) => {
-                *l += 1;
-                *l
-            }
-            Err(_) => return,
-        };
+        let seq = ctx.draft_seq.fetch_add(1, Ordering::SeqCst) + 1;
         let _ = self.jobs.send(SaveJob { seq, path, saved });
     }
 }
 
 /// Saves (or removes) the app's draft now. Returns where it was saved.
 fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
-    let mut latest = ctx.draft_seq.lock().ok()?;
-    *latest += 1;
+    ctx.draft_seq.fetch_add(1, Ordering::SeqCst);
+    let _writing = ctx.draft_lock.lock().ok()?;
     let path = ctx.draft_path(&app.draft_key()?)?;
     let now = crate::sandbox::state::rfc3339(std::time::SystemTime::now());
     let saved = app.to_saved(&now);
@@ -211,10 +211,8 @@ fn persist_draft(app: &App, ctx: &Context) -> Option<PathBuf> {
 }
 
 fn delete_draft(app: &App, ctx: &Context) {
-    let latest = ctx.draft_seq.lock();
-    if let Ok(mut l) = latest {
-        *l += 1;
-    }
+    ctx.draft_seq.fetch_add(1, Ordering::SeqCst);
+    let _writing = ctx.draft_lock.lock();
     if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) {
         let _ = std::fs::remove_file(path);
     }
