@@ -144,6 +144,10 @@ fn add_undo_redo_publish_in_a_real_terminal() {
         "alternate screen entered and left"
     );
     assert!(
+        raw.rfind("\x1b[?25h") > raw.rfind("\x1b[?25l"),
+        "the cursor is shown again"
+    );
+    assert!(
         !raw.contains(sb.info["token"].as_str().unwrap_or("?")),
         "the token never reaches the terminal"
     );

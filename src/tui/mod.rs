@@ -468,7 +468,11 @@ pub async fn run(
         if mouse {
             let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         }
-        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            crossterm::event::DisableBracketedPaste,
+            crossterm::cursor::Show
+        );
         ratatui::restore();
     };
     let size = terminal
@@ -499,6 +503,8 @@ pub async fn run(
     let mut saved_generation = app.generation;
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // The frames hid the cursor; ratatui's hook restores everything else.
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
         previous_hook(info);
         if let Some(path) = LAST_DRAFT.lock().ok().and_then(|p| p.clone()) {
             eprintln!(
