@@ -1100,6 +1100,9 @@ impl App {
     }
 
     fn main_key(&mut self, input: Input) -> Vec<Effect> {
+        // A message stays until the next key; then the status line shows the selected rule's
+        // first problem again (or what this key did).
+        self.status = None;
         if self.filtering {
             edit_filter(&mut self.filtering, &mut self.filter, &input);
             let visible = self.visible_rules();

@@ -937,3 +937,21 @@ fn incremental_cross_rule_checks_equal_a_full_pass_under_renames() {
         );
     }
 }
+
+#[test]
+fn a_message_stays_until_the_next_key() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('d'));
+    assert!(status(&app).starts_with("did: delete"), "{}", status(&app));
+    // Results that arrive meanwhile do not clear it; the next key does.
+    app.update(Event::Resize(100, 30));
+    assert!(status(&app).starts_with("did: delete"), "{}", status(&app));
+    app.update(k('j'));
+    assert!(app.status.is_none(), "{:?}", app.status);
+    app.update(k('u'));
+    assert!(
+        status(&app).starts_with("undid: delete"),
+        "{}",
+        status(&app)
+    );
+}
