@@ -106,6 +106,25 @@ fn main_screen_modified_with_an_error() {
     }
     special(&mut app, Key::Enter);
     both("main_error", &app);
+    // The next key clears the message: the status line shows the selected rule's problems.
+    key(&mut app, 'G');
+    key(&mut app, 'g');
+    let screen = render(&app, 120, 40);
+    let status = screen.lines().nth(38).unwrap_or_default();
+    assert!(
+        status.starts_with("#1 error service: localhost:8080 is an invalid address"),
+        "{status}"
+    );
+    // A rule with several problems says how many more the detail pane (i) shows.
+    for c in "Gkkcjk".chars() {
+        key(&mut app, c);
+    }
+    let screen = render(&app, 120, 40);
+    let status = screen.lines().nth(38).unwrap_or_default();
+    assert!(
+        status.starts_with("#12 warning ") && status.contains(" (+1 more, i shows all): "),
+        "{status}"
+    );
 }
 
 #[test]

@@ -457,21 +457,23 @@ fn selected_rule_problem(app: &App, theme: Theme) -> Option<Line<'static>> {
     } else {
         theme.warning()
     };
-    let mut spans = vec![
+    // The count goes first: a long message is cut at the window's edge.
+    let spans = vec![
         Span::styled(
-            format!("#{} {} {}: ", i + 1, first.severity.as_str(), inert(&field)),
+            format!("#{} {} {}", i + 1, first.severity.as_str(), inert(&field)),
             style,
         ),
+        Span::styled(
+            if more > 0 {
+                format!(" (+{more} more, i shows all)")
+            } else {
+                String::new()
+            },
+            theme.dim(),
+        ),
+        Span::styled(": ", style),
         Span::raw(inert(&first.message).into_owned()),
     ];
-    spans.push(Span::styled(
-        if more > 0 {
-            format!("  (+{more} more: i shows all)")
-        } else {
-            String::new()
-        },
-        theme.dim(),
-    ));
     Some(Line::from(spans))
 }
 
