@@ -1391,28 +1391,19 @@ impl App {
                         None => Vec::new(),
                     }
                 }
-                Key::Down | Key::Char('j') | Key::PageDown | Key::Char(' ') => {
-                    let step = if matches!(input.key, Key::PageDown | Key::Char(' ')) {
-                        self.page()
-                    } else {
-                        1
-                    };
+                Key::Down
+                | Key::Char('j')
+                | Key::PageDown
+                | Key::Char(' ')
+                | Key::Up
+                | Key::Char('k')
+                | Key::PageUp => {
                     let max = diff.len().saturating_sub(1);
-                    self.overlay = Some(Overlay::Review {
-                        target,
-                        replaces,
-                        summary,
-                        diff,
-                        notes,
-                        scroll: (scroll + step).min(max),
-                    });
-                    Vec::new()
-                }
-                Key::Up | Key::Char('k') | Key::PageUp => {
-                    let step = if input.key == Key::PageUp {
-                        self.page()
-                    } else {
-                        1
+                    let scroll = match input.key {
+                        Key::PageDown | Key::Char(' ') => (scroll + self.page()).min(max),
+                        Key::PageUp => scroll.saturating_sub(self.page()),
+                        Key::Up | Key::Char('k') => scroll.saturating_sub(1),
+                        _ => (scroll + 1).min(max),
                     };
                     self.overlay = Some(Overlay::Review {
                         target,
@@ -1420,7 +1411,7 @@ impl App {
                         summary,
                         diff,
                         notes,
-                        scroll: scroll.saturating_sub(step),
+                        scroll,
                     });
                     Vec::new()
                 }
@@ -1443,55 +1434,33 @@ impl App {
                     self.info("the saved draft was discarded");
                     vec![Effect::DeleteDraft]
                 }
-                (Key::Char('v'), None) => {
-                    let current = Arc::clone(&self.base);
-                    let lines = unified(
-                        &canonical_text(&current),
-                        &canonical_text(&saved.draft),
-                        "now",
-                        "saved draft",
-                    )
-                    .lines()
-                    .map(str::to_owned)
-                    .collect();
-                    self.overlay = Some(Overlay::Recover {
-                        saved,
-                        current_version,
-                        viewing: Some(lines),
-                        scroll: 0,
-                    });
-                    Vec::new()
-                }
-                (Key::Down | Key::Char('j'), Some(lines)) => {
-                    let max = lines.len().saturating_sub(1);
-                    self.overlay = Some(Overlay::Recover {
-                        saved,
-                        current_version,
-                        viewing: Some(lines),
-                        scroll: (scroll + 1).min(max),
-                    });
-                    Vec::new()
-                }
-                (Key::Up | Key::Char('k'), Some(lines)) => {
-                    self.overlay = Some(Overlay::Recover {
-                        saved,
-                        current_version,
-                        viewing: Some(lines),
-                        scroll: scroll.saturating_sub(1),
-                    });
-                    Vec::new()
-                }
-                (Key::Esc, Some(_)) => {
-                    self.overlay = Some(Overlay::Recover {
-                        saved,
-                        current_version,
-                        viewing: None,
-                        scroll: 0,
-                    });
-                    Vec::new()
-                }
-                (_, viewing) => {
-                    // A choice is needed: restore, view or discard.
+                (key, viewing) => {
+                    // Viewing the diff, or waiting for a choice: restore, view or discard.
+                    let (viewing, scroll) = match (key, viewing) {
+                        (Key::Char('v'), None) => (
+                            Some(
+                                unified(
+                                    &canonical_text(&self.base),
+                                    &canonical_text(&saved.draft),
+                                    "now",
+                                    "saved draft",
+                                )
+                                .lines()
+                                .map(str::to_owned)
+                                .collect(),
+                            ),
+                            0,
+                        ),
+                        (Key::Down | Key::Char('j'), Some(lines)) => {
+                            let max = lines.len().saturating_sub(1);
+                            (Some(lines), (scroll + 1).min(max))
+                        }
+                        (Key::Up | Key::Char('k'), Some(lines)) => {
+                            (Some(lines), scroll.saturating_sub(1))
+                        }
+                        (Key::Esc, Some(_)) => (None, 0),
+                        (_, viewing) => (viewing, scroll),
+                    };
                     self.overlay = Some(Overlay::Recover {
                         saved,
                         current_version,

@@ -735,6 +735,24 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
     assert!(
         matches!(&app.overlay, Some(Overlay::Recover { viewing: Some(lines), .. }) if lines.iter().any(|l| l.contains("a.example.com")))
     );
+    app.update(k('j'));
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Recover {
+            viewing: Some(_),
+            scroll: 1,
+            ..
+        })
+    ));
+    app.update(special(Key::Esc));
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Recover {
+            viewing: None,
+            scroll: 0,
+            ..
+        })
+    ));
     app.update(k('r'));
     assert_eq!(app.draft, draft_cfg);
     assert_eq!(app.base_version, Some(3));
@@ -954,4 +972,33 @@ fn a_message_stays_until_the_next_key() {
         "{}",
         status(&app)
     );
+}
+
+#[test]
+fn the_review_scrolls_within_bounds() {
+    let mut app = editing(CONFIG, 3);
+    app.update(Event::Resize(80, 24));
+    app.update(k('d'));
+    app.update(k('p'));
+    upd(
+        &mut app,
+        Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
+    );
+    let scroll = |app: &App| match &app.overlay {
+        Some(Overlay::Review { scroll, diff, .. }) => (*scroll, diff.len()),
+        other => panic!("{other:?}"),
+    };
+    let (_, lines) = scroll(&app);
+    assert!(lines > 3, "a diff to scroll");
+    app.update(k('j'));
+    assert_eq!(scroll(&app).0, 1);
+    app.update(k('k'));
+    app.update(k('k'));
+    assert_eq!(scroll(&app).0, 0, "not above the top");
+    app.update(special(Key::PageDown));
+    assert_eq!(scroll(&app).0, lines - 1, "not past the last line");
+    app.update(special(Key::PageUp));
+    assert_eq!(scroll(&app).0, 0);
+    app.update(k('x'));
+    assert!(app.overlay.is_none(), "any other key goes back to editing");
 }

@@ -481,7 +481,7 @@ async fn editor_inner(
     ascii: bool,
 ) -> Result<u8, Failure> {
     use crate::app::App;
-    use crate::config::files::{Format, Shape};
+    use crate::config::files::Format;
     use crate::tui::{Context, Exit, Theme};
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(fail(
@@ -500,14 +500,7 @@ async fn editor_inner(
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         let format = Format::from_path(&path);
         let (app, effects) = App::file(path.clone(), format);
-        let ctx = Context {
-            client: None,
-            file: Some((path, format)),
-            shape: std::sync::Mutex::new(Shape::Bare),
-            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
-            draft_seq: std::sync::atomic::AtomicU64::new(0),
-            draft_lock: std::sync::Mutex::new(()),
-        };
+        let ctx = Context::new(None, Some((path, format)));
         (app, effects, ctx)
     } else if demo {
         let handle = sandbox::start(SandboxOptions::default())
@@ -532,14 +525,7 @@ async fn editor_inner(
             *tunnel_name = "demo".to_owned();
         }
         _sandbox = Some(handle);
-        let ctx = Context {
-            client: Some(client),
-            file: None,
-            shape: std::sync::Mutex::new(Shape::Bare),
-            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
-            draft_seq: std::sync::atomic::AtomicU64::new(0),
-            draft_lock: std::sync::Mutex::new(()),
-        };
+        let ctx = Context::new(Some(client), None);
         (app, effects, ctx)
     } else {
         let (client, account, tunnel_arg) = client_for(target)?;
@@ -570,14 +556,7 @@ async fn editor_inner(
         {
             *tunnel_name = name.clone();
         }
-        let ctx = Context {
-            client: Some(remote.client),
-            file: None,
-            shape: std::sync::Mutex::new(Shape::Bare),
-            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
-            draft_seq: std::sync::atomic::AtomicU64::new(0),
-            draft_lock: std::sync::Mutex::new(()),
-        };
+        let ctx = Context::new(Some(remote.client), None);
         (app, effects, ctx)
     };
     match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {

@@ -41,6 +41,18 @@ pub struct Context {
 }
 
 impl Context {
+    /// A context for a remote tunnel (`client`) or a file; drafts go to the state directory.
+    pub fn new(client: Option<Client>, file: Option<(PathBuf, Format)>) -> Self {
+        Context {
+            client,
+            file,
+            shape: std::sync::Mutex::new(Shape::Bare),
+            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
+            draft_seq: std::sync::atomic::AtomicU64::new(0),
+            draft_lock: std::sync::Mutex::new(()),
+        }
+    }
+
     fn draft_path(&self, key: &str) -> Option<PathBuf> {
         self.drafts_dir
             .as_ref()
