@@ -501,7 +501,7 @@ pub async fn run(
         }
     };
     // What the last frame showed of the table, to tell a scroll from other changes.
-    let mut last_table: Option<(std::ops::Range<u16>, usize, String)> = None;
+    let mut last_table: Option<screen::TableView> = None;
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     for e in effects {
         tokio::spawn(run_effect(e, Arc::clone(&ctx), tx.clone()));
@@ -535,22 +535,14 @@ pub async fn run(
             );
             let size = crossterm::terminal::size().unwrap_or(app.size);
             let area = ratatui::layout::Rect::new(0, 0, size.0, size.1);
-            let table = view::table_rows(area, &app)
-                .map(|rows| (rows, app.table_offset, app.filter.clone()));
-            let scroll = match (&last_table, &table) {
-                (Some((was_rows, was_offset, was_filter)), Some((rows, offset, filter)))
-                    if was_rows == rows && was_filter == filter =>
-                {
-                    i32::try_from(*offset)
-                        .ok()
-                        .zip(i32::try_from(*was_offset).ok())
-                        .map(|(now, was)| screen::Scroll {
-                            rows: rows.clone(),
-                            by: now - was,
-                        })
-                }
-                _ => None,
-            };
+            let table = view::table_rows(area, &app).map(|rows| screen::TableView {
+                rows,
+                offset: app.table_offset,
+                filter: app.filter.clone(),
+            });
+            let scroll = table
+                .as_ref()
+                .and_then(|t| t.scroll_since(last_table.as_ref()?));
             last_table = table;
             let drawn = screen.draw(size, scroll, |f| view::draw(f, &app, theme));
             let _ = crossterm::execute!(

@@ -25,6 +25,34 @@ pub struct Scroll {
     pub by: i32,
 }
 
+/// What a frame showed of the rule table: its rows on screen, its first rule, its filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableView {
+    /// The screen rows of the table's body.
+    pub rows: Range<u16>,
+    /// The position (among the visible rules) of its first row.
+    pub offset: usize,
+    /// The row filter.
+    pub filter: String,
+}
+
+impl TableView {
+    /// How the table scrolled since `before`, when the same rows show the same list.
+    pub fn scroll_since(&self, before: &TableView) -> Option<Scroll> {
+        if self.rows != before.rows || self.filter != before.filter {
+            return None;
+        }
+        let (now, was) = (
+            i32::try_from(self.offset).ok()?,
+            i32::try_from(before.offset).ok()?,
+        );
+        Some(Scroll {
+            rows: self.rows.clone(),
+            by: now - was,
+        })
+    }
+}
+
 /// The terminal, as frames are written to it.
 pub struct Screen<W: Write> {
     out: W,
@@ -236,6 +264,29 @@ mod tests {
         let mut parser = vt100::Parser::new(12, 40, 0);
         parser.process(s.writer());
         assert_eq!(screen_text(&parser), expected(3, 3));
+    }
+
+    #[test]
+    fn a_scroll_is_a_change_of_offset_over_the_same_rows_and_filter() {
+        let view = |rows: Range<u16>, offset: usize, filter: &str| TableView {
+            rows,
+            offset,
+            filter: filter.to_owned(),
+        };
+        let was = view(2..30, 10, "");
+        assert_eq!(
+            view(2..30, 11, "").scroll_since(&was),
+            Some(Scroll { rows: 2..30, by: 1 })
+        );
+        assert_eq!(
+            view(2..30, 7, "").scroll_since(&was),
+            Some(Scroll {
+                rows: 2..30,
+                by: -3
+            })
+        );
+        assert_eq!(view(2..20, 11, "").scroll_since(&was), None, "resized");
+        assert_eq!(view(2..30, 0, "api").scroll_since(&was), None, "filtered");
     }
 
     #[test]
