@@ -50,6 +50,15 @@ fn fresh_home(test: &str) -> PathBuf {
     home
 }
 
+/// The editor on the example tunnel (7 rules) of a fresh sandbox, with a fresh home.
+fn example_editor(test: &str) -> (Sandbox, PathBuf, Pty) {
+    let sb = sandbox("assets/examples/config.yml");
+    let home = fresh_home(test);
+    let s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Ingress rules (7)");
+    (sb, home, s)
+}
+
 fn open_editor(sb: &Sandbox, args: &[&str], home: &std::path::Path) -> Pty {
     open_in_pty(Some(sb), args, home, 30, 110)
 }
@@ -88,10 +97,7 @@ fn open_in_pty(
 
 #[test]
 fn add_undo_redo_publish_in_a_real_terminal() {
-    let sb = sandbox("assets/examples/config.yml");
-    let home = fresh_home("main");
-    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
-    s.wait_for("Ingress rules (7)");
+    let (sb, home, mut s) = example_editor("main");
     s.wait_for("base v1");
 
     // Add a rule through the form.
@@ -307,10 +313,7 @@ fn kill_9_then_restore_and_publish() {
 
 #[test]
 fn sighup_saves_the_draft_and_exits_non_zero() {
-    let sb = sandbox("assets/examples/config.yml");
-    let home = fresh_home("hup");
-    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
-    s.wait_for("Ingress rules (7)");
+    let (sb, home, mut s) = example_editor("hup");
     add_rule(&mut s, "hup.example.com");
     let pid = s.child.process_id().unwrap_or(0);
     kill(pid, "HUP");
@@ -341,10 +344,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
 
 #[test]
 fn a_500_then_success_and_a_conflict_during_publish() {
-    let sb = sandbox("assets/examples/config.yml");
-    let home = fresh_home("500");
-    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
-    s.wait_for("Ingress rules (7)");
+    let (sb, home, mut s) = example_editor("500");
     add_rule(&mut s, "retry.example.com");
 
     control(

@@ -52,6 +52,15 @@ fn upd(app: &mut App, ev: Event) -> Vec<Effect> {
     settle(app, fx)
 }
 
+/// The app's incrementally kept diagnostics equal a full validation of its draft.
+fn assert_fully_validated(app: &App, after: impl std::fmt::Display) {
+    assert_eq!(
+        app.diagnostics,
+        crate::config::validate::validate(&app.draft),
+        "{after}"
+    );
+}
+
 fn k(c: char) -> Event {
     Event::Key(Input {
         key: Key::Char(c),
@@ -787,11 +796,7 @@ fn incremental_validation_equals_a_full_pass() {
         }
         app.update(k(c));
         app.overlay = None;
-        assert_eq!(
-            app.diagnostics,
-            crate::config::validate::validate(&app.draft),
-            "after {c:?} at step {step}"
-        );
+        assert_fully_validated(&app, format_args!("after {c:?} at step {step}"));
     }
     // Edits that make errors appear and disappear (catch-all in the middle, bad regexes).
     app.update(k('g'));
@@ -805,11 +810,7 @@ fn incremental_validation_equals_a_full_pass() {
     for c in ['J', 'J', 'K', 'd', 'u', 'u', 'u'] {
         app.update(k(c));
         app.overlay = None;
-        assert_eq!(
-            app.diagnostics,
-            crate::config::validate::validate(&app.draft),
-            "after {c:?}"
-        );
+        assert_fully_validated(&app, format_args!("after {c:?}"));
     }
 }
 
@@ -938,21 +939,13 @@ fn incremental_cross_rule_checks_equal_a_full_pass_under_renames() {
                 if step % 3 == 0 {
                     app.update(ctrl('r'));
                 }
-                assert_eq!(
-                    app.diagnostics,
-                    crate::config::validate::validate(&app.draft),
-                    "after undo/redo at step {step}"
-                );
+                assert_fully_validated(&app, format_args!("after undo/redo at step {step}"));
                 continue;
             }
         };
         let described = format!("{edit:?}");
         app.apply(edit);
-        assert_eq!(
-            app.diagnostics,
-            crate::config::validate::validate(&app.draft),
-            "after {described} at step {step}"
-        );
+        assert_fully_validated(&app, format_args!("after {described} at step {step}"));
     }
 }
 
