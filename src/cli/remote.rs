@@ -16,7 +16,7 @@ use crate::config::model::TunnelConfig;
 use crate::config::validate::{Diagnostic, validate};
 use crate::sandbox::{self, SandboxOptions};
 use crate::settings::Settings;
-use crate::text::inert;
+use crate::text::{inert, inert_multiline};
 
 /// A command's failure: a message for stderr and an exit status.
 struct Failure {
@@ -343,16 +343,6 @@ async fn diff(target: &TargetArgs, file: &Path, format: OutputFormat) -> Result<
         }
     }
     Ok(u8::from(changed))
-}
-
-/// Makes every line of a text inert, keeping the line breaks.
-fn inert_multiline(text: &str) -> String {
-    text.split_inclusive('\n')
-        .map(|l| match l.strip_suffix('\n') {
-            Some(body) => format!("{}\n", inert(body)),
-            None => inert(l).into_owned(),
-        })
-        .collect()
 }
 
 fn confirm(question: &str) -> Result<bool, Failure> {
