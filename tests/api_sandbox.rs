@@ -19,6 +19,7 @@ fn options() -> ClientOptions {
         retry_budget: Duration::from_secs(6),
         backoff: Duration::from_millis(20),
         max_body: 1 << 20,
+        ..ClientOptions::default()
     }
 }
 
