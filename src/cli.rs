@@ -360,7 +360,7 @@ fn cmd_validate(files: &[PathBuf], format: OutputFormat, out: &mut impl Write) -
                 })
                 .collect();
             let doc = serde_json::json!({ "files": files });
-            let _ = writeln!(out, "{doc}");
+            let _ = writeln!(out, "{}", crate::text::json_inert(&doc));
         }
         OutputFormat::Text => {
             for (file, r) in &results {
@@ -427,7 +427,10 @@ fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut 
     let loaded = match read_file(file) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("cfingress: {e}");
+            eprint!(
+                "cfingress: {}",
+                crate::text::inert_multiline(&format!("{e}\n"))
+            );
             return 2;
         }
     };
@@ -467,7 +470,7 @@ fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut 
                 path: rule.path.get().map(String::as_str),
                 service: rule.service.as_str(),
             };
-            let _ = writeln!(out, "{}", serde_json::to_string(&m).unwrap_or_default());
+            let _ = writeln!(out, "{}", crate::text::json_inert(&m));
         }
         OutputFormat::Text => {
             let _ = writeln!(

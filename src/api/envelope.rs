@@ -293,7 +293,7 @@ pub fn parse_response(
             } else if body.iter().all(u8::is_ascii_whitespace) {
                 "an empty body".to_owned()
             } else if matches!(other, Some(Err(true))) {
-                "JSON that is not the API's envelope".to_owned()
+                "JSON of another shape".to_owned()
             } else {
                 "a body that is not complete JSON".to_owned()
             };
@@ -451,7 +451,7 @@ mod tests {
         let e = err(200, "\u{1b}[2J");
         assert!(e.to_string().contains("\\x1b[2J"), "{e}");
         let e = err(200, "[1,2,3]");
-        assert!(e.to_string().contains("not the API's envelope"), "{e}");
+        assert!(e.to_string().contains("JSON of another shape"), "{e}");
         let e = err(200, "  \n");
         assert!(e.to_string().contains("an empty body"), "{e}");
     }

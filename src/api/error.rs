@@ -217,7 +217,7 @@ pub enum ApiError {
         first_line: String,
     },
     /// The body is larger than the cap.
-    #[error("the API answer is larger than {limit} bytes; refusing to read it")]
+    #[error("the API answer is larger than {}; refusing to read it", size(*.limit))]
     TooLarge {
         /// The cap in bytes.
         limit: usize,
@@ -263,6 +263,15 @@ pub enum ApiError {
         /// The remote version.
         version: u64,
     },
+}
+
+/// A byte count for messages: `16 MiB`, `64 KiB`, `100 bytes`.
+pub fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
 }
 
 fn rate_limited_message(retry_after: Option<Duration>) -> String {

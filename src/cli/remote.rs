@@ -9,14 +9,15 @@ use std::path::Path;
 use serde_json::json;
 
 use super::{Command, ConfigFormat, OutputFormat, TargetArgs, diag_line};
-use crate::api::{self, ApiError, Client, CredentialFlags, DEFAULT_API_URL, RemoteConfig};
+use crate::api::ids::is_uuid;
+use crate::api::{self, ApiError, Client, CredentialFlags, DEFAULT_API_URL, IdKind, RemoteConfig};
 use crate::config::diff::{canonical_text, summarize, unified};
 use crate::config::files::{read_file, to_json_string, to_yaml_string};
 use crate::config::model::TunnelConfig;
 use crate::config::validate::{Diagnostic, validate};
 use crate::sandbox::{self, SandboxOptions};
 use crate::settings::Settings;
-use crate::text::{inert, inert_multiline};
+use crate::text::{inert, inert_multiline, json_inert};
 
 /// A command's failure: a message for stderr and an exit status.
 struct Failure {
@@ -77,7 +78,11 @@ pub async fn run(command: Command, target: &TargetArgs) -> u8 {
     match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("cfingress: {}", f.message);
+            // Already inert where built; this is the last line of defence for every path.
+            eprint!(
+                "cfingress: {}",
+                inert_multiline(&format!("{}\n", f.message))
+            );
             f.code
         }
     }
@@ -115,7 +120,7 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
                 many => {
                     let names: Vec<String> = many
                         .iter()
-                        .map(|a| format!("{} ({})", inert(&a.name), a.id))
+                        .map(|a| format!("{} ({})", inert(&a.name), inert(&a.id)))
                         .collect();
                     return Err(fail(
                         2,
@@ -140,7 +145,7 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
 fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<String>), Failure> {
     let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
     for w in settings.warnings() {
-        eprintln!("cfingress: warning: {w}");
+        eprintln!("cfingress: warning: {}", inert(&w));
     }
     let profile = settings
         .profile(target.profile.as_deref())
@@ -158,11 +163,17 @@ fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<Str
     };
     let creds = api::resolve(&flags, &|k| std::env::var(k).ok(), profile)?;
     let client = Client::new(&api_url, creds)?;
-    let account = target
-        .account
-        .clone()
-        .or_else(|| env("CLOUDFLARE_ACCOUNT_ID"))
-        .or_else(|| profile.and_then(|p| p.account_id.clone()));
+    let account = given_id(
+        IdKind::Account,
+        [
+            ("--account", target.account.clone()),
+            ("CLOUDFLARE_ACCOUNT_ID", env("CLOUDFLARE_ACCOUNT_ID")),
+            (
+                "the profile's account_id",
+                profile.and_then(|p| p.account_id.clone()),
+            ),
+        ],
+    )?;
     let tunnel = target
         .tunnel
         .clone()
@@ -171,8 +182,21 @@ fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<Str
     Ok((client, account, tunnel))
 }
 
-fn looks_like_uuid(s: &str) -> bool {
-    s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
+/// The first of `sources` that is set, checked to have `kind`'s shape; the error names where it
+/// came from.
+fn given_id<const N: usize>(
+    kind: IdKind,
+    sources: [(&str, Option<String>); N],
+) -> Result<Option<String>, Failure> {
+    let Some((from, value)) = sources
+        .into_iter()
+        .find_map(|(from, v)| v.map(|v| (from, v.trim().to_owned())))
+    else {
+        return Ok(None);
+    };
+    kind.check_given(&value)
+        .map_err(|e| fail(2, format!("{e} (from {from})")))?;
+    Ok(Some(value))
 }
 
 impl Remote {
@@ -184,10 +208,12 @@ impl Remote {
                 "no tunnel given: pass --tunnel ID|NAME or set CLOUDFLARE_TUNNEL_ID (`cfingress tunnels` lists them)",
             ));
         };
-        if looks_like_uuid(t) {
+        if is_uuid(t) {
             return Ok(t.clone());
         }
-        let found = self.client.list_tunnels(&self.account, Some(t)).await?;
+        let mut found = self.client.list_tunnels(&self.account, Some(t)).await?;
+        // The API filters by name; a server that answers other tunnels is not believed.
+        found.retain(|found| found.name == *t);
         match found.as_slice() {
             [one] => Ok(one.id.clone()),
             [] => Err(fail(
@@ -211,11 +237,11 @@ async fn tunnels(target: &TargetArgs, format: OutputFormat) -> Result<u8, Failur
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Json => {
-            let _ = writeln!(out, "{}", serde_json::to_string(&list).unwrap_or_default());
+            let _ = writeln!(out, "{}", json_inert(&list));
         }
         OutputFormat::Text => {
             if list.is_empty() {
-                let _ = writeln!(out, "no tunnels in account {}", remote.account);
+                let _ = writeln!(out, "no tunnels in account {}", inert(&remote.account));
                 return Ok(0);
             }
             let w = list
@@ -258,7 +284,8 @@ async fn get(target: &TargetArgs, format: ConfigFormat) -> Result<u8, Failure> {
         return Err(fail(
             1,
             format!(
-                "tunnel {id} has no remote config yet (version 0); `cfingress apply FILE` publishes one"
+                "tunnel {} has no remote config yet (version 0); `cfingress apply FILE` publishes one",
+                inert(&id)
             ),
         ));
     };
@@ -267,7 +294,7 @@ async fn get(target: &TargetArgs, format: ConfigFormat) -> Result<u8, Failure> {
         ConfigFormat::Yaml => to_yaml_string(&config),
     }
     .map_err(|e| fail(2, e.to_string()))?;
-    eprintln!("# tunnel {id}, config version {}", rc.version);
+    eprintln!("# tunnel {}, config version {}", inert(&id), rc.version);
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     Ok(0)
@@ -316,7 +343,9 @@ async fn diff(target: &TargetArgs, file: &Path, format: OutputFormat) -> Result<
             let _ = writeln!(
                 out,
                 "{}",
-                json!({"changes": changed, "remote_version": rc.version, "summary": c.lines, "diff": c.diff})
+                json_inert(
+                    &json!({"changes": changed, "remote_version": rc.version, "summary": c.lines, "diff": c.diff})
+                )
             );
         }
         OutputFormat::Text => {
@@ -407,7 +436,10 @@ async fn apply(
                 inert(&file.display().to_string())
             );
         } else {
-            println!("{}", json!({"published": false, "version": rc.version}));
+            println!(
+                "{}",
+                json_inert(&json!({"published": false, "version": rc.version}))
+            );
         }
         return Ok(0);
     }
@@ -415,7 +447,8 @@ async fn apply(
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
             err,
-            "Changes to tunnel {id} (remote version {}):",
+            "Changes to tunnel {} (remote version {}):",
+            inert(&id),
             rc.version
         );
         for l in &c.lines {
@@ -442,7 +475,9 @@ async fn apply(
     } else {
         println!(
             "{}",
-            json!({"published": true, "version": published.version, "previous_version": rc.version})
+            json_inert(
+                &json!({"published": true, "version": published.version, "previous_version": rc.version})
+            )
         );
     }
     Ok(0)
@@ -458,7 +493,11 @@ pub async fn editor(
     match editor_inner(target, demo, file, ascii).await {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("cfingress: {}", f.message);
+            // Already inert where built; this is the last line of defence for every path.
+            eprint!(
+                "cfingress: {}",
+                inert_multiline(&format!("{}\n", f.message))
+            );
             f.code
         }
     }
@@ -562,11 +601,7 @@ async fn run_sandbox(options: SandboxOptions) -> Result<u8, Failure> {
         .map_err(|e| fail(2, e.to_string()))?;
     {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string(&handle.info).unwrap_or_default()
-        );
+        let _ = writeln!(out, "{}", json_inert(&handle.info));
         let _ = out.flush();
     }
     eprintln!(
