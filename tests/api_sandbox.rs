@@ -244,24 +244,63 @@ async fn errors_say_what_to_do() {
     }
 
     let c = client(&sb);
-    assert!(matches!(
-        c.get_config("not-an-account", &demo).await,
-        Err(ApiError::MalformedId { .. })
-    ));
-    assert!(matches!(
-        c.get_config(&account, "not-a-uuid").await,
-        Err(ApiError::MalformedId { .. })
-    ));
+    let sent_before = sb.state().requests.len();
+    let e = c.get_config("not-an-account", &demo).await.err();
+    assert!(
+        e.as_ref().is_some_and(|e| e.to_string().contains(
+            "the account id \"not-an-account\" is malformed: it should be 32 hexadecimal characters"
+        )),
+        "{e:?}"
+    );
+    let e = c.get_config(&account, "not-a-uuid").await.err();
+    assert!(
+        matches!(
+            e,
+            Some(ApiError::InvalidId {
+                kind: cfingress::api::IdKind::Tunnel,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        sb.state().requests.len(),
+        sent_before,
+        "a malformed id is refused before anything is sent"
+    );
     let e = c
         .get_config(&account, "00000000-0000-4000-8000-000000000000")
         .await
         .err();
     assert!(matches!(e, Some(ApiError::NotFound { .. })), "{e:?}");
-    assert!(matches!(
-        c.get_config("0123456789abcdef0123456789abcdef", &demo)
-            .await,
-        Err(ApiError::MissingPermission { .. })
-    ));
+    // A well-formed account id the token cannot see: the API says "Authentication error"
+    // (10000), the client says it is the wrong account, perhaps a zone id.
+    let e = c
+        .get_config("0123456789abcdef0123456789abcdef", &demo)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("the account id 0123456789abcdef0123456789abcdef is not an account these credentials can see")
+            && e.contains(&format!("they see Sandbox Account ({account})"))
+            && e.contains("zone id"),
+        "{e}"
+    );
+    let e = c
+        .list_tunnels("0123456789abcdef0123456789abcdef", None)
+        .await
+        .err();
+    assert!(matches!(e, Some(ApiError::UnknownAccount { .. })), "{e:?}");
+    // The right account with a token lacking the permission stays a permission error.
+    let e = ro
+        .put_config(&account, &demo, &small_config(), None)
+        .await
+        .err();
+    assert!(
+        matches!(e, Some(ApiError::MissingPermission { .. })),
+        "{e:?}"
+    );
 
     let bad = parse_json_str(r#"{"ingress":[{"hostname":"a.com:443","service":"http://x"},{"service":"http_status:404"}]}"#)
         .unwrap_or_default();
@@ -831,7 +870,7 @@ async fn hostile_and_broken_replies_never_panic_and_always_explain() {
         (body(200, "application/json", ""), "an empty body"),
         (
             body(200, "application/json", "[1,2,3]"),
-            "not complete JSON",
+            "JSON of another shape",
         ),
     ];
     for (kind, want) in cases {
