@@ -893,3 +893,70 @@ async fn hostile_and_broken_replies_never_panic_and_always_explain() {
         }
     }
 }
+
+/// Sends raw request headers (no body) and returns the status line the sandbox answers.
+fn status_without_body(sb: &SandboxHandle, headers: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let addr = sb
+        .info
+        .api_url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    stream
+        .write_all(headers.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut line = String::new();
+    let _ = BufReader::new(stream).read_line(&mut line);
+    line
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_answers_unauthenticated_writes_before_reading_them() {
+    let (sb, _, account, demo) = demo_setup().await;
+    let path = format!("/client/v4/accounts/{account}/cfd_tunnel/{demo}/configurations");
+    // 8 MB announced, none sent: the answer comes from the headers alone.
+    let sbr = &sb;
+    let line = tokio::task::block_in_place(|| {
+        status_without_body(
+            sbr,
+            &format!(
+                "PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 8000000\r\n\r\n"
+            ),
+        )
+    });
+    assert!(line.starts_with("HTTP/1.1 400"), "{line:?}");
+    let line = tokio::task::block_in_place(|| {
+        status_without_body(
+            sbr,
+            &format!(
+                "PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 8000000\r\n\r\n",
+                "z".repeat(40)
+            ),
+        )
+    });
+    assert!(line.starts_with("HTTP/1.1 401"), "{line:?}");
+    // Authenticated, but larger than the cap: refused before reading too.
+    let line = tokio::task::block_in_place(|| {
+        status_without_body(
+            sbr,
+            &format!(
+                "PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 9000000\r\n\r\n",
+                sb.info.token
+            ),
+        )
+    });
+    assert!(line.starts_with("HTTP/1.1 413"), "{line:?}");
+    assert_eq!(
+        sb.state()
+            .tunnels
+            .iter()
+            .find(|t| t.id == demo)
+            .map(|t| t.version),
+        Some(1)
+    );
+}

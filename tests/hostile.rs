@@ -646,3 +646,45 @@ fn proxy_variables_never_see_a_loopback_api() {
     assert_eq!(proxy.hits(), 0, "the token never went to the proxy");
     assert!(api.hits() >= 2);
 }
+
+#[test]
+fn the_editor_shows_hostile_names_inertly() {
+    let server = hostile_api();
+    let home = home("pty");
+    let env = vec![
+        ("HOME", home.display().to_string()),
+        (
+            "CFINGRESS_SETTINGS",
+            home.join("settings.toml").display().to_string(),
+        ),
+        (
+            "CFINGRESS_STATE_DIR",
+            home.join("state").display().to_string(),
+        ),
+        ("CFINGRESS_API_URL", server.url()),
+        ("CLOUDFLARE_API_TOKEN", TOKEN.to_owned()),
+    ];
+    // No account or tunnel given: the account is listed (one, with a hostile name), then the
+    // tunnel picker shows the hostile tunnel name; opening it shows the hostile config.
+    let mut s = common::Pty::spawn(&[], &env, 30, 110);
+    s.wait_for("PWNED");
+    s.send("\r");
+    s.wait_for("Ingress rules (2)");
+    s.send("i");
+    std::thread::sleep(Duration::from_millis(300));
+    let raw = s.raw();
+    let text = String::from_utf8_lossy(&raw);
+    for payload in ["\u{1b}]2;PWNED", "\u{7}\u{1b}[2J"] {
+        assert!(!text.contains(payload), "{payload:?} reached the terminal");
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|c| cfingress::text::is_invisible(*c) || ('\u{80}'..='\u{9f}').contains(c))
+    {
+        panic!("U+{:04X} reached the terminal", c as u32);
+    }
+    assert!(text.contains("\\x1b]2;PWNED"), "shown as visible text");
+    s.send("q");
+    s.wait_exit();
+    let _ = std::fs::remove_dir_all(&home);
+}
