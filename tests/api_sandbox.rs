@@ -919,38 +919,23 @@ fn status_without_body(sb: &SandboxHandle, headers: &str) -> String {
 async fn the_sandbox_answers_unauthenticated_writes_before_reading_them() {
     let (sb, _, account, demo) = demo_setup().await;
     let path = format!("/client/v4/accounts/{account}/cfd_tunnel/{demo}/configurations");
-    // 8 MB announced, none sent: the answer comes from the headers alone.
-    let sbr = &sb;
-    let line = tokio::task::block_in_place(|| {
-        status_without_body(
-            sbr,
-            &format!(
-                "PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 8000000\r\n\r\n"
-            ),
-        )
-    });
-    assert!(line.starts_with("HTTP/1.1 400"), "{line:?}");
-    let line = tokio::task::block_in_place(|| {
-        status_without_body(
-            sbr,
-            &format!(
-                "PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 8000000\r\n\r\n",
-                "z".repeat(40)
-            ),
-        )
-    });
-    assert!(line.starts_with("HTTP/1.1 401"), "{line:?}");
-    // Authenticated, but larger than the cap: refused before reading too.
-    let line = tokio::task::block_in_place(|| {
-        status_without_body(
-            sbr,
-            &format!(
-                "PUT {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 9000000\r\n\r\n",
-                sb.info.token
-            ),
-        )
-    });
-    assert!(line.starts_with("HTTP/1.1 413"), "{line:?}");
+    // 8 MB announced, none sent: the answer comes from the headers alone, for a request without
+    // credentials, with a wrong token, and (over the cap) with the right one.
+    let wrong = "z".repeat(40);
+    for (auth, length, want) in [
+        (None, 8_000_000, "HTTP/1.1 400"),
+        (Some(wrong.as_str()), 8_000_000, "HTTP/1.1 401"),
+        (Some(sb.info.token.as_str()), 9_000_000, "HTTP/1.1 413"),
+    ] {
+        let auth = auth
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let headers = format!(
+            "PUT {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+        );
+        let line = tokio::task::block_in_place(|| status_without_body(&sb, &headers));
+        assert!(line.starts_with(want), "{want}: {line:?}");
+    }
     assert_eq!(
         sb.state()
             .tunnels

@@ -25,3 +25,16 @@ pub use error::{ApiError, Call};
 pub use ids::IdKind;
 pub use transport::{Client, ClientOptions, DEFAULT_API_URL, check_base_url};
 pub use tunnels::Tunnel;
+
+/// An environment of fixed variables, for tests of what reads the environment.
+#[cfg(test)]
+pub(crate) fn env_of(
+    pairs: &'static [(&'static str, &'static str)],
+) -> impl Fn(&str) -> Option<String> {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}

@@ -610,14 +610,7 @@ mod tests {
         assert!(check_base_url("not a url").is_err());
     }
 
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::api::env_of;
 
     fn proxy(base: &str, env: &'static [(&'static str, &'static str)]) -> Option<String> {
         let url = check_base_url(base).unwrap_or_else(|e| panic!("{e}"));

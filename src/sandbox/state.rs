@@ -436,7 +436,7 @@ impl SandboxState {
         let mut cfg = t.config.clone().unwrap_or(Value::Null);
         someone_elses_edit(&mut cfg);
         t.config = Some(cfg);
-        t.version += 1;
+        t.version = t.version.saturating_add(1);
         t.config_created_at = rfc3339(SystemTime::now());
         true
     }
@@ -708,7 +708,7 @@ impl SandboxState {
         }
         let t = &mut self.tunnels[idx];
         t.config = Some(config.clone());
-        t.version += 1;
+        t.version = t.version.saturating_add(1);
         t.config_created_at = rfc3339(SystemTime::now());
         let result = self.config_result(&self.tunnels[idx]);
         Reply::ok(result)
