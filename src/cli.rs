@@ -196,7 +196,11 @@ pub enum Command {
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    crate::logging::init(cli.log_level.as_deref());
+    // A refused state folder costs the log, never the command: the editor says that its drafts
+    // are not saved, and only commands that cannot work without the folder fail.
+    if let Err(e) = crate::logging::init(cli.log_level.as_deref()) {
+        eprintln!("cfingress: warning: {e}; no log is written");
+    }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "cfingress started");
     let mut out = std::io::stdout().lock();
     let code = match cli.command {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod fixtures;
 pub mod logging;
+pub mod safe_fs;
 pub mod sandbox;
 pub mod settings;
 pub mod text;
