@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod fixtures;
+pub mod hardening;
 pub mod logging;
 pub mod safe_fs;
 pub mod sandbox;
