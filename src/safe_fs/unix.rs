@@ -117,7 +117,7 @@ pub(super) fn write_atomic(
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
-                    "{shown_path} is a symbolic link now; cfingress replaces only the regular file it was given, never a link put in its place"
+                    "{shown_path} is now a symbolic link, not the regular file cfingress read: nothing was written (cfingress never writes through a link it did not choose)"
                 ),
             ));
         }

@@ -133,7 +133,7 @@ fn a_link_at_the_target_itself_is_refused_and_kept() {
     link(&real, &config);
     let e = write_atomic(&config, b"new\n", &WriteOptions::CONFIG);
     let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(msg.contains("is a symbolic link"), "{msg}");
+    assert!(msg.contains("is now a symbolic link"), "{msg}");
     assert!(is_link(&config));
     assert_eq!(read(&real), "old\n");
     assert_eq!(d.names(), ["config.yml", "real.yml"], "nothing left behind");
