@@ -274,7 +274,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_readable_secret_is_warned_about() {
+    fn a_readable_secret_or_a_writable_file_is_warned_about() {
         use std::os::unix::fs::PermissionsExt;
         let path =
             std::env::temp_dir().join(format!("cfingress-settings-{}.toml", std::process::id()));
@@ -290,6 +290,19 @@ mod tests {
         );
         let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         assert!(s.warnings().is_empty());
+        // Without a token, reading is harmless but changing it is not (token_command, api_url).
+        let text = "[profiles.w]\ntoken_command = \"pass show cf\"\n";
+        let s = Settings::parse(text, &path).unwrap_or_default();
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644));
+        assert!(s.warnings().is_empty());
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620));
+        let w = s.warnings();
+        assert!(
+            w.first()
+                .is_some_and(|w| w.contains("can be changed by other users (mode 0620)")
+                    && w.contains(&format!("chmod go-w {}", path.display()))),
+            "{w:?}"
+        );
         let _ = std::fs::remove_file(&path);
     }
 }
