@@ -112,9 +112,9 @@ pub fn settings_path() -> Option<PathBuf> {
         .map(|d| d.config_dir().join("settings.toml"))
 }
 
-/// The state directory (drafts, logs): `$CFINGRESS_STATE_DIR`, else the platform's.
+/// The state directory (drafts, logs): `$CFINGRESS_STATE_DIR` (unless empty), else the platform's.
 pub fn state_dir() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CFINGRESS_STATE_DIR") {
+    if let Some(p) = std::env::var_os("CFINGRESS_STATE_DIR").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
     directories::ProjectDirs::from("", "", "cfingress").map(|d| {
@@ -163,7 +163,11 @@ fn refusal(e: FolderError) -> String {
     ) {
         fix.push_str("; under sudo, `sudo -H` gives root its own home");
     }
-    format!("unsafe state folder: {e}: {fix}")
+    let what = match e {
+        FolderError::Io { .. } => "cannot use the state folder",
+        _ => "unsafe state folder",
+    };
+    format!("{what}: {e}: {fix}")
 }
 
 impl Settings {
