@@ -218,7 +218,7 @@ fn the_editor_edits_without_drafts_and_says_so_when_the_state_folder_is_unsafe()
     let config = d.0.join("config.yml");
     std::fs::copy(example(), &config).unwrap_or_else(|e| panic!("{e}"));
     let mut s = editor(&["--file", &config.display().to_string()], &d.0, &state);
-    let screen = s.wait_for("edits are not saved as a draft: unsafe state folder");
+    let screen = s.wait_for("no drafts: unsafe state folder: ");
     assert!(screen.contains("· no drafts ·"), "{screen}");
     if let Some(pid) = s.child.process_id() {
         assert_eq!(core_limits(pid), ["0", "0"], "the editor cannot dump core");

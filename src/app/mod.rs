@@ -711,7 +711,7 @@ impl App {
             self.info("this tunnel has no remote config yet: a new config with one catch-all rule is ready; p publishes it");
         }
         if let Some(why) = &self.drafts_off {
-            self.error(format!("edits are not saved as a draft: {why}"));
+            self.error(format!("no drafts: {why}"));
         }
     }
 
