@@ -222,7 +222,7 @@ impl Remote {
         }
         let mut found = self.client.list_tunnels(&self.account, Some(t)).await?;
         // The API filters by name; a server that answers other tunnels is not believed.
-        found.retain(|found| found.name == *t);
+        found.retain(|found| found.name.eq_ignore_ascii_case(t));
         match found.as_slice() {
             [one] => Ok(one.id.clone()),
             [] => Err(fail(
