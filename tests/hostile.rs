@@ -601,6 +601,36 @@ fn huge_retry_after_and_huge_bodies_are_bounded() {
     assert_eq!(r.code(), Some(2));
     assert!(r.stderr().contains("larger than 16 MiB"), "{}", r.stderr());
     assert!(r.peak_kib < 200 << 10, "peak {} KiB", r.peak_kib);
+
+    // Just under the cap, a large array the envelope does not know: skipped, not stored.
+    let junk = Hostile::start(|_| {
+        let mut body = br#"{"success":true,"junk":["#.to_vec();
+        while body.len() < 15 << 20 {
+            body.extend_from_slice(b"1,");
+        }
+        body.extend_from_slice(br#"1],"result":{"tunnel_id":"f70ff985-a4ef-4643-bbbc-4a0ed4fc8415","version":3,"config":null}}"#);
+        Answer {
+            status: 200,
+            headers: vec![],
+            body,
+        }
+    });
+    let r = run(
+        &junk,
+        &["get", "--account", ACCOUNT, "--tunnel", TUNNEL],
+        "junk",
+    );
+    assert_eq!(
+        r.code(),
+        Some(1),
+        "read, and it has no config: {}",
+        r.stderr()
+    );
+    eprintln!(
+        "15 MiB answer with an unknown array: peak {} KiB",
+        r.peak_kib
+    );
+    assert!(r.peak_kib < 100 << 10, "peak {} KiB", r.peak_kib);
 }
 
 #[test]
