@@ -307,12 +307,7 @@ impl Journal {
         let mut out = Vec::new();
         for item in list.flatten() {
             let dir = item.path();
-            let is_journal = dir.is_dir()
-                && dir
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| !n.contains('.'));
-            if !is_journal {
+            if !dir.is_dir() || dir.extension().is_some() {
                 continue;
             }
             if let Ok(index) = read_index(&dir.join(INDEX)) {
@@ -332,6 +327,22 @@ impl Journal {
         }
         out.sort_by(|a, b| a.1.key.cmp(&b.1.key));
         out
+    }
+
+    /// Journals under `state` whose index exists but cannot be read, with why.
+    pub fn unreadable(state: &Path) -> Vec<(PathBuf, JournalError)> {
+        let Ok(list) = std::fs::read_dir(state.join("journal")) else {
+            return Vec::new();
+        };
+        list.flatten()
+            .map(|item| item.path())
+            .filter(|dir| dir.is_dir() && dir.extension().is_none())
+            .filter_map(|dir| {
+                let index = dir.join(INDEX);
+                let e = read_index(&index).err().filter(|_| index.exists())?;
+                Some((dir, e))
+            })
+            .collect()
     }
 
     /// The index file.

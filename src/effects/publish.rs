@@ -350,19 +350,78 @@ pub async fn publish(request: Request<'_>) -> Result<Report, ApiError> {
     })
 }
 
-/// Journals a save of a file (`before`: its text before, if it existed): what the editor calls
-/// after writing a file. Returns what happened, like a publish.
+/// The editor's publish: [`publish`] with `via: "editor"`, answered as the app's
+/// `Event::Published` wants it: the new version and a status message, or why nothing was
+/// published (the remote moved since the review, an API error, an unknown outcome).
+pub async fn publish_for_editor(
+    client: &Client,
+    account: &str,
+    tunnel: &str,
+    config: &TunnelConfig,
+    reviewed_version: u64,
+) -> Result<(u64, String), String> {
+    let report = publish(Request {
+        client,
+        account,
+        tunnel,
+        tunnel_name: None,
+        config,
+        reviewed_version,
+        via: "editor",
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let journal = report
+        .journal
+        .warning()
+        .map(|w| format!("; warning: {w}"))
+        .unwrap_or_default();
+    match report.outcome {
+        Outcome::Published(p) => {
+            let mut message = p.headline();
+            for w in p.warnings() {
+                message.push_str("; WARNING: ");
+                message.push_str(&w.replace('\n', " "));
+            }
+            Ok((p.after.version, message + &journal))
+        }
+        Outcome::NoChanges { current } => Ok((
+            current.version,
+            format!(
+                "Nothing to publish: the remote config (version {}) already equals your draft",
+                current.version
+            ),
+        )),
+        Outcome::Moved { reviewed, current } => Err(format!(
+            "the remote config changed while you reviewed (version {reviewed} → {}), so nothing was sent; publish again to see what changed",
+            current.version
+        )),
+        Outcome::Unknown { error, .. } => Err(format!("{error} (journaled){journal}")),
+    }
+}
+
+/// Journals a save of a file by the editor (`before`: its text before, if it existed; `after`:
+/// the text written). Returns a warning for the user when the save is not journaled.
 pub fn journal_file_save(
     path: &std::path::Path,
-    before: Option<(&TunnelConfig, ConfigText)>,
-    after: (&TunnelConfig, ConfigText),
+    format: crate::config::files::Format,
+    before: Option<&str>,
+    after: &str,
     via: &str,
-) -> JournalNote {
+) -> Option<String> {
+    use crate::config::files::parse_str;
     let Some(journal) = Journal::file(path) else {
-        return JournalNote::NoStateDir;
+        return JournalNote::NoStateDir.warning();
     };
+    let read = |text: &str| parse_str(text, format).map(|l| l.config).ok();
     let empty = TunnelConfig::default();
-    let summary = summarize(before.as_ref().map_or(&empty, |b| b.0), after.0).lines();
+    let old = before.and_then(read);
+    let new = read(after);
+    let summary = summarize(
+        old.as_ref().unwrap_or(&empty),
+        new.as_ref().unwrap_or(&empty),
+    )
+    .lines();
     let entry = NewEntry {
         from_version: None,
         to_version: None,
@@ -371,17 +430,18 @@ pub fn journal_file_save(
         outcome: JournalOutcome::Saved,
         raced: None,
         altered: None,
-        before: before.map(|b| b.1),
-        after: Some(after.1),
+        before: before.map(|t| ConfigText::file(t.to_owned(), format)),
+        after: Some(ConfigText::file(after.to_owned(), format)),
         name: None,
     };
-    match journal
+    let note = match journal
         .lock(Duration::from_secs(5))
         .and_then(|l| l.record(entry))
     {
         Ok(r) => JournalNote::Recorded(r),
         Err(e) => JournalNote::Failed(e),
-    }
+    };
+    note.warning()
 }
 
 #[cfg(test)]
