@@ -331,7 +331,21 @@ pub async fn publish(request: Request<'_>) -> Result<Report, ApiError> {
         request.reviewed_version,
     )
     .await?;
-    let entry = journal_entry(&outcome, request.config, request.via, request.tunnel_name);
+    let mut entry = journal_entry(&outcome, request.config, request.via, request.tunnel_name);
+    // The journal remembers the tunnel's name (for `history --tunnel NAME`, offline): look it up
+    // once when the caller does not know it.
+    if let (Some(e), Some(j)) = (&mut entry, &journal)
+        && e.name.is_none()
+        && j.read().is_ok_and(|info| info.name.is_none())
+    {
+        e.name = request
+            .client
+            .get_tunnel(request.account, request.tunnel)
+            .await
+            .ok()
+            .map(|t| t.name)
+            .filter(|n| !n.is_empty());
+    }
     let note = match (entry, locked) {
         (None, _) => JournalNote::Nothing,
         (Some(_), None) => JournalNote::NoStateDir,
