@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 mod common;
-use common::{SandboxProcess, bin, fresh_dir};
+use common::{SandboxProcess, bin, files_under, fresh_dir};
 
 struct Run<'a> {
     sb: &'a SandboxProcess,
@@ -26,6 +26,14 @@ impl Run<'_> {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// `rollback --tunnel config --to-version N` with `extra` options.
+    fn rollback(&self, version: u64, extra: &[&str]) -> Output {
+        let version = version.to_string();
+        let mut args = vec!["rollback", "--tunnel", "config", "--to-version", &version];
+        args.extend_from_slice(extra);
+        self.cmd(&args)
+    }
+
     fn file(&self, name: &str, text: &str) -> String {
         let path = self.home.join(name);
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
@@ -42,12 +50,6 @@ impl Run<'_> {
     fn remote(&self) -> Value {
         let o = self.cmd(&["get", "--tunnel", "config"]);
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", err(&o)))
-    }
-
-    fn puts(&self) -> usize {
-        // Reading the sandbox's request log through its control API would need an HTTP client
-        // here; the versions tell the same: each PUT makes one.
-        self.remote_version() as usize
     }
 
     fn remote_version(&self) -> u64 {
@@ -110,14 +112,7 @@ fn publishes_are_journaled_and_a_version_can_be_published_again() {
     }
 
     // Roll back to version 2: a normal publish of version 2's config.
-    let o = run.cmd(&[
-        "rollback",
-        "--tunnel",
-        "config",
-        "--to-version",
-        "2",
-        "--yes",
-    ]);
+    let o = run.rollback(2, &["--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(
         out(&o).contains("Published version 4 (was 3)"),
@@ -190,39 +185,18 @@ fn publishes_are_journaled_and_a_version_can_be_published_again() {
             .all(|l| l.chars().count() <= 80),
         "{text}"
     );
-    let o = run.cmd(&[
-        "rollback",
-        "--tunnel",
-        "config",
-        "--to-version",
-        "1",
-        "--yes",
-    ]);
+    let o = run.rollback(1, &["--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert_eq!(run.remote()["ingress"].as_array().map(Vec::len), Some(7));
 
     // Publishing what is already there sends nothing.
-    let o = run.cmd(&[
-        "rollback",
-        "--tunnel",
-        "config",
-        "--to-version",
-        "5",
-        "--yes",
-    ]);
+    let o = run.rollback(5, &["--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(out(&o).contains("Nothing to publish"), "{}", out(&o));
-    assert_eq!(run.puts(), 5);
+    assert_eq!(run.remote_version(), 5, "nothing was sent");
 
     // A version the journal never saw.
-    let o = run.cmd(&[
-        "rollback",
-        "--tunnel",
-        "config",
-        "--to-version",
-        "42",
-        "--yes",
-    ]);
+    let o = run.rollback(42, &["--yes"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         err(&o).contains("no journal entry for version 42 of tunnel config (")
@@ -230,15 +204,7 @@ fn publishes_are_journaled_and_a_version_can_be_published_again() {
         "{}",
         err(&o)
     );
-    let o = run.cmd(&[
-        "rollback",
-        "--tunnel",
-        "config",
-        "--to-version",
-        "42",
-        "--format",
-        "json",
-    ]);
+    let o = run.rollback(42, &["--format", "json"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["error"]["exit_status"], 1);
     assert!(
@@ -258,19 +224,6 @@ fn publishes_are_journaled_and_a_version_can_be_published_again() {
         );
     }
     let _ = std::fs::remove_dir_all(&run.home);
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]
@@ -305,7 +258,7 @@ fn a_publish_in_the_gap_before_the_put_is_reported_and_journaled() {
         entries[0]["raced"]["overwritten_versions"],
         serde_json::json!([2, 2])
     );
-    let o = run.cmd(&["rollback", "--tunnel", "config", "--to-version", "2"]);
+    let o = run.rollback(2, &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         err(&o).contains("version 2 of tunnel config (")
@@ -403,14 +356,7 @@ fn an_unreadable_journal_is_reported_and_kept_aside() {
     let o = run.cmd(&["history", "--tunnel", &id]);
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("cannot be read"), "{}", err(&o));
-    let o = run.cmd(&[
-        "rollback",
-        "--tunnel",
-        "config",
-        "--to-version",
-        "1",
-        "--yes",
-    ]);
+    let o = run.rollback(1, &["--yes"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("cannot be read"), "{}", err(&o));
 
