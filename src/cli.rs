@@ -309,8 +309,17 @@ pub enum Command {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
+    // First: no token read later may end up in a core dump.
+    let dumps = crate::hardening::forbid_core_dumps();
     let cli = Cli::parse();
-    crate::logging::init(cli.log_level.as_deref());
+    // A refused state folder costs the log, never the command: the editor says that its drafts
+    // are not saved, and only commands that cannot work without the folder fail.
+    if let Err(e) = crate::logging::init(cli.log_level.as_deref()) {
+        eprintln!("cfingress: warning: {e}; no log is written");
+    }
+    if let Err(e) = dumps {
+        eprintln!("cfingress: warning: {e}: a crash could write the token to a core dump");
+    }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "cfingress started");
     if let Some(command) = &cli.command
         && let Some(name) = command.offline_name()

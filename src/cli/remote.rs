@@ -163,6 +163,18 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
 /// The client, and the account and tunnel given by flags, environment or profile (if any).
 fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<String>), Failure> {
     let settings = load_settings()?;
+    let token_files = [
+        (&target.api_token_file, "the token file"),
+        (&target.api_key_file, "the key file"),
+    ];
+    let file_warnings = token_files.into_iter().flat_map(|(path, what)| {
+        path.as_deref()
+            .map(|p| crate::safe_fs::permission_warnings(p, what, true))
+            .unwrap_or_default()
+    });
+    for w in file_warnings {
+        eprintln!("cfingress: warning: {w}");
+    }
     let profile = settings
         .profile(target.profile.as_deref())
         .map_err(|e| fail(2, e.to_string()))?;
@@ -1051,7 +1063,10 @@ async fn editor_inner(
         ascii: ascii || settings.ui.ascii == Some(true),
     };
     let mut _sandbox = None;
-    let (app, effects, ctx) = if let Some(path) = file {
+    let (mut app, effects, ctx) = if let Some(path) = file {
+        // A symbolic link the user names (config.yml -> /srv/tunnel/config.yml) is resolved once,
+        // here: the editor reads and replaces the file it points to and the link stays. A link
+        // planted at that name later is refused when saving (`safe_fs::write_atomic`).
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         let format = Format::from_path(&path);
         let (app, effects) = App::file(path.clone(), format);
@@ -1114,6 +1129,11 @@ async fn editor_inner(
         let ctx = Context::new(Some(remote.client), None);
         (app, effects, ctx)
     };
+    // `Context::new` leaves drafts off when the folder is refused; the editor still edits, and
+    // says so.
+    if let Err(why) = crate::settings::drafts_dir() {
+        app.drafts_off = Some(why);
+    }
     match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {
         Ok(Exit::Quit) => Ok(0),
         Ok(Exit::Signal) => Ok(1),

@@ -439,15 +439,7 @@ impl Journal {
     fn open_lock(&self) -> Result<File, JournalError> {
         let parent = self.dir.parent().unwrap_or(Path::new("."));
         private_dir(parent)?;
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        options
-            .open(self.lock_path())
+        crate::safe_fs::open_append(&self.lock_path())
             .map_err(|e| write_error(&self.lock_path(), &e))
     }
 }
@@ -652,21 +644,20 @@ fn read_index(path: &Path) -> Result<Index, JournalError> {
     Ok(index)
 }
 
-/// Creates `dir` (and its parents) and makes it private to the user.
+/// Makes sure `dir` is a folder only this user can write in ([`crate::safe_fs::private_dir`]:
+/// created 0700 when missing, refused when others can write in it).
 fn private_dir(dir: &Path) -> Result<(), JournalError> {
-    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| write_error(dir, &e))?;
-    }
-    Ok(())
+    crate::safe_fs::private_dir(dir).map_err(|e| JournalError::Write {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// Writes a private file atomically (the one place the journal writes a file).
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
-    crate::tui::save_draft_file(path, |w| w.write_all(bytes)).map_err(|e| write_error(path, &e))
+    crate::safe_fs::write_atomic(path, bytes, &crate::safe_fs::WriteOptions::PRIVATE)
+        .map(|_| ())
+        .map_err(|e| write_error(path, &e))
 }
 
 /// Moves an unreadable journal folder aside (`NAME.corrupt`, `NAME.corrupt-2`, ...).
