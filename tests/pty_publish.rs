@@ -124,3 +124,62 @@ fn the_editor_does_not_publish_over_a_change_made_during_its_review() {
     s.wait_exit();
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[test]
+fn a_file_saved_by_the_editor_is_journaled_with_its_exact_text() {
+    let home = fresh_dir("pty-file-journal");
+    let file = home.join("config.json");
+    let original = "{\"ingress\":[{\"service\":\"http_status:404\"}]}\n";
+    std::fs::write(&file, original).unwrap_or_else(|e| panic!("{e}"));
+    let path = file.display().to_string();
+    let env = [
+        ("HOME", home.display().to_string()),
+        ("USER", "oncall".to_owned()),
+        (
+            "CFINGRESS_STATE_DIR",
+            home.join("state").display().to_string(),
+        ),
+        (
+            "CFINGRESS_SETTINGS",
+            home.join("settings.toml").display().to_string(),
+        ),
+    ];
+    let mut s = Pty::spawn(&["--file", &path], &env, 30, 110);
+    s.wait_for("Ingress rules (1)");
+    s.send("a");
+    s.wait_for("New rule #1");
+    s.send("saved.example.com\t\thttp://localhost:7777\r");
+    s.wait_for("did: add rule 1 saved.example.com");
+    s.send("p");
+    s.wait_for("Write ");
+    s.send("y");
+    s.wait_for("Saved ");
+    s.send("q");
+    s.wait_exit();
+
+    let o = std::process::Command::new(common::bin())
+        .args(["history", "--format", "json", "--file", &path])
+        .env_clear()
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {o:?}"));
+    let entries = v["entries"].as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 1, "{v}");
+    assert_eq!(entries[0]["outcome"], "saved");
+    assert_eq!(entries[0]["from_version"], serde_json::Value::Null);
+    assert_eq!(entries[0]["via"], "editor");
+    assert_eq!(
+        entries[0]["summary"][0],
+        "+ rule #1 saved.example.com (added)"
+    );
+    // The journal keeps the file's exact text before the save.
+    let kept: Vec<String> = common::files_under(&home.join("state/journal"))
+        .iter()
+        .filter(|p| p.parent().is_some_and(|d| d.ends_with("configs")))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    assert!(kept.iter().any(|t| t == original), "{kept:?}");
+    let _ = std::fs::remove_dir_all(&home);
+}
