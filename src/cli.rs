@@ -132,6 +132,35 @@ impl TargetArgs {
     }
 }
 
+/// Which tunnel's journal `history` reads: offline, so without the API and credential options.
+#[derive(Debug, Clone, Default, Args)]
+pub struct JournalTarget {
+    /// Cloudflare account id, when journals of tunnels of the same name exist in several accounts
+    /// (default: $CLOUDFLARE_ACCOUNT_ID or the profile's).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Tunnel id, or the name the journal remembers (default: $CLOUDFLARE_TUNNEL_ID or the
+    /// profile's).
+    #[arg(long, value_name = "ID|NAME")]
+    pub tunnel: Option<String>,
+    /// Settings profile to use.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+impl JournalTarget {
+    /// As [`TargetArgs`], each option falling back to `outer`'s.
+    pub fn or(&self, outer: &TargetArgs) -> TargetArgs {
+        TargetArgs {
+            account: self.account.clone(),
+            tunnel: self.tunnel.clone(),
+            profile: self.profile.clone(),
+            ..TargetArgs::default()
+        }
+        .or(outer)
+    }
+}
+
 /// `s` as one shell word that pastes back as itself (inert first: never a control character).
 pub fn shell_quote(s: &str) -> String {
     let s = inert(s);
@@ -250,9 +279,9 @@ pub enum Command {
         /// The journal of a file edited with `cfingress --file PATH`, instead of a tunnel's.
         #[arg(long, value_name = "PATH", conflicts_with = "tunnel")]
         file: Option<PathBuf>,
-        /// Which tunnel (an id or a name the journal remembers).
+        /// Which tunnel (an id or a name the journal remembers; no credentials needed).
         #[command(flatten)]
-        target: TargetArgs,
+        target: JournalTarget,
     },
     /// Publish a journaled version's config again, as a normal publish (diff, question, check).
     ///
