@@ -582,7 +582,7 @@ async fn publish_reviewed(
     let nothing = |version: u64| {
         if text_out {
             println!(
-                "Nothing to publish: the remote config of tunnel {} (version {version}) already equals {}",
+                "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
                 tunnel.shown(),
                 inert(&plan.new_name)
             );
@@ -602,7 +602,7 @@ async fn publish_reviewed(
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
             err,
-            "Changes to tunnel {} (remote version {}):",
+            "Changes to tunnel {}, from remote version {}:",
             tunnel.shown(),
             rc.version
         );
