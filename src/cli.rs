@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the headless subcommands.
 
+mod history;
 mod remote;
 
 use std::io::Write;
