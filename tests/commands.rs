@@ -209,7 +209,9 @@ fn tunnels_get_diff_apply_round_trip() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        err(&o).contains("the remote config is at version 2, not 1"),
+        err(&o).contains("is at version 2, not 1: someone changed it")
+            && err(&o)
+                .contains("publish it with `cfingress apply --tunnel config --expect-version 2 "),
         "{}",
         err(&o)
     );

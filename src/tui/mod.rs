@@ -323,13 +323,18 @@ pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSe
             base_version,
         } => match &ctx.client {
             Some(c) => Event::Published(
-                c.put_config(&account, &tunnel, &config, Some(base_version))
-                    .await
-                    .map(|rc| Published {
-                        version: Some(rc.version),
-                        message: format!("Published version {} (was {base_version})", rc.version),
-                    })
-                    .map_err(|e| e.to_string()),
+                crate::effects::publish::publish_for_editor(
+                    c,
+                    &account,
+                    &tunnel,
+                    &config,
+                    base_version,
+                )
+                .await
+                .map(|(version, message)| Published {
+                    version: Some(version),
+                    message,
+                }),
             ),
             None => Event::Published(Err(no_client())),
         },
@@ -341,18 +346,30 @@ pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSe
                         Format::Yaml => to_yaml_string(&config),
                         Format::Json => to_json_string(&config, shape == Shape::PutBody),
                     };
+                    let before = std::fs::read_to_string(path).ok();
                     match text {
                         Err(e) => Err(e.to_string()),
-                        Ok(text) => write_atomically(path, &text).map(|backup| Published {
-                            version: None,
-                            message: match backup {
-                                Some(b) => format!(
-                                    "Saved {} (previous version kept as {})",
-                                    path.display(),
-                                    b.display()
-                                ),
-                                None => format!("Saved {}", path.display()),
-                            },
+                        Ok(text) => write_atomically(path, &text).map(|backup| {
+                            let journal = crate::effects::publish::journal_file_save(
+                                path,
+                                *format,
+                                before.as_deref(),
+                                &text,
+                                "editor",
+                            )
+                            .map(|w| format!("; warning: {w}"))
+                            .unwrap_or_default();
+                            Published {
+                                version: None,
+                                message: match backup {
+                                    Some(b) => format!(
+                                        "Saved {} (previous version kept as {}){journal}",
+                                        path.display(),
+                                        b.display()
+                                    ),
+                                    None => format!("Saved {}{journal}", path.display()),
+                                },
+                            }
                         }),
                     }
                 }
