@@ -65,6 +65,7 @@ struct Req {
     method: String,
     path: String,
     query: String,
+    body: Vec<u8>,
 }
 
 impl Req {
@@ -107,21 +108,30 @@ impl Hostile {
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<hyper::body::Incoming>| {
                         counter.fetch_add(1, Ordering::SeqCst);
-                        let r = Req {
-                            method: req.method().to_string(),
-                            path: req.uri().path().trim_start_matches("/client/v4").to_owned(),
-                            query: req.uri().query().unwrap_or_default().to_owned(),
-                        };
-                        let a = handler(&r);
-                        let mut resp = Response::new(Full::new(Bytes::from(a.body)));
-                        *resp.status_mut() =
-                            hyper::StatusCode::from_u16(a.status).unwrap_or(hyper::StatusCode::OK);
-                        for (k, v) in a.headers {
-                            if let Ok(v) = v.parse() {
-                                resp.headers_mut().insert(k, v);
+                        let handler = Arc::clone(&handler);
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = http_body_util::BodyExt::collect(body)
+                                .await
+                                .map(|b| b.to_bytes().to_vec())
+                                .unwrap_or_default();
+                            let r = Req {
+                                method: parts.method.to_string(),
+                                path: parts.uri.path().trim_start_matches("/client/v4").to_owned(),
+                                query: parts.uri.query().unwrap_or_default().to_owned(),
+                                body,
+                            };
+                            let a = handler(&r);
+                            let mut resp = Response::new(Full::new(Bytes::from(a.body)));
+                            *resp.status_mut() = hyper::StatusCode::from_u16(a.status)
+                                .unwrap_or(hyper::StatusCode::OK);
+                            for (k, v) in a.headers {
+                                if let Ok(v) = v.parse() {
+                                    resp.headers_mut().insert(k, v);
+                                }
                             }
+                            Ok::<_, Infallible>(resp)
                         }
-                        async move { Ok::<_, Infallible>(resp) }
                     });
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -272,9 +282,12 @@ fn hostile_api() -> Hostile {
                 "tunnel_id": TUNNEL, "version": 4, "config": hostile_config(),
                 "source": EVIL, "created_at": EVIL
             })),
-            ("PUT", ["accounts", _, "cfd_tunnel", _, "configurations"]) => ok(json!({
-                "tunnel_id": TUNNEL, "version": 5, "config": hostile_config()
-            })),
+            ("PUT", ["accounts", _, "cfd_tunnel", _, "configurations"]) => {
+                let sent: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                ok(
+                    json!({"tunnel_id": TUNNEL, "version": 5, "config": sent["config"], "source": EVIL}),
+                )
+            }
             _ => answer(
                 404,
                 &json!({"success": false, "errors": [{"code": 1003, "message": EVIL}]}),
