@@ -332,6 +332,17 @@ pub fn parse_response(
     if has_code(&errors, &[9103, 9106, 9107]) {
         return Err(ApiError::InvalidGlobalKey { detail });
     }
+    // 9109 is both "Invalid access token" and, on zone and DNS endpoints, "Unauthorized to access
+    // requested resource": a valid token without the zone's permission.
+    let unauthorized = errors
+        .iter()
+        .any(|e| e.code == 9109 && e.message.contains("Unauthorized to access"));
+    if unauthorized && status != 401 {
+        return Err(ApiError::MissingPermission {
+            permission: call.permission(),
+            detail,
+        });
+    }
     if has_code(&errors, &[9109, 1000]) || status == 401 {
         return Err(ApiError::InvalidToken { detail });
     }

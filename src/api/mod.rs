@@ -4,13 +4,14 @@
 //!   can make the client do; [`envelope`] reads each answer, [`read`] the fields of its result,
 //!   [`ids`] checks identifiers, [`error`] says what went wrong.
 //! - One module per API area, each adding its endpoints to [`Client`] and its result types:
-//!   [`configurations`], [`tunnels`], [`accounts`] (with token verification). A new area (zones
-//!   and DNS, connectors, Access) is one more module of the same kind.
+//!   [`configurations`], [`tunnels`], [`accounts`] (with token verification), [`dns`] (zones and
+//!   DNS records). A new area (connectors, Access) is one more module of the same kind.
 //! - [`credentials`]: where the token comes from.
 
 pub mod accounts;
 pub mod configurations;
 pub mod credentials;
+pub mod dns;
 pub mod envelope;
 pub mod error;
 pub mod ids;
@@ -21,6 +22,7 @@ pub mod tunnels;
 pub use accounts::{Account, TokenStatus};
 pub use configurations::RemoteConfig;
 pub use credentials::{CredentialFlags, Credentials, resolve};
+pub use dns::{DnsRecord, Zone};
 pub use error::{ApiError, Call};
 pub use ids::IdKind;
 pub use transport::{Client, ClientOptions, DEFAULT_API_URL, check_base_url};
