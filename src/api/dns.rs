@@ -202,13 +202,17 @@ impl Client {
         if !err.leaves_outcome_unknown() {
             return Err(err);
         }
-        let landed = self.records_named(zone, &new.name).await.ok().and_then(|rs| {
-            rs.into_iter().find(|r| {
-                r.kind.eq_ignore_ascii_case("CNAME")
-                    && r.content.eq_ignore_ascii_case(&new.content)
-                    && r.proxied
-            })
-        });
+        let landed = self
+            .records_named(zone, &new.name)
+            .await
+            .ok()
+            .and_then(|rs| {
+                rs.into_iter().find(|r| {
+                    r.kind.eq_ignore_ascii_case("CNAME")
+                        && r.content.eq_ignore_ascii_case(&new.content)
+                        && r.proxied
+                })
+            });
         landed.ok_or(err)
     }
 
@@ -228,7 +232,11 @@ impl Client {
             "proxied": true,
             "comment": change.comment,
         });
-        let what = format!("DNS record {} ({})", record.id, crate::text::inert(&record.name));
+        let what = format!(
+            "DNS record {} ({})",
+            record.id,
+            crate::text::inert(&record.name)
+        );
         let err = match self
             .write_record(
                 Method::PATCH,
@@ -255,7 +263,9 @@ impl Client {
             .ok()
             .and_then(|rs| {
                 rs.into_iter().find(|r| {
-                    r.id == record.id && r.content.eq_ignore_ascii_case(&change.content) && r.proxied
+                    r.id == record.id
+                        && r.content.eq_ignore_ascii_case(&change.content)
+                        && r.proxied
                 })
             });
         landed.ok_or(err)
@@ -266,7 +276,11 @@ impl Client {
     pub async fn delete_dns_record(&self, zone: &Zone, record: &DnsRecord) -> Result<(), ApiError> {
         IdKind::Zone.check_given(&zone.id)?;
         IdKind::DnsRecord.check_given(&record.id)?;
-        let what = format!("DNS record {} ({})", record.id, crate::text::inert(&record.name));
+        let what = format!(
+            "DNS record {} ({})",
+            record.id,
+            crate::text::inert(&record.name)
+        );
         let err = match self
             .write_record(
                 Method::DELETE,
@@ -305,7 +319,10 @@ mod tests {
             ),
             "result[0]",
         );
-        assert!(r.as_ref().is_ok_and(|r| r.proxied && r.comment.is_none()), "{r:?}");
+        assert!(
+            r.as_ref().is_ok_and(|r| r.proxied && r.comment.is_none()),
+            "{r:?}"
+        );
         let e = DnsRecord::from_tree(
             &tree(r#"{"id":"../../zones","type":"CNAME","name":"a"}"#),
             "page 2, result[1]",
@@ -313,7 +330,10 @@ mod tests {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-        assert!(e.contains("page 2, result[1].id") && e.contains("DNS record id"), "{e}");
+        assert!(
+            e.contains("page 2, result[1].id") && e.contains("DNS record id"),
+            "{e}"
+        );
         let e = DnsRecord::from_tree(
             &tree(r#"{"id":"372e67954025e0ba6aaa6d586b9e0b59","type":"CNAME","name":"a","proxied":"yes"}"#),
             "r",
@@ -323,7 +343,9 @@ mod tests {
         .unwrap_or_default();
         assert!(e.contains("r.proxied: expected true or false"), "{e}");
         let z = Zone::from_tree(
-            &tree(r#"{"id":"023e105f4ecef8ad9ca31a8372d0c353","name":"example.com","status":"active"}"#),
+            &tree(
+                r#"{"id":"023e105f4ecef8ad9ca31a8372d0c353","name":"example.com","status":"active"}"#,
+            ),
             "result[0]",
         );
         assert!(z.is_ok_and(|z| z.name == "example.com"));

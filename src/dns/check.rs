@@ -413,8 +413,10 @@ pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
                         .find(|l| l.zone.id == zone.id && l.complete);
                     match listing.map(|l| &l.records) {
                         None => {
-                            host.message =
-                                Some(format!("the records of zone {} were not read", inert(&zone.name)));
+                            host.message = Some(format!(
+                                "the records of zone {} were not read",
+                                inert(&zone.name)
+                            ));
                         }
                         Some(Err(e)) => host.message = Some(e.message.clone()),
                         Some(Ok(records)) => {
@@ -470,7 +472,7 @@ pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
             }
         }
     }
-    orphans.sort_by(|a, b| normal(&a.record.name).cmp(&normal(&b.record.name)));
+    orphans.sort_by_key(|o| normal(&o.record.name));
     if snap.unsearched > 0 {
         notes.push(format!(
             "{} zone{} of the account {} not searched for orphans (only the zones the rules use and the first {} others are)",

@@ -6,8 +6,8 @@
 
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 
-use crate::api::ids::is_uuid;
 use crate::api::Zone;
+use crate::api::ids::is_uuid;
 
 /// The domain every tunnel's CNAME target is under.
 pub const TUNNEL_DOMAIN: &str = "cfargotunnel.com";
@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn record_names_are_lowercase_punycode() {
-        assert_eq!(record_name("App.Example.COM").as_deref(), Ok("app.example.com"));
+        assert_eq!(
+            record_name("App.Example.COM").as_deref(),
+            Ok("app.example.com")
+        );
         assert_eq!(
             record_name("bücher.example.com").as_deref(),
             Ok("xn--bcher-kva.example.com")
@@ -141,7 +144,10 @@ mod tests {
             record_name("*.Preview.example.com").as_deref(),
             Ok("*.preview.example.com")
         );
-        assert_eq!(record_name("_dmarc.example.com").as_deref(), Ok("_dmarc.example.com"));
+        assert_eq!(
+            record_name("_dmarc.example.com").as_deref(),
+            Ok("_dmarc.example.com")
+        );
         assert_eq!(record_name("example.com.").as_deref(), Ok("example.com"));
         for (bad, why) in [
             ("a b.example.com", "a space"),
@@ -155,7 +161,9 @@ mod tests {
         }
         let long = format!("{}.example.com", "a".repeat(64));
         assert!(record_name(&long).is_err());
-        let e = record_name("a\u{1b}[2J.example.com").err().unwrap_or_default();
+        let e = record_name("a\u{1b}[2J.example.com")
+            .err()
+            .unwrap_or_default();
         assert!(!e.contains('\u{1b}'), "{e}");
     }
 
@@ -164,19 +172,32 @@ mod tests {
         let id = "F70FF985-A4EF-4643-BBBC-4A0ED4FC8415";
         let t = tunnel_target(id);
         assert_eq!(t, "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415.cfargotunnel.com");
-        assert_eq!(tunnel_of(&t).as_deref(), Some("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415"));
+        assert_eq!(
+            tunnel_of(&t).as_deref(),
+            Some("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415")
+        );
         assert_eq!(
             tunnel_of("F70FF985-A4EF-4643-BBBC-4A0ED4FC8415.CFARGOTUNNEL.COM.").as_deref(),
             Some("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415")
         );
         assert_eq!(tunnel_of("example.cfargotunnel.com"), None);
-        assert_eq!(tunnel_of("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415.cfargotunnel.com.evil"), None);
-        assert_eq!(tunnel_of("xf70ff985-a4ef-4643-bbbc-4a0ed4fc8415cfargotunnel.com"), None);
+        assert_eq!(
+            tunnel_of("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415.cfargotunnel.com.evil"),
+            None
+        );
+        assert_eq!(
+            tunnel_of("xf70ff985-a4ef-4643-bbbc-4a0ed4fc8415cfargotunnel.com"),
+            None
+        );
     }
 
     #[test]
     fn the_longest_zone_wins() {
-        let zones = [zone("example.com"), zone("dev.example.com"), zone("ample.com")];
+        let zones = [
+            zone("example.com"),
+            zone("dev.example.com"),
+            zone("ample.com"),
+        ];
         let z = |n: &str| zone_for(n, &zones).map(|z| z.name.clone());
         assert_eq!(z("a.dev.example.com").as_deref(), Some("dev.example.com"));
         assert_eq!(z("dev.example.com").as_deref(), Some("dev.example.com"));

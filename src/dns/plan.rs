@@ -80,7 +80,9 @@ impl Change {
         match self.action {
             Action::Create => format!("create {host}: a proxied CNAME to this tunnel"),
             Action::Proxy => format!("proxy {host}: its CNAME to this tunnel becomes proxied"),
-            Action::Repoint => format!("repoint {host}: its {from} becomes a proxied CNAME to this tunnel"),
+            Action::Repoint => {
+                format!("repoint {host}: its {from} becomes a proxied CNAME to this tunnel")
+            }
             Action::Delete => format!("delete {host}: a {from} that no rule uses"),
         }
     }

@@ -144,7 +144,10 @@ fn the_longest_zone_holds_the_name_and_rules_share_a_record() {
     let snap = snapshot(
         zones,
         vec![
-            (0, vec![rec(1, "CNAME", "app.dev.example.com", &target(T), true)]),
+            (
+                0,
+                vec![rec(1, "CNAME", "app.dev.example.com", &target(T), true)],
+            ),
             (1, vec![]),
         ],
     );
@@ -195,7 +198,10 @@ fn wildcards_idn_and_orphans() {
     );
     let (s, m) = state_of(&report, "new.svc.example.com");
     assert_eq!(s, "ok");
-    assert!(m.contains("served by the wildcard record *.svc.example.com"), "{m}");
+    assert!(
+        m.contains("served by the wildcard record *.svc.example.com"),
+        "{m}"
+    );
     // api.svc.example.com exists as a node (x.api.svc has a record): the wildcard does not answer.
     assert_eq!(state_of(&report, "api.svc.example.com").0, "missing");
     let orphans: Vec<&str> = report
@@ -244,8 +250,18 @@ fn unreadable_dns_is_unknown_and_names_the_permission_once() {
     let report = check(&cfg, &snap);
     assert_eq!(report.count(State::Unknown), 2);
     assert_eq!(report.missing_permissions, vec!["Zone > DNS > Read"]);
-    assert!(report.notes.iter().any(|n| n.contains("zone example.com could not be read")));
-    assert!(report.notes.iter().any(|n| n.contains("3 zones of the account were not searched")));
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("zone example.com could not be read"))
+    );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("3 zones of the account were not searched"))
+    );
 
     // No zone at all: a likely missing permission is named.
     let report = check(&cfg, &snapshot(vec![], vec![]));

@@ -43,7 +43,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn ok(result: Value) -> Self {
+    pub(super) fn ok(result: Value) -> Self {
         Reply {
             status: 200,
             headers: Vec::new(),
@@ -213,6 +213,8 @@ pub struct SandboxState {
     pub faults: VecDeque<Fault>,
     /// Requests received (the last 1000).
     pub requests: VecDeque<RecordedRequest>,
+    /// Zones and DNS records (`sandbox::dns`).
+    pub dns: super::dns::DnsState,
 }
 
 /// RFC 3339 UTC time for a Unix timestamp.
@@ -368,6 +370,7 @@ impl SandboxState {
             tunnels: Vec::new(),
             faults: VecDeque::new(),
             requests: VecDeque::new(),
+            dns: super::dns::DnsState::default(),
         }
     }
 
@@ -501,7 +504,7 @@ impl SandboxState {
         }
     }
 
-    fn query(&self, req: &SandboxRequest, key: &str) -> Option<String> {
+    pub(super) fn query(&self, req: &SandboxRequest, key: &str) -> Option<String> {
         req.query
             .iter()
             .rev()
@@ -576,6 +579,19 @@ impl SandboxState {
                 ];
                 self.page_of(req, 50, all)
             }
+            (_, ["zones", rest @ ..]) => {
+                let access = match &principal {
+                    Principal::Token(t) => super::dns::Access {
+                        global: false,
+                        write: t.write,
+                    },
+                    Principal::GlobalKey => super::dns::Access {
+                        global: true,
+                        write: true,
+                    },
+                };
+                self.zones_route(method, rest, req, access)
+            }
             (_, ["accounts", account, rest @ ..]) => {
                 if !is_account_id(account) {
                     return Reply::error(
@@ -597,7 +613,7 @@ impl SandboxState {
     }
 
     /// The page of `all` that the request's `page`/`per_page` ask for (at most `max` per page).
-    fn page_of(&self, req: &SandboxRequest, max: usize, all: Vec<Value>) -> Reply {
+    pub(super) fn page_of(&self, req: &SandboxRequest, max: usize, all: Vec<Value>) -> Reply {
         let (page, per_page) = match self.paging(req, max) {
             Ok(p) => p,
             Err(r) => return r,
