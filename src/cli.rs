@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the headless subcommands.
 
+mod dns;
 mod history;
 mod remote;
 
@@ -234,7 +235,8 @@ pub enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
-    /// Compare the remote config with FILE (exit 0 no changes, 1 changes, 2 error).
+    /// Compare the remote config with FILE, and show the DNS changes `apply` would make (exit 0
+    /// nothing to change, 1 changes, 2 error).
     Diff {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
@@ -242,6 +244,9 @@ pub enum Command {
         /// The config to compare with.
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Leave DNS out (no zone or record is read).
+        #[arg(long)]
+        no_dns: bool,
         /// Which tunnel and credentials.
         #[command(flatten)]
         target: TargetArgs,
@@ -250,7 +255,9 @@ pub enum Command {
     ///
     /// The remote version is read again after the question: if someone published meanwhile,
     /// nothing is sent (exit 1) and what they changed is shown. Every publish is journaled
-    /// (`cfingress history`).
+    /// (`cfingress history`). Then the hostnames without a DNS record get a proxied CNAME to the
+    /// tunnel (unless --no-dns); a record that cannot be made is reported and the exit status is
+    /// 1 ("published, DNS needs attention").
     Apply {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
@@ -264,9 +271,21 @@ pub enum Command {
         /// Refuse unless the remote config is at this version (guards against concurrent edits).
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
+        /// Leave DNS alone: no record is read, created or deleted.
+        #[arg(long)]
+        no_dns: bool,
+        /// Also delete the orphan records: CNAMEs to this tunnel that no rule uses any more.
+        #[arg(long, conflicts_with = "no_dns")]
+        prune_dns: bool,
         /// Which tunnel and credentials.
         #[command(flatten)]
         target: TargetArgs,
+    },
+    /// The DNS records of the tunnel's hostnames: check them, or bring them in step.
+    Dns {
+        /// What to do.
+        #[command(subcommand)]
+        command: DnsCommand,
     },
     /// List the local journal of a tunnel's publishes (or a file's saves), newest first.
     ///
@@ -334,6 +353,47 @@ pub enum Command {
         /// The token the sandbox accepts (40 characters of A-Za-z0-9_-; random when absent).
         #[arg(long, value_name = "TOKEN")]
         token: Option<String>,
+    },
+}
+
+/// `cfingress dns ...`.
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// Every hostname's DNS state, and the orphan records (exit 0 all ok, 1 something to fix, 2
+    /// DNS could not be read).
+    ///
+    /// States: ok (a proxied CNAME to this tunnel), missing, not-proxied, other-tunnel,
+    /// conflict (another record holds the name), no-zone, unknown (with the reason). Orphans are
+    /// CNAMEs to this tunnel that no rule uses.
+    Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Create the missing records, after showing the plan and asking (exit as apply).
+    ///
+    /// A/AAAA and other records are never changed or deleted; CNAMEs are repointed only with
+    /// --take-over, orphans deleted only with --prune.
+    Sync {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Also delete the orphans (CNAMEs to this tunnel that no rule uses).
+        #[arg(long)]
+        prune: bool,
+        /// Also repoint CNAMEs that hold a hostname elsewhere (DNS-only, another tunnel, another
+        /// target) to this tunnel, proxied.
+        #[arg(long)]
+        take_over: bool,
+        /// Change without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
     },
 }
 
@@ -461,7 +521,10 @@ impl Command {
             | Command::Diff { format, .. }
             | Command::Apply { format, .. }
             | Command::History { format, .. }
-            | Command::Rollback { format, .. } => *format == OutputFormat::Json,
+            | Command::Rollback { format, .. }
+            | Command::Dns {
+                command: DnsCommand::Check { format, .. } | DnsCommand::Sync { format, .. },
+            } => *format == OutputFormat::Json,
             _ => false,
         }
     }
