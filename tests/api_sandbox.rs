@@ -2,7 +2,6 @@
 //! client explains, every fault mode; and every sandbox response and client request body checked
 //! against the OpenAPI slice in ../shared/spec, so the two cannot drift from the real contract.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use cfingress::api::{ApiError, Client, ClientOptions, Credentials};
@@ -10,6 +9,9 @@ use cfingress::config::files::parse_json_str;
 use cfingress::sandbox::{self, Fault, FaultKind, SandboxHandle, SandboxOptions};
 use secrecy::SecretString;
 use serde_json::{Value, json};
+
+mod common;
+use common::contract::Contract;
 
 fn options() -> ClientOptions {
     ClientOptions {
@@ -527,93 +529,6 @@ async fn a_concurrent_edit_bumps_the_version() {
 
 // ---- The OpenAPI contract ----
 
-fn spec() -> Option<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/spec/cloudflare-tunnel-openapi.json");
-    if !path.exists() {
-        eprintln!("SKIPPED: {} is absent", path.display());
-        return None;
-    }
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
-    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}")))
-}
-
-/// OpenAPI 3.0 `nullable: true` as JSON Schema.
-fn json_schema(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut out = serde_json::Map::new();
-            for (k, val) in m {
-                if k == "nullable" || k == "example" {
-                    continue;
-                }
-                out.insert(k.clone(), json_schema(val));
-            }
-            if m.get("nullable") == Some(&Value::Bool(true)) {
-                if let Some(Value::String(t)) = out.get("type").cloned() {
-                    out.insert("type".into(), json!([t, "null"]));
-                }
-                if let Some(Value::Array(e)) = out.get_mut("enum")
-                    && !e.contains(&Value::Null)
-                {
-                    e.push(Value::Null);
-                }
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(json_schema).collect()),
-        other => other.clone(),
-    }
-}
-
-struct Contract {
-    spec: Value,
-    components: Value,
-}
-
-impl Contract {
-    fn check(&self, schema: &Value, instance: &Value, what: &str) {
-        let root = json!({"allOf": [json_schema(schema)], "components": self.components});
-        let validator =
-            jsonschema::draft7::new(&root).unwrap_or_else(|e| panic!("{what}: bad schema: {e}"));
-        let errors: Vec<String> = validator
-            .iter_errors(instance)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{what} does not match the OpenAPI slice:\n{}\n{instance:#}",
-            errors.join("\n")
-        );
-    }
-
-    fn response(&self, path: &str, method: &str, status: u16, body: &Value) {
-        let responses = &self.spec["paths"][path][method]["responses"];
-        let key = if (200..300).contains(&status) {
-            "200".to_owned()
-        } else {
-            "4XX".to_owned()
-        };
-        let schema = &responses[&key]["content"]["application/json"]["schema"];
-        assert!(!schema.is_null(), "no schema for {method} {path} {key}");
-        self.check(
-            schema,
-            body,
-            &format!("{} {path} -> {status}", method.to_uppercase()),
-        );
-    }
-
-    fn request(&self, path: &str, method: &str, body: &Value) {
-        let schema = &self.spec["paths"][path][method]["requestBody"]["content"]["application/json"]
-            ["schema"];
-        self.check(
-            schema,
-            body,
-            &format!("request body of {} {path}", method.to_uppercase()),
-        );
-    }
-}
-
 async fn raw(
     sb: &SandboxHandle,
     method: reqwest::Method,
@@ -639,10 +554,8 @@ async fn raw(
 
 #[tokio::test]
 async fn sandbox_responses_and_client_requests_match_the_openapi_slice() {
-    let Some(spec) = spec() else { return };
-    let contract = Contract {
-        components: json_schema(&spec["components"]),
-        spec,
+    let Some(contract) = Contract::load() else {
+        return;
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sb = sandbox().await;

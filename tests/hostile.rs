@@ -386,7 +386,15 @@ fn server_strings_never_reach_the_terminal_raw() {
             "dns-check-json",
         ),
         (
-            vec!["dns", "sync", "--tunnel", EVIL, "--yes", "--prune", "--take-over"],
+            vec![
+                "dns",
+                "sync",
+                "--tunnel",
+                EVIL,
+                "--yes",
+                "--prune",
+                "--take-over",
+            ],
             2,
             "dns-sync",
         ),
@@ -416,7 +424,11 @@ fn server_strings_never_reach_the_terminal_raw() {
     }
     // Record names, types, contents, zone names and statuses, tunnel names and error messages
     // all reach the DNS output, escaped.
-    let r = run(&server, &["dns", "check", "--tunnel", EVIL], "dns-check-shown");
+    let r = run(
+        &server,
+        &["dns", "check", "--tunnel", EVIL],
+        "dns-check-shown",
+    );
     assert!(
         r.stdout().contains("abc\\x1b]2;PWNED\\x07") && r.stdout().contains("2 orphans"),
         "{}",

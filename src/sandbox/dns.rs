@@ -209,15 +209,16 @@ impl DnsState {
             comment: comment.map(str::to_owned),
             ..Write::default()
         };
-        let mut records = self.records.clone();
-        let r = self.create(&mut records, &zone, &write).map_err(|r| {
+        // `create` adds the record only when it passes.
+        let mut records = std::mem::take(&mut self.records);
+        let created = self.create(&mut records, &zone, &write);
+        self.records = records;
+        created.map(|r| r.id).map_err(|r| {
             r.body["errors"][0]["message"]
                 .as_str()
                 .unwrap_or("")
                 .to_owned()
-        })?;
-        self.records = records;
-        Ok(r.id)
+        })
     }
 
     /// A full record name from what a write sends: `@` is the apex, a name outside the zone is
@@ -555,12 +556,11 @@ impl SandboxState {
                     Ok(w) => w,
                     Err(r) => return r,
                 };
-                let mut records = self.dns.records.clone();
-                match self.dns.create(&mut records, zone, &w) {
-                    Ok(r) => {
-                        self.dns.records = records;
-                        Reply::ok(record_json(&r, &zone_name))
-                    }
+                let mut records = std::mem::take(&mut self.dns.records);
+                let created = self.dns.create(&mut records, zone, &w);
+                self.dns.records = records;
+                match created {
+                    Ok(r) => Reply::ok(record_json(&r, &zone_name)),
                     Err(e) => e,
                 }
             }
@@ -570,12 +570,12 @@ impl SandboxState {
                     Ok(w) => w,
                     Err(r) => return r,
                 };
-                let mut records = self.dns.records.clone();
-                match self.dns.patch(&mut records, zone, id, &w, false) {
-                    Ok(r) => {
-                        self.dns.records = records;
-                        Reply::ok(record_json(&r, &zone_name))
-                    }
+                // `patch` changes the record only when the result passes.
+                let mut records = std::mem::take(&mut self.dns.records);
+                let patched = self.dns.patch(&mut records, zone, id, &w, false);
+                self.dns.records = records;
+                match patched {
+                    Ok(r) => Reply::ok(record_json(&r, &zone_name)),
                     Err(e) => e,
                 }
             }

@@ -192,6 +192,8 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path.
     pub path: String,
+    /// Decoded query pairs (at most 20, each cut to 200 characters).
+    pub query: Vec<(String, String)>,
     /// JSON body, if any.
     pub body: Option<Value>,
 }
@@ -459,6 +461,12 @@ impl SandboxState {
         self.requests.push_back(RecordedRequest {
             method: req.method.clone(),
             path: req.path.chars().take(1000).collect(),
+            query: req
+                .query
+                .iter()
+                .take(20)
+                .map(|(k, v)| (k.chars().take(200).collect(), v.chars().take(200).collect()))
+                .collect(),
             body: if req.body.len() <= MAX_RECORDED_BODY {
                 serde_json::from_slice(&req.body).ok()
             } else {
