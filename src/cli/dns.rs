@@ -369,13 +369,30 @@ impl Made {
                 }
             }
         }
+        // What could not be read is told once per reason, with the hostnames it hides.
+        let mut unknown: Vec<(Option<&String>, Vec<String>)> = Vec::new();
         for (host, state, why) in &self.left {
+            if *state == State::Unknown {
+                match unknown.iter_mut().find(|(w, _)| *w == why.as_ref()) {
+                    Some((_, hosts)) => hosts.push(inert(host).into_owned()),
+                    None => unknown.push((why.as_ref(), vec![inert(host).into_owned()])),
+                }
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  left       {} ({}){}",
                 inert(host),
                 state.as_str(),
                 why.as_deref().map(|w| format!(": {w}")).unwrap_or_default()
+            );
+        }
+        for (why, hosts) in unknown {
+            let _ = writeln!(
+                out,
+                "  unknown    {}{}",
+                list_of(&hosts),
+                why.map(|w| format!(": {w}")).unwrap_or_default()
             );
         }
         for (name, _) in &self.orphans_kept {
