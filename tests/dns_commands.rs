@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 mod common;
-use common::{SandboxProcess, bin, fresh_dir};
+use common::{Pty, SandboxProcess, bin, fresh_dir};
 
 struct Run {
     sb: SandboxProcess,
@@ -451,5 +451,62 @@ fn a_token_without_dns_permissions_still_publishes() {
         "a change failed: {}{}",
         out(&o),
         err(&o)
+    );
+}
+
+#[test]
+fn a_record_changed_while_the_question_waits_is_skipped_not_deleted() {
+    let run = Run::start(&[], "dns-race");
+    let mut s = Pty::spawn(
+        &["dns", "sync", "--tunnel", "demo", "--prune"],
+        &run.sb.env(&run.home),
+        40,
+        200,
+    );
+    let raw = |s: &Pty| String::from_utf8_lossy(&s.raw()).replace("\r\n", "\n");
+    let start = std::time::Instant::now();
+    while !raw(&s).contains("Make 2 DNS changes? [y/N]") {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(15),
+            "no question: {}",
+            raw(&s)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Meanwhile a colleague points the orphan at the other tunnel (through the API itself).
+    let v = run.sb.control("GET", "/__sandbox/dns/records", "");
+    let orphan = v["records"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["name"] == "old-app.example.com")
+        .cloned()
+        .unwrap_or_default();
+    let other = run.sb.tunnel_id("new-tunnel");
+    run.sb.control(
+        "PATCH",
+        &format!(
+            "/client/v4/zones/{}/dns_records/{}",
+            orphan["zone_id"].as_str().unwrap_or_default(),
+            orphan["id"].as_str().unwrap_or_default()
+        ),
+        &format!(r#"{{"content":"{other}.cfargotunnel.com"}}"#),
+    );
+    s.send("y\r");
+    assert_eq!(s.wait_exit(), 1, "{}", raw(&s));
+    let text = raw(&s);
+    assert!(
+        text.contains("DNS: 1 created, 1 skipped")
+            && text.contains("skipped    delete old-app.example.com: it is no longer an orphan"),
+        "{text}"
+    );
+    let kept = run
+        .records()
+        .into_iter()
+        .find(|r| r.0 == "old-app.example.com");
+    assert_eq!(
+        kept.map(|r| r.2),
+        Some(format!("{other}.cfargotunnel.com")),
+        "their record is not deleted"
     );
 }

@@ -60,6 +60,7 @@ pub(super) struct DnsPlan {
     pub report: Report,
     /// Every change that could be made, each on or off.
     pub changes: Vec<Change>,
+    choices: Choices,
     flags: Flags,
 }
 
@@ -80,6 +81,7 @@ impl DnsPlan {
         DnsPlan {
             report,
             changes,
+            choices,
             flags,
         }
     }
@@ -220,15 +222,61 @@ impl DnsPlan {
                "orphans": orphans, "unreadable": self.unread()})
     }
 
-    /// Makes the changes that are on, each reported.
-    pub async fn make(&self, remote: &Remote, tunnel: &TunnelRef) -> Made {
+    /// Makes the changes that are on, each reported. DNS is read again first (the plan may have
+    /// waited on a question): only the changes that still hold, on the same records, are made;
+    /// one whose record changed meanwhile (an orphan repointed elsewhere, a name taken) is
+    /// skipped and said, never made on what it has become.
+    pub async fn make(&self, remote: &Remote, tunnel: &TunnelRef, config: &TunnelConfig) -> Made {
+        let reviewed = self.to_make();
+        if reviewed.is_empty() {
+            return self.made(Vec::new(), Vec::new());
+        }
+        let mut fresh = DnsPlan::read(remote, tunnel, config, self.choices, self.flags).await;
+        let mut skipped = Vec::new();
+        for f in &mut fresh.changes {
+            f.on = false;
+        }
+        for c in reviewed {
+            let same = |f: &&mut Change| {
+                f.action == c.action
+                    && f.name == c.name
+                    && f.zone.id == c.zone.id
+                    && f.record.as_ref().map(|r| &r.id) == c.record.as_ref().map(|r| &r.id)
+            };
+            match fresh.changes.iter_mut().find(same) {
+                Some(f) => f.on = true,
+                None => skipped.push((c.clone(), fresh.now(c))),
+            }
+        }
         let applied = crate::effects::dns::apply(
             &remote.client,
-            &self.changes,
+            &fresh.changes,
             &tunnel.id,
             tunnel.name.as_deref(),
         )
         .await;
+        fresh.made(applied, skipped)
+    }
+
+    /// What a change's record is now, in words, for one skipped because it changed.
+    fn now(&self, c: &Change) -> String {
+        if c.action == Action::Delete {
+            return "it is no longer an orphan CNAME to this tunnel (changed or deleted since the plan was shown)".to_owned();
+        }
+        match self.report.hosts.iter().find(|h| h.name == c.name) {
+            Some(h) => format!(
+                "its DNS changed since the plan was shown: now {}{}",
+                h.state.as_str(),
+                h.message
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ),
+            None => "its DNS changed since the plan was shown".to_owned(),
+        }
+    }
+
+    fn made(&self, applied: Vec<Applied>, skipped: Vec<(Change, String)>) -> Made {
         let done: Vec<&str> = applied
             .iter()
             .filter(|a| a.result.is_ok())
@@ -246,6 +294,7 @@ impl DnsPlan {
             .collect();
         Made {
             applied,
+            skipped,
             left,
             orphans_kept,
         }
@@ -264,6 +313,8 @@ fn list_of(items: &[String]) -> String {
 /// What a plan's changes did.
 pub(super) struct Made {
     applied: Vec<Applied>,
+    /// Changes not made because their record changed after the plan was shown, with why.
+    skipped: Vec<(Change, String)>,
     /// Hostnames left other than `ok`: hostname, state, why.
     left: Vec<(String, State, Option<String>)>,
     /// Orphans still there: name, record id.
@@ -313,6 +364,9 @@ impl Made {
         let failed = self.failed().len();
         if failed > 0 {
             parts.push(format!("{failed} failed"));
+        }
+        if !self.skipped.is_empty() {
+            parts.push(format!("{} skipped", self.skipped.len()));
         }
         if !self.left.is_empty() {
             parts.push(format!("{} left alone", self.left.len()));
@@ -369,6 +423,14 @@ impl Made {
                 }
             }
         }
+        for (c, why) in &self.skipped {
+            let _ = writeln!(
+                out,
+                "  skipped    {} {}: {why}",
+                c.action.verb(),
+                shown_name(&c.name)
+            );
+        }
         // What could not be read is told once per reason, with the hostnames it hides.
         let mut unknown: Vec<(Option<&String>, Vec<String>)> = Vec::new();
         for (host, state, why) in &self.left {
@@ -405,8 +467,8 @@ impl Made {
     }
 
     /// The outcome as JSON: `{"created":[S],"proxied":[S],"repointed":[S],"deleted":[S],
-    /// "failed":[{"action","hostname","message"}],"left":[{"hostname","state","message"}],
-    /// "orphans":[{"hostname","record_id"}]}`.
+    /// "failed":[{"action","hostname","message"}],"skipped":[{"action","hostname","message"}],
+    /// "left":[{"hostname","state","message"}],"orphans":[{"hostname","record_id"}]}`.
     pub fn json(&self) -> Value {
         let done = |action: Action| -> Vec<&str> {
             self.applied
@@ -433,9 +495,14 @@ impl Made {
             .iter()
             .map(|(h, id)| json!({"hostname": h, "record_id": id}))
             .collect();
+        let skipped: Vec<Value> = self
+            .skipped
+            .iter()
+            .map(|(c, why)| json!({"action": c.action, "hostname": c.hostname, "message": why}))
+            .collect();
         json!({"created": done(Action::Create), "proxied": done(Action::Proxy),
                "repointed": done(Action::Repoint), "deleted": done(Action::Delete),
-               "failed": failed, "left": left, "orphans": orphans})
+               "failed": failed, "skipped": skipped, "left": left, "orphans": orphans})
     }
 }
 
@@ -471,6 +538,7 @@ pub(super) async fn check(target: &TargetArgs, format: OutputFormat) -> Result<u
     let plan = DnsPlan {
         changes: dns::propose(&report, Choices::DEFAULT),
         report,
+        choices: Choices::DEFAULT,
         flags: CHECK_FLAGS,
     };
     let report = &plan.report;
@@ -591,7 +659,7 @@ pub(super) async fn sync(
     {
         return Err(fail(1, "DNS not changed"));
     }
-    let made = plan.make(&remote, &tunnel).await;
+    let made = plan.make(&remote, &tunnel, &config).await;
     match format {
         OutputFormat::Json => {
             println!("{}", json_inert(&made.json()));

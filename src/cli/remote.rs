@@ -775,7 +775,7 @@ async fn publish_reviewed(
     }
     // The config is published (or already was): now DNS, whatever happens to it.
     let made = match &dns {
-        Some(d) => Some(d.make(remote, tunnel).await),
+        Some(d) => Some(d.make(remote, tunnel, config).await),
         None => None,
     };
     if let Some(m) = &made {
