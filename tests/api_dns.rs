@@ -86,6 +86,25 @@ impl Setup {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// The names of every record the sandbox holds.
+    fn names(&self) -> Vec<String> {
+        self.sb
+            .state()
+            .dns
+            .records
+            .iter()
+            .map(|r| r.name.clone())
+            .collect()
+    }
+
+    /// How many record writes of `method` the sandbox received.
+    fn writes(&self, method: &str) -> usize {
+        self.requests("dns_records")
+            .iter()
+            .filter(|r| r.starts_with(method))
+            .count()
+    }
+
     /// The requests the sandbox received whose path contains `part`, as `METHOD path`.
     fn requests(&self, part: &str) -> Vec<String> {
         self.sb
@@ -306,11 +325,7 @@ async fn missing_permissions_are_named_once_and_nothing_more_is_sent() {
     let report = s.report(&cfg).await;
     let changes = dns::propose(&report, Choices::DEFAULT);
     assert_eq!(changes.iter().filter(|c| c.on).count(), 2);
-    let posts_before = s
-        .requests("dns_records")
-        .iter()
-        .filter(|r| r.starts_with("POST"))
-        .count();
+    let posts_before = s.writes("POST");
     let done = apply(&s.client, &changes, &s.demo, None).await;
     assert_eq!(done.len(), 2);
     assert!(
@@ -327,11 +342,7 @@ async fn missing_permissions_are_named_once_and_nothing_more_is_sent() {
             .is_some_and(|e| e.starts_with("not sent: ")),
         "{done:?}"
     );
-    let posts = s
-        .requests("dns_records")
-        .iter()
-        .filter(|r| r.starts_with("POST"))
-        .count();
+    let posts = s.writes("POST");
     assert_eq!(posts - posts_before, 1);
 }
 
@@ -350,19 +361,9 @@ async fn writes_are_sent_once_and_unknown_outcomes_are_checked() {
     assert!(done[0].result.is_ok(), "{:?}", done[0]);
     let e = done[1].result.clone().err().unwrap_or_default();
     assert!(e.contains("HTTP 500"), "{e}");
-    let posts = s
-        .requests("dns_records")
-        .iter()
-        .filter(|r| r.starts_with("POST"))
-        .count();
+    let posts = s.writes("POST");
     assert_eq!(posts, 2, "each create sent once");
-    let names: Vec<String> =
-        s.sb.state()
-            .dns
-            .records
-            .iter()
-            .map(|r| r.name.clone())
-            .collect();
+    let names = s.names();
     assert!(names.contains(&"a.example.com".to_owned()));
     assert!(!names.contains(&"b.example.com".to_owned()));
 
@@ -400,13 +401,7 @@ async fn wildcard_and_idn_hostnames_get_punycode_records() {
     )
     .await;
     assert!(done.iter().all(|d| d.result.is_ok()), "{done:?}");
-    let names: Vec<String> =
-        s.sb.state()
-            .dns
-            .records
-            .iter()
-            .map(|r| r.name.clone())
-            .collect();
+    let names = s.names();
     for want in [
         "*.feature.example.com",
         "xn--bcher-kva.example.com",

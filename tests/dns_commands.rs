@@ -3,12 +3,12 @@
 //! a DNS failure after a successful PUT, and a token without DNS permissions.
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
 mod common;
-use common::{Pty, SandboxProcess, bin, fresh_dir};
+use common::{Pty, SandboxProcess, fresh_dir};
 
 struct Run {
     sb: SandboxProcess,
@@ -30,14 +30,7 @@ impl Run {
     }
 
     fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(bin())
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(self.sb.env(&self.home))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.sb.run(&self.home, args)
     }
 
     fn file(&self, name: &str, text: &str) -> String {

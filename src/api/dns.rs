@@ -107,6 +107,25 @@ pub struct Repoint {
     pub comment: String,
 }
 
+/// One write to send.
+struct Write<'a> {
+    zone: &'a Zone,
+    method: Method,
+    segments: &'a [&'a str],
+    /// The object, for "not found".
+    what: String,
+    body: &'a Value,
+}
+
+/// A record as "not found" messages name it: `DNS record 372e… (www.example.com)`.
+fn describe(record: &DnsRecord) -> String {
+    format!(
+        "DNS record {} ({})",
+        record.id,
+        crate::text::inert(&record.name)
+    )
+}
+
 impl Client {
     /// Every zone of the account (all pages).
     pub async fn list_zones(&self, account: &str) -> Result<Vec<Zone>, ApiError> {
@@ -146,21 +165,46 @@ impl Client {
         .await
     }
 
-    /// Sends one write and reads the record it answers.
-    async fn write_record(
+    /// Sends one write (never twice) and reads the record it answers. When the outcome is
+    /// unknown, the records named `name` are read again and the one `landed` accepts is the
+    /// answer; without one, the write's error stands.
+    async fn write_checked(
         &self,
-        method: Method,
-        segments: &[&str],
-        what: &str,
-        body: Option<&Value>,
-    ) -> Result<Option<DnsRecord>, ApiError> {
-        let url = self.url(segments);
-        let env = self.send(Call::DnsEdit, what, method, url, body).await?;
-        match env.result_tree()? {
-            Json::Null => Ok(None),
-            tree if tree.get("type").is_some() => Ok(Some(DnsRecord::from_tree(&tree, "result")?)),
-            _ => Ok(None),
+        write: Write<'_>,
+        name: &str,
+        landed: impl Fn(&DnsRecord) -> bool,
+    ) -> Result<DnsRecord, ApiError> {
+        let url = self.url(write.segments);
+        let err = match self
+            .send(
+                Call::DnsEdit,
+                &write.what,
+                write.method,
+                url,
+                Some(write.body),
+            )
+            .await
+        {
+            Ok(env) => {
+                return match env.result_tree()? {
+                    tree @ Json::Object(_) => DnsRecord::from_tree(&tree, "result"),
+                    other => Err(ApiError::Unexpected(format!(
+                        "the record written is not in the answer (result: {})",
+                        read::found(&other)
+                    ))),
+                };
+            }
+            Err(e) => e,
+        };
+        if !err.leaves_outcome_unknown() {
+            return Err(err);
         }
+        let found = self
+            .records_named(write.zone, name)
+            .await
+            .ok()
+            .and_then(|rs| rs.into_iter().find(|r| landed(r)));
+        found.ok_or(err)
     }
 
     /// The records of `zone` named `name` (for checking a write whose outcome is unknown).
@@ -181,39 +225,19 @@ impl Client {
             "ttl": 1,
             "comment": new.comment,
         });
-        let what = format!("zone {}", crate::text::inert(&zone.name));
-        let err = match self
-            .write_record(
-                Method::POST,
-                &["zones", &zone.id, "dns_records"],
-                &what,
-                Some(&body),
-            )
-            .await
-        {
-            Ok(Some(record)) => return Ok(record),
-            Ok(None) => {
-                return Err(ApiError::Unexpected(
-                    "the created record was not in the answer".to_owned(),
-                ));
-            }
-            Err(e) => e,
+        let write = Write {
+            zone,
+            method: Method::POST,
+            segments: &["zones", &zone.id, "dns_records"],
+            what: format!("zone {}", crate::text::inert(&zone.name)),
+            body: &body,
         };
-        if !err.leaves_outcome_unknown() {
-            return Err(err);
-        }
-        let landed = self
-            .records_named(zone, &new.name)
-            .await
-            .ok()
-            .and_then(|rs| {
-                rs.into_iter().find(|r| {
-                    r.kind.eq_ignore_ascii_case("CNAME")
-                        && r.content.eq_ignore_ascii_case(&new.content)
-                        && r.proxied
-                })
-            });
-        landed.ok_or(err)
+        self.write_checked(write, &new.name, |r| {
+            r.kind.eq_ignore_ascii_case("CNAME")
+                && r.content.eq_ignore_ascii_case(&new.content)
+                && r.proxied
+        })
+        .await
     }
 
     /// Makes an existing CNAME a proxied CNAME to `change.content`. Sent once; an unknown
@@ -232,43 +256,17 @@ impl Client {
             "proxied": true,
             "comment": change.comment,
         });
-        let what = format!(
-            "DNS record {} ({})",
-            record.id,
-            crate::text::inert(&record.name)
-        );
-        let err = match self
-            .write_record(
-                Method::PATCH,
-                &["zones", &zone.id, "dns_records", &record.id],
-                &what,
-                Some(&body),
-            )
-            .await
-        {
-            Ok(Some(record)) => return Ok(record),
-            Ok(None) => {
-                return Err(ApiError::Unexpected(
-                    "the changed record was not in the answer".to_owned(),
-                ));
-            }
-            Err(e) => e,
+        let write = Write {
+            zone,
+            method: Method::PATCH,
+            segments: &["zones", &zone.id, "dns_records", &record.id],
+            what: describe(record),
+            body: &body,
         };
-        if !err.leaves_outcome_unknown() {
-            return Err(err);
-        }
-        let landed = self
-            .records_named(zone, &record.name)
-            .await
-            .ok()
-            .and_then(|rs| {
-                rs.into_iter().find(|r| {
-                    r.id == record.id
-                        && r.content.eq_ignore_ascii_case(&change.content)
-                        && r.proxied
-                })
-            });
-        landed.ok_or(err)
+        self.write_checked(write, &record.name, |r| {
+            r.id == record.id && r.content.eq_ignore_ascii_case(&change.content) && r.proxied
+        })
+        .await
     }
 
     /// Deletes a record. Sent once; when the outcome is unknown, the record counts as deleted
@@ -276,18 +274,9 @@ impl Client {
     pub async fn delete_dns_record(&self, zone: &Zone, record: &DnsRecord) -> Result<(), ApiError> {
         IdKind::Zone.check_given(&zone.id)?;
         IdKind::DnsRecord.check_given(&record.id)?;
-        let what = format!(
-            "DNS record {} ({})",
-            record.id,
-            crate::text::inert(&record.name)
-        );
+        let url = self.url(&["zones", &zone.id, "dns_records", &record.id]);
         let err = match self
-            .write_record(
-                Method::DELETE,
-                &["zones", &zone.id, "dns_records", &record.id],
-                &what,
-                None,
-            )
+            .send(Call::DnsEdit, &describe(record), Method::DELETE, url, None)
             .await
         {
             Ok(_) => return Ok(()),

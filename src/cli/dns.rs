@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::OutputFormat;
 use super::TargetArgs;
-use super::remote::{Failure, Remote, TunnelRef, confirm, connect, fail};
+use super::remote::{Failure, Remote, TunnelRef, confirm, connect_to_tunnel, fail};
 use crate::config::model::TunnelConfig;
 use crate::dns::check::record_names;
 use crate::dns::plan::{left_alone, orphans_kept};
@@ -514,12 +514,7 @@ pub(super) fn attention(made: &Made) -> String {
 async fn remote_config(
     target: &TargetArgs,
 ) -> Result<(Remote, TunnelRef, TunnelConfig, u64), Failure> {
-    let remote = connect(target).await?;
-    let tunnel = remote.tunnel(true).await?;
-    let rc = remote
-        .client
-        .get_config(&remote.account, &tunnel.id)
-        .await?;
+    let (remote, tunnel, rc) = connect_to_tunnel(target).await?;
     Ok((remote, tunnel, rc.config.unwrap_or_default(), rc.version))
 }
 

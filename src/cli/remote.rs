@@ -155,7 +155,7 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Builds a client from flags, environment and settings, and settles the account.
-pub(super) async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
+async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
     let (client, account, tunnel) = client_for(target)?;
     let account = match account {
         Some(a) => a,
@@ -285,6 +285,19 @@ fn given_id<const N: usize>(
     Ok(Some(value))
 }
 
+/// Connects, finds the tunnel (with its name) and reads its remote config.
+pub(super) async fn connect_to_tunnel(
+    target: &TargetArgs,
+) -> Result<(Remote, TunnelRef, RemoteConfig), Failure> {
+    let remote = connect(target).await?;
+    let tunnel = remote.tunnel(true).await?;
+    let rc = remote
+        .client
+        .get_config(&remote.account, &tunnel.id)
+        .await?;
+    Ok((remote, tunnel, rc))
+}
+
 /// A tunnel as the commands name it.
 pub(super) struct TunnelRef {
     pub(super) id: String,
@@ -309,7 +322,7 @@ impl Remote {
 
     /// The tunnel, given as an id or a name; with `named`, its name is looked up when an id was
     /// given.
-    pub(super) async fn tunnel(&self, named: bool) -> Result<TunnelRef, Failure> {
+    async fn tunnel(&self, named: bool) -> Result<TunnelRef, Failure> {
         let Some(t) = &self.tunnel else {
             return Err(fail(
                 2,
@@ -585,12 +598,7 @@ async fn apply(
     let refusal = format!("not publishing {}", shown_path(file));
     check_sendable(&local, &refusal, 1)?;
     let diags = refuse_invalid(&local, &refusal)?;
-    let remote = connect(target).await?;
-    let tunnel = remote.tunnel(true).await?;
-    let rc = remote
-        .client
-        .get_config(&remote.account, &tunnel.id)
-        .await?;
+    let (remote, tunnel, rc) = connect_to_tunnel(target).await?;
     let words = target.shell_words();
     let quoted_file = shell_quote(&file.display().to_string());
     let again = command_line(&["cfingress diff", &words, &quoted_file]);

@@ -774,21 +774,7 @@ impl SandboxState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::state::random_token;
-
-    fn req(s: &SandboxState, method: &str, path: &str, body: Value) -> SandboxRequest {
-        SandboxRequest {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            authorization: Some(format!("Bearer {}", s.tokens[0].value)),
-            body: if body.is_null() {
-                Vec::new()
-            } else {
-                body.to_string().into_bytes()
-            },
-            ..SandboxRequest::default()
-        }
-    }
+    use crate::sandbox::state::{random_token, test_request as req};
 
     #[test]
     fn records_are_checked_like_the_api() {

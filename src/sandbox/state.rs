@@ -745,23 +745,31 @@ impl SandboxState {
     }
 }
 
+/// A request with the state's first token, for tests (`body` null: none).
+#[cfg(test)]
+pub(super) fn test_request(
+    state: &SandboxState,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> SandboxRequest {
+    SandboxRequest {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        authorization: Some(format!("Bearer {}", state.tokens[0].value)),
+        body: if body.is_null() {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        },
+        ..SandboxRequest::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_request as req;
     use super::*;
-
-    fn req(state: &SandboxState, method: &str, path: &str, body: Value) -> SandboxRequest {
-        SandboxRequest {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            authorization: Some(format!("Bearer {}", state.tokens[0].value)),
-            body: if body.is_null() {
-                Vec::new()
-            } else {
-                body.to_string().into_bytes()
-            },
-            ..SandboxRequest::default()
-        }
-    }
 
     #[test]
     fn put_validates_bumps_version_and_keeps_unknown_keys() {

@@ -229,6 +229,19 @@ impl SandboxProcess {
         ]
     }
 
+    /// Runs `cfingress ARGS` against this sandbox with a clean environment (settings and state
+    /// in `home`, no terminal).
+    pub fn run(&self, home: &std::path::Path, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(bin())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env(home))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Calls the sandbox's control API (`/__sandbox/...`); panics unless it answers 200, and
     /// returns the answer's body.
     pub fn control(&self, method: &str, path: &str, body: &str) -> serde_json::Value {
