@@ -422,6 +422,17 @@ mod tests {
             r#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"messages":[],"result":null}"#,
         );
         assert!(e.to_string().contains("Cloudflare Tunnel Write"), "{e}");
+        // 9109 is a missing permission on zone and DNS endpoints, a bad token elsewhere.
+        let e = err(
+            403,
+            r#"{"success":false,"errors":[{"code":9109,"message":"Unauthorized to access requested resource"}],"messages":[],"result":null}"#,
+        );
+        assert!(matches!(e, ApiError::MissingPermission { .. }), "{e:?}");
+        let e = err(
+            401,
+            r#"{"success":false,"errors":[{"code":9109,"message":"Invalid access token"}],"messages":[],"result":null}"#,
+        );
+        assert!(matches!(e, ApiError::InvalidToken { .. }), "{e:?}");
         let e = err(
             400,
             r#"{"success":false,"errors":[{"code":1055,"message":"Bad Configuration: Validation failed: Hostname cannot contain a port"}],"messages":[],"result":null}"#,
