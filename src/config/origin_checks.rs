@@ -1,12 +1,13 @@
 //! Services cloudflared accepts but that cannot work (an unknown scheme such as `htp://`, a port
 //! outside 1-65535), and per-rule settings that do nothing for the rule's service (TLS settings
 //! on a plain-HTTP origin, `httpHostHeader` on a TCP one, `ipRules` without a SOCKS proxy, ...).
-//! Only settings written on the rule itself are judged: a global setting is meant for the rules
-//! that can use it.
+//! Only settings written on the rule itself, with a value that would change something (`true`, a
+//! non-empty string), are judged: a global setting is meant for the rules that can use it, and
+//! `noTLSVerify: false` asks for what happens anyway.
 
 use super::fields::{Field, OriginField};
 use super::goparse::{GoUrl, parse_url};
-use super::model::{IngressRule, OriginRequest};
+use super::model::{IngressRule, OriginRequest, Setting};
 use super::validate::{Diagnostic, ServiceKind, bastion_mode, service_kind};
 
 /// URL schemes cloudflared serves as HTTP origins.
@@ -127,13 +128,13 @@ pub(crate) fn origin_warnings(
         for (field, set) in [
             (
                 OriginField::OriginServerName,
-                own.origin_server_name.is_set(),
+                has_text(&own.origin_server_name),
             ),
-            (OriginField::MatchSniToHost, own.match_sni_to_host.is_set()),
-            (OriginField::CaPool, own.ca_pool.is_set()),
-            (OriginField::NoTlsVerify, own.no_tls_verify.is_set()),
+            (OriginField::MatchSniToHost, own.match_sni_to_host.is_true()),
+            (OriginField::CaPool, has_text(&own.ca_pool)),
+            (OriginField::NoTlsVerify, own.no_tls_verify.is_true()),
             (OriginField::TlsTimeout, own.tls_timeout.is_set()),
-            (OriginField::Http2Origin, own.http2_origin.is_set()),
+            (OriginField::Http2Origin, own.http2_origin.is_true()),
         ] {
             if set {
                 useless(field, why, fix);
@@ -142,10 +143,10 @@ pub(crate) fn origin_warnings(
     }
     if let Some((why, fix)) = origin.without_http() {
         for (field, set) in [
-            (OriginField::HttpHostHeader, own.http_host_header.is_set()),
+            (OriginField::HttpHostHeader, has_text(&own.http_host_header)),
             (
                 OriginField::DisableChunkedEncoding,
-                own.disable_chunked_encoding.is_set(),
+                own.disable_chunked_encoding.is_true(),
             ),
         ] {
             if set {
@@ -163,8 +164,11 @@ pub(crate) fn origin_warnings(
     }
     if !socks && origin != Origin::Bastion {
         for (field, set) in [
-            (OriginField::ProxyAddress, own.proxy_address.is_set()),
-            (OriginField::ProxyPort, own.proxy_port.is_set()),
+            (OriginField::ProxyAddress, has_text(&own.proxy_address)),
+            (
+                OriginField::ProxyPort,
+                own.proxy_port.get().is_some_and(|p| *p != 0),
+            ),
         ] {
             if set {
                 out.push(Diagnostic::warning(
@@ -178,6 +182,11 @@ pub(crate) fn origin_warnings(
             }
         }
     }
+}
+
+/// Whether a string setting holds something (an empty one asks for the default, as absent does).
+fn has_text(s: &Setting<String>) -> bool {
+    s.get().is_some_and(|t| !t.is_empty())
 }
 
 /// The merged `proxyType` (rule over global).
@@ -403,6 +412,12 @@ mod tests {
         // The global proxyType counts, as cloudflared merges it into the rule.
         let json = r#"{"originRequest":{"proxyType":"socks"},"ingress":[{"hostname":"a.example.com","service":"http://x","originRequest":{"proxyPort":1080}},{"service":"http_status:404"}]}"#;
         assert!(warnings(json).is_empty());
+    }
+
+    #[test]
+    fn settings_at_their_default_are_not_flagged() {
+        let defaults = r#"{"noTLSVerify":false,"http2Origin":false,"caPool":"","httpHostHeader":"","disableChunkedEncoding":false,"proxyPort":0,"proxyAddress":""}"#;
+        assert!(warnings(&rule("ssh://x:22", defaults)).is_empty());
     }
 
     #[test]
