@@ -6,7 +6,7 @@
 //! `noTLSVerify: false` asks for what happens anyway.
 
 use super::fields::{Field, OriginField};
-use super::goparse::{GoUrl, parse_url};
+use super::goparse::GoUrl;
 use super::model::{IngressRule, OriginRequest, Setting};
 use super::validate::{Diagnostic, ServiceKind, bastion_mode, service_kind};
 
@@ -90,27 +90,24 @@ impl Origin {
     }
 }
 
-/// The warnings about rule `i`'s service and the settings on it that its service ignores.
+/// The warnings about rule `i`'s service and the settings on it that its service ignores; `url`
+/// is the service parsed, when it is a URL cloudflared accepts.
 pub(crate) fn origin_warnings(
     i: usize,
     rule: &IngressRule,
     global: Option<&OriginRequest>,
+    url: Option<&GoUrl<'_>>,
     out: &mut Vec<Diagnostic>,
 ) {
     let service = rule.service.as_str();
-    let kind = service_kind(service, bastion_mode(rule, global));
-    let url = match kind {
-        // Only a service cloudflared accepts (its errors already say what is wrong).
-        ServiceKind::Url => parse_url(service)
-            .ok()
-            .filter(|u| !u.scheme.is_empty() && !u.hostname().is_empty() && u.path.is_empty()),
-        _ => None,
-    };
-    if let Some(url) = &url {
+    if let Some(url) = url {
         service_url_warnings(i, service, url, out);
     }
-    let (Some(origin), Some(own)) = (Origin::of(service, kind, url.as_ref()), rule.overrides())
-    else {
+    if !rule.origin_request.is_set() {
+        return;
+    }
+    let kind = service_kind(service, bastion_mode(rule, global));
+    let (Some(origin), Some(own)) = (Origin::of(service, kind, url), rule.overrides()) else {
         return;
     };
     let mut useless = |field: OriginField, why: &str, fix: &str| {
@@ -201,7 +198,7 @@ fn proxy_type<'a>(rule: &'a IngressRule, global: Option<&'a OriginRequest>) -> &
 fn service_url_warnings(i: usize, service: &str, url: &GoUrl<'_>, out: &mut Vec<Diagnostic>) {
     let scheme = &*url.scheme;
     let port = url.port();
-    let shown = crate::text::inert(service);
+    let shown = || crate::text::inert(service);
     if !HTTP_SCHEMES.contains(&scheme) && !TCP_SCHEMES.contains(&scheme) {
         let nearest = HTTP_SCHEMES
             .iter()
@@ -222,7 +219,8 @@ fn service_url_warnings(i: usize, service: &str, url: &GoUrl<'_>, out: &mut Vec<
             Some(i),
             Field::Service,
             format!(
-                "\"{shown}\" has the unknown scheme \"{}\": cloudflared does not serve it as a website but relays raw TCP to it, which browsers cannot use{no_port}{hint}",
+                "\"{}\" has the unknown scheme \"{}\": cloudflared does not serve it as a website but relays raw TCP to it, which browsers cannot use{no_port}{hint}",
+                shown(),
                 crate::text::inert(scheme)
             ),
         ));
@@ -236,7 +234,8 @@ fn service_url_warnings(i: usize, service: &str, url: &GoUrl<'_>, out: &mut Vec<
                 Some(i),
                 Field::Service,
                 format!(
-                    "port {port} in \"{shown}\" is outside 1-65535: cloudflared accepts it, but no connection can be made, so every request this rule serves fails; fix the port"
+                    "port {port} in \"{}\" is outside 1-65535: cloudflared accepts it, but no connection can be made, so every request this rule serves fails; fix the port",
+                    shown()
                 ),
             ));
         }
@@ -254,8 +253,15 @@ mod tests {
             Ok(c) => c,
             Err(e) => panic!("{e}"),
         };
+        let rule = &config.rules()[0];
+        let service = rule.service.as_str();
+        // The URL as validation hands it over: only a URL service cloudflared accepts.
+        let url = (service_kind(service, bastion_mode(rule, config.global())) == ServiceKind::Url)
+            .then(|| crate::config::goparse::parse_url(service).ok())
+            .flatten()
+            .filter(|u| !u.scheme.is_empty() && !u.hostname().is_empty() && u.path.is_empty());
         let mut out = Vec::new();
-        origin_warnings(0, &config.rules()[0], config.global(), &mut out);
+        origin_warnings(0, rule, config.global(), url.as_ref(), &mut out);
         out.into_iter()
             .map(|d| (d.field.unwrap_or(Field::Ingress), d.message))
             .collect()

@@ -14,7 +14,7 @@ use std::hash::BuildHasher;
 
 use super::confusable::confusable_warnings;
 use super::fields::{Field, OriginField};
-use super::goparse::{atoi, parse_url, split_host_port};
+use super::goparse::{GoUrl, atoi, parse_url, split_host_port};
 use super::goregex::GoRegex;
 use super::keys::{Level, unknown_key_warnings};
 use super::matching::punycode_alias;
@@ -108,8 +108,8 @@ pub fn validate(config: &TunnelConfig) -> Vec<Diagnostic> {
     let mut tables = CrossTables::default();
     let mut coverage = Coverage::new(rules, &mut tables);
     for (i, rule) in rules.iter().enumerate() {
-        let regex_ok = rule_errors(i, rule, rules.len(), global, &mut out);
-        rule_warnings(i, rule, global, regex_ok, &mut out);
+        let checked = checked_rule_errors(i, rule, rules.len(), global, &mut out);
+        rule_warnings(i, rule, global, &checked, &mut out);
         coverage.check(i, &mut out);
     }
     out
@@ -152,8 +152,8 @@ pub fn validate_rule(
     global: Option<&OriginRequest>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let regex_ok = rule_errors(i, rule, total, global, &mut out);
-    rule_warnings(i, rule, global, regex_ok, &mut out);
+    let checked = checked_rule_errors(i, rule, total, global, &mut out);
+    rule_warnings(i, rule, global, &checked, &mut out);
     out
 }
 
@@ -171,14 +171,36 @@ pub fn rule_errors(
     global: Option<&OriginRequest>,
     out: &mut Vec<Diagnostic>,
 ) -> bool {
+    checked_rule_errors(i, rule, total, global, out).regex_ok
+}
+
+/// What the error checks learned that the warnings reuse.
+struct Checked<'a> {
+    /// The path (if any) is a valid Go regex.
+    regex_ok: bool,
+    /// The service parsed as a URL, when it is one cloudflared accepts.
+    url: Option<GoUrl<'a>>,
+}
+
+fn checked_rule_errors<'a>(
+    i: usize,
+    rule: &'a IngressRule,
+    total: usize,
+    global: Option<&OriginRequest>,
+    out: &mut Vec<Diagnostic>,
+) -> Checked<'a> {
     let at = Some(i);
-    if let Err(message) = check_service(rule, global) {
-        let field = if message.starts_with("unable to create ip rule") {
-            Field::OriginRequest(OriginField::IpRules)
-        } else {
-            Field::Service
-        };
-        out.push(Diagnostic::error(at, field, message));
+    let mut url = None;
+    match service_verdict(rule, global) {
+        Ok(u) => url = u,
+        Err(message) => {
+            let field = if message.starts_with("unable to create ip rule") {
+                Field::OriginRequest(OriginField::IpRules)
+            } else {
+                Field::Service
+            };
+            out.push(Diagnostic::error(at, field, message));
+        }
     }
     if let Some(access) = rule.overrides().and_then(|o| o.access.get())
         && access.required.is_true()
@@ -227,9 +249,15 @@ pub fn rule_errors(
             Field::Path,
             format!("Rule #{} has an invalid regex: {e}", i + 1),
         ));
-        return false;
+        return Checked {
+            regex_ok: false,
+            url,
+        };
     }
-    true
+    Checked {
+        regex_ok: true,
+        url,
+    }
 }
 
 /// Whether the rule's merged `bastionMode` (rule over global) is on.
@@ -276,16 +304,24 @@ pub fn service_kind(service: &str, bastion: bool) -> ServiceKind {
 
 /// cloudflared's service check. `Err` holds its message.
 pub fn check_service(rule: &IngressRule, global: Option<&OriginRequest>) -> Result<(), String> {
+    service_verdict(rule, global).map(|_| ())
+}
+
+/// [`check_service`], also handing back the parsed URL of a URL service it accepts.
+fn service_verdict<'a>(
+    rule: &'a IngressRule,
+    global: Option<&OriginRequest>,
+) -> Result<Option<GoUrl<'a>>, String> {
     let service = rule.service.as_str();
     match service_kind(service, bastion_mode(rule, global)) {
-        ServiceKind::UnixSocket | ServiceKind::HelloWorld | ServiceKind::Bastion => Ok(()),
+        ServiceKind::UnixSocket | ServiceKind::HelloWorld | ServiceKind::Bastion => Ok(None),
         ServiceKind::HttpStatus => {
             let code = &service["http_status:".len()..];
             let n = atoi(code).map_err(|e| format!("invalid HTTP status code: {e}"))?;
             if !(100..=999).contains(&n) {
                 return Err(format!("invalid HTTP status code: {n}"));
             }
-            Ok(())
+            Ok(None)
         }
         ServiceKind::SocksProxy => {
             let rules = rule.overrides().and_then(|o| o.ip_rules.get());
@@ -296,7 +332,7 @@ pub fn check_service(rule: &IngressRule, global: Option<&OriginRequest>) -> Resu
                 )
                 .map_err(|e| format!("unable to create ip rule for socks-proxy: {e}"))?;
             }
-            Ok(())
+            Ok(None)
         }
         ServiceKind::Url => {
             let url = parse_url(service).map_err(|e| e.to_string())?;
@@ -310,7 +346,7 @@ pub fn check_service(rule: &IngressRule, global: Option<&OriginRequest>) -> Resu
                     "{service} is an invalid address, ingress rules don't support proxying to a different path on the origin service. The path will be the same as the eyeball request's path"
                 ));
             }
-            Ok(())
+            Ok(Some(url))
         }
     }
 }
@@ -428,17 +464,19 @@ fn hostname_warnings(i: usize, hostname: &str, out: &mut Vec<Diagnostic>) {
         return;
     }
     // One pass over the bytes for the common (ASCII) case; characters only when needed.
-    let (mut control, mut space, mut upper, mut non_ascii, mut slash) =
-        (false, false, false, false, false);
+    let (mut control, mut space, mut upper, mut non_ascii) = (false, false, false, false);
+    let (mut url_like, mut double_dash, mut prev) = (false, false, 0u8);
     for b in hostname.bytes() {
         match b {
             0..=0x1f | 0x7f => control = true,
             b' ' => space = true,
             b'A'..=b'Z' => upper = true,
-            b'/' => slash = true,
+            b'/' | b':' => url_like = true,
+            b'-' => double_dash |= prev == b'-',
             0x80.. => non_ascii = true,
             _ => {}
         }
+        prev = b;
     }
     if non_ascii {
         control |= hostname.chars().any(char::is_control);
@@ -449,9 +487,7 @@ fn hostname_warnings(i: usize, hostname: &str, out: &mut Vec<Diagnostic>) {
         upper |= hostname.chars().any(char::is_uppercase);
     }
     let mut warn = |msg: String| out.push(Diagnostic::warning(at, Field::Hostname, msg));
-    if (slash || hostname.contains(':'))
-        && let Some(msg) = url_in_hostname(hostname)
-    {
+    if url_like && let Some(msg) = url_in_hostname(hostname) {
         warn(msg);
     }
     if control {
@@ -462,7 +498,8 @@ fn hostname_warnings(i: usize, hostname: &str, out: &mut Vec<Diagnostic>) {
                 .to_owned(),
         );
     }
-    if non_ascii || hostname.contains("xn--") || hostname.contains("XN--") {
+    // Only a non-ASCII name or a punycode (`xn--`) label can pass for another name this way.
+    if non_ascii || double_dash {
         confusable_warnings(hostname, &mut warn);
     }
     if upper {
@@ -558,9 +595,10 @@ fn rule_warnings(
     i: usize,
     rule: &IngressRule,
     global: Option<&OriginRequest>,
-    regex_ok: bool,
+    checked: &Checked<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
+    let regex_ok = checked.regex_ok;
     hostname_warnings(i, rule.hostname.as_str(), out);
     let path = rule.path.as_str();
     if !path.is_empty() && regex_ok && !path_is_anchored(path) {
@@ -603,7 +641,7 @@ fn rule_warnings(
             ));
         }
     }
-    super::origin_checks::origin_warnings(i, rule, global, out);
+    super::origin_checks::origin_warnings(i, rule, global, checked.url.as_ref(), out);
     unknown_key_warnings(Some(i), "", &rule.extra, Level::Rule, out);
 }
 
@@ -1420,6 +1458,38 @@ pub(crate) mod tests {
         ));
         // A plain port is cloudflared's error alone.
         assert_eq!(at(3), [(Severity::Error, HOSTNAME_PORT)]);
+    }
+
+    #[test]
+    fn confusable_hostnames_are_caught_as_unicode_and_as_punycode() {
+        for host in [
+            "p\u{430}ypal.example.com",
+            "xn--pypal-4ve.example.com",
+            "XN--PYPAL-4VE.example.com",
+        ] {
+            let w = warnings_of(&format!(
+                r#"{{"ingress":[{{"hostname":"{host}","service":"http://x"}},{{"service":"http_status:404"}}]}}"#
+            ));
+            assert!(
+                w.iter().any(|(r, f, m)| *r == Some(0)
+                    && f == "hostname"
+                    && m.contains("mixes scripts (Latin, Cyrillic)")),
+                "{host}: {w:#?}"
+            );
+        }
+        let w = warnings_of(
+            r#"{"ingress":[{"hostname":"pay\u00adpal.example.com","service":"http://x"},{"service":"http_status:404"}]}"#,
+        );
+        assert!(
+            w.iter()
+                .any(|(_, _, m)| m.contains("invisible characters (U+00AD)")),
+            "{w:#?}"
+        );
+        assert!(
+            !w.iter()
+                .any(|(_, _, m)| m.contains("whitespace") || m.contains("control")),
+            "{w:#?}"
+        );
     }
 
     #[test]
