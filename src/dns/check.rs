@@ -2,11 +2,11 @@
 //! [`Snapshot`]) mean for a tunnel's config. Pure: the listing is done elsewhere
 //! (`effects::dns`), so every state is tested here without a network.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::names::{in_zone, normal, parent, record_name, serves, tunnel_of, zone_for};
+use super::names::{Served, Zones, in_zone, normal, record_name, suffixes, tunnel_of};
 use crate::api::{DnsRecord, Zone};
 use crate::config::model::TunnelConfig;
 use crate::text::inert;
@@ -177,10 +177,11 @@ pub fn record_names(config: &TunnelConfig) -> Vec<String> {
 
 /// The zones whose records must be listed in full for these record names.
 pub fn zones_holding<'z>(names: &[String], zones: &'z [Zone]) -> Vec<&'z Zone> {
+    let by_name = Zones::new(zones);
     let mut ids = HashSet::new();
     names
         .iter()
-        .filter_map(|n| zone_for(n, zones))
+        .filter_map(|n| by_name.holding(n))
         .filter(|z| ids.insert(z.id.clone()))
         .collect()
 }
@@ -211,44 +212,63 @@ fn describe_tunnel(id: &str, tunnels: Option<&[(String, String)]>) -> String {
     }
 }
 
-/// Whether a node exists in the zone: a record at `node` or below it.
-fn node_exists(node: &str, records: &[(String, &DnsRecord)]) -> bool {
-    records.iter().any(|(n, _)| in_zone(n, node))
+/// A zone's records by name, and the names that exist in it (a record's name and every name
+/// between it and the apex), so that each hostname is judged in as many steps as it has labels.
+struct ZoneIndex<'r> {
+    zone: String,
+    by_name: HashMap<String, Vec<&'r DnsRecord>>,
+    nodes: HashSet<String>,
 }
 
-/// The wildcard record answering for `name` (which has no record of its own), by DNS rules: the
-/// `*.parent` of the closest existing ancestor.
-fn wildcard_for<'r>(
-    name: &str,
-    zone: &str,
-    records: &[(String, &'r DnsRecord)],
-) -> Option<(&'r DnsRecord, String)> {
-    if node_exists(name, records) {
-        return None;
+impl<'r> ZoneIndex<'r> {
+    fn new(zone: &Zone, records: &'r [DnsRecord]) -> Self {
+        let zone = normal(&zone.name);
+        let mut by_name: HashMap<String, Vec<&'r DnsRecord>> = HashMap::new();
+        let mut nodes = HashSet::new();
+        for r in records {
+            let name = normal(&r.name);
+            for s in suffixes(&name) {
+                if !in_zone(s, &zone) || !nodes.insert(s.to_owned()) {
+                    break;
+                }
+            }
+            by_name.entry(name).or_default().push(r);
+        }
+        ZoneIndex {
+            zone,
+            by_name,
+            nodes,
+        }
     }
-    let mut node = name;
-    loop {
-        let up = parent(node)?;
-        if !in_zone(up, zone) {
+
+    fn at(&self, name: &str) -> &[&'r DnsRecord] {
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The wildcard record answering for `name` (which has no record of its own), by DNS rules:
+    /// the `*.parent` of the closest existing ancestor.
+    fn wildcard_for(&self, name: &str) -> Option<(&'r DnsRecord, String)> {
+        if self.nodes.contains(name) {
             return None;
         }
-        let wild = format!("*.{up}");
-        let at_wild: Vec<&DnsRecord> = records
-            .iter()
-            .filter(|(n, _)| *n == wild)
-            .map(|(_, r)| *r)
-            .collect();
-        if let Some(r) = at_wild
-            .iter()
-            .find(|r| is_type(r, "CNAME"))
-            .or_else(|| at_wild.first())
-        {
-            return Some((r, wild));
+        for up in suffixes(name).skip(1) {
+            if !in_zone(up, &self.zone) {
+                return None;
+            }
+            let wild = format!("*.{up}");
+            let at = self.at(&wild);
+            if let Some(r) = at
+                .iter()
+                .find(|r| is_type(r, "CNAME"))
+                .or_else(|| at.first())
+            {
+                return Some((r, wild));
+            }
+            if up == self.zone || self.nodes.contains(up) {
+                return None;
+            }
         }
-        if up == zone || node_exists(up, records) {
-            return None;
-        }
-        node = up;
+        None
     }
 }
 
@@ -261,21 +281,14 @@ struct Verdict {
 fn classify(
     name: &str,
     zone: &Zone,
-    records: &[DnsRecord],
+    index: &ZoneIndex<'_>,
     tunnel_id: &str,
     tunnels: Option<&[(String, String)]>,
 ) -> Verdict {
-    let normal_records: Vec<(String, &DnsRecord)> =
-        records.iter().map(|r| (normal(&r.name), r)).collect();
-    let here: Vec<&DnsRecord> = normal_records
-        .iter()
-        .filter(|(n, _)| n == name)
-        .map(|(_, r)| *r)
-        .collect();
-    let zone_name = normal(&zone.name);
+    let here = index.at(name);
     let shown_zone = inert(&zone.name);
     if here.is_empty() {
-        return match wildcard_for(name, &zone_name, &normal_records) {
+        return match index.wildcard_for(name) {
             Some((r, wild))
                 if is_type(r, "CNAME")
                     && r.proxied
@@ -382,6 +395,16 @@ pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
     let mut notes = Vec::new();
     let mut hosts = Vec::new();
     let names = hostnames(config);
+    let zones = snap.zones.as_ref().map(|z| (z, Zones::new(z)));
+    let indexes: HashMap<&str, ZoneIndex<'_>> = snap
+        .listings
+        .iter()
+        .filter(|l| l.complete)
+        .filter_map(|l| {
+            let records = l.records.as_ref().ok()?;
+            Some((l.zone.id.as_str(), ZoneIndex::new(&l.zone, records)))
+        })
+        .collect();
     for (hostname, name, rules) in &names {
         let mut host = HostDns {
             hostname: hostname.clone(),
@@ -392,7 +415,7 @@ pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
             record: None,
             message: None,
         };
-        match (name, &snap.zones) {
+        match (name, &zones) {
             (Err(why), _) => {
                 host.state = State::NoZone;
                 host.message = Some(format!(
@@ -400,10 +423,10 @@ pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
                 ));
             }
             (Ok(_), Err(e)) => host.message = Some(e.message.clone()),
-            (Ok(name), Ok(zones)) => match zone_for(name, zones) {
+            (Ok(name), Ok((list, by_name))) => match by_name.holding(name) {
                 None => {
                     host.state = State::NoZone;
-                    host.message = Some(no_zone_message(zones));
+                    host.message = Some(no_zone_message(list));
                 }
                 Some(zone) => {
                     host.zone = Some(zone.clone());
@@ -419,11 +442,13 @@ pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
                             ));
                         }
                         Some(Err(e)) => host.message = Some(e.message.clone()),
-                        Some(Ok(records)) => {
-                            let v = classify(name, zone, records, &tunnel_id, tunnels);
-                            host.state = v.state;
-                            host.record = v.record;
-                            host.message = v.message;
+                        Some(Ok(_)) => {
+                            if let Some(index) = indexes.get(zone.id.as_str()) {
+                                let v = classify(name, zone, index, &tunnel_id, tunnels);
+                                host.state = v.state;
+                                host.record = v.record;
+                                host.message = v.message;
+                            }
                         }
                     }
                     if !zone.status.is_empty() && zone.status != "active" {
@@ -442,10 +467,7 @@ pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
         }
         hosts.push(host);
     }
-    let patterns: Vec<&str> = names
-        .iter()
-        .filter_map(|(_, n, _)| n.as_deref().ok())
-        .collect();
+    let served = Served::new(names.iter().filter_map(|(_, n, _)| n.as_deref().ok()));
     let mut orphans = Vec::new();
     let mut seen = HashSet::new();
     for listing in &snap.listings {
@@ -460,7 +482,7 @@ pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
                     let name = normal(&r.name);
                     if is_type(r, "CNAME")
                         && tunnel_of(&r.content).as_deref() == Some(tunnel_id.as_str())
-                        && !patterns.iter().any(|p| serves(p, &name))
+                        && !served.serves(&name)
                         && seen.insert(r.id.clone())
                     {
                         orphans.push(Orphan {

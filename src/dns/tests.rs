@@ -378,3 +378,22 @@ fn comments_name_the_tunnel_within_the_limit() {
     );
     assert_eq!(comment(T, None), format!("cfingress: tunnel {T}"));
 }
+
+#[test]
+fn ten_thousand_hostnames_are_judged_without_quadratic_work() {
+    let cfg = crate::fixtures::scale_config(10_000, 42);
+    let snap = crate::fixtures::dns_snapshot(&cfg, T);
+    let started = std::time::Instant::now();
+    let report = check(&cfg, &snap);
+    let took = started.elapsed();
+    let hosts = report.hosts.len();
+    assert!(hosts > 9_000, "{hosts}");
+    assert_eq!(
+        report.count(State::Ok) + report.count(State::Missing),
+        hosts
+    );
+    assert!(report.count(State::Missing) * 10 <= hosts + 10);
+    // Not a timing assertion: printed for `cargo test -- --nocapture` (the bench measures).
+    println!("dns::check of {hosts} hostnames: {took:?}");
+}
+
