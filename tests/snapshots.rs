@@ -1,15 +1,14 @@
 //! Every screen of the editor rendered into ratatui's TestBackend at 80×24 and 120×40, as text
 //! snapshots (insta), plus the smallest sizes that must not break.
 
-use cfingress::api::{Account, Tunnel};
 use cfingress::app::review::settle;
-use cfingress::app::{App, Event, Snapshot};
+use cfingress::app::keys::{KeyCode as Key, KeyPress};
+use cfingress::app::{Account, App, Event, Snapshot, TunnelEntry as Tunnel};
 use cfingress::config::files::parse_json;
 use cfingress::sandbox::DEMO_TUNNEL;
 use cfingress::tui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui_textarea::{Input, Key};
 
 const THEME: Theme = Theme {
     color: true,
@@ -34,17 +33,11 @@ fn render(app: &App, w: u16, h: u16) -> String {
 }
 
 fn key(app: &mut App, c: char) {
-    app.update(Event::Key(Input {
-        key: Key::Char(c),
-        ..Input::default()
-    }));
+    app.update(Event::Key(KeyPress::ch(c)));
 }
 
 fn special(app: &mut App, k: Key) {
-    app.update(Event::Key(Input {
-        key: k,
-        ..Input::default()
-    }));
+    app.update(Event::Key(KeyPress::plain(k)));
 }
 
 fn demo() -> App {
@@ -96,11 +89,7 @@ fn main_screen_modified_with_an_error() {
     key(&mut app, 'e');
     special(&mut app, Key::Tab);
     special(&mut app, Key::Tab);
-    app.update(Event::Key(Input {
-        key: Key::Char('x'),
-        ctrl: true,
-        ..Input::default()
-    }));
+    app.update(Event::Key(KeyPress::ctrl('x')));
     for c in "localhost:8080".chars() {
         key(&mut app, c);
     }
@@ -226,7 +215,6 @@ fn pickers_and_loading() {
         name: name.into(),
         status: status.into(),
         config_src: "cloudflare".into(),
-        created_at: String::new(),
     };
     app.update(Event::Tunnels(Ok(vec![
         t("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415", "office", "healthy"),

@@ -14,7 +14,7 @@ use crate::config::model::{IngressRule, OriginRequest, Setting, TunnelConfig, Wa
 pub const FORMAT: &str = "cfingress-draft/1";
 
 /// A draft as saved.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SavedDraft {
     /// What it belongs to (`remote:ACCOUNT:TUNNEL` or `file:PATH`).
     pub key: String,

@@ -1,10 +1,10 @@
 //! Key sequences → state and effects, for every key and flow of the editor.
 
-use ratatui_textarea::{Input, Key};
+use super::keys::{KeyCode as Key, KeyPress};
 
 use super::review::settle;
 use super::*;
-use crate::api::{Account, Tunnel};
+use super::{Account, TunnelEntry as Tunnel};
 use crate::config::files::parse_json_str;
 
 const CONFIG: &str = r#"{"ingress":[
@@ -55,32 +55,22 @@ fn upd(app: &mut App, ev: Event) -> Vec<Effect> {
 /// The app's incrementally kept diagnostics equal a full validation of its draft.
 fn assert_fully_validated(app: &App, after: impl std::fmt::Display) {
     assert_eq!(
-        app.diagnostics,
+        app.checks.diagnostics,
         crate::config::validate::validate(&app.draft),
         "{after}"
     );
 }
 
 fn k(c: char) -> Event {
-    Event::Key(Input {
-        key: Key::Char(c),
-        ..Input::default()
-    })
+    Event::Key(KeyPress::ch(c))
 }
 
 fn ctrl(c: char) -> Event {
-    Event::Key(Input {
-        key: Key::Char(c),
-        ctrl: true,
-        ..Input::default()
-    })
+    Event::Key(KeyPress::ctrl(c))
 }
 
 fn special(key: Key) -> Event {
-    Event::Key(Input {
-        key,
-        ..Input::default()
-    })
+    Event::Key(KeyPress::plain(key))
 }
 
 fn typ(app: &mut App, s: &str) {
@@ -89,8 +79,16 @@ fn typ(app: &mut App, s: &str) {
     }
 }
 
+/// The review on screen.
+fn review_of(app: &App) -> &review::Review {
+    match &app.overlay {
+        Some(Overlay::Review(p)) => &p.review,
+        other => panic!("{other:?}"),
+    }
+}
+
 fn status(app: &App) -> String {
-    app.status
+    app.messages.current
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
@@ -108,27 +106,27 @@ fn hosts(app: &App) -> Vec<String> {
 fn navigation_keys_and_filter() {
     let mut app = editing(CONFIG, 3);
     app.update(k('j'));
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.table.selected, 1);
     app.update(special(Key::Down));
     app.update(special(Key::Up));
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.table.selected, 1);
     app.update(k('G'));
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.table.selected, 3);
     app.update(k('g'));
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.table.selected, 0);
     app.update(special(Key::PageDown));
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.table.selected, 3);
     app.update(special(Key::PageUp));
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.table.selected, 0);
     app.update(k('/'));
     typ(&mut app, "c.ex");
     assert_eq!(app.visible_rules(), vec![2]);
-    assert_eq!(app.selected, 2);
+    assert_eq!(app.table.selected, 2);
     app.update(special(Key::Enter));
-    assert!(!app.filtering && app.filter == "c.ex");
+    assert!(!app.table.filtering && app.table.filter == "c.ex");
     app.update(k('/'));
     app.update(special(Key::Esc));
-    assert!(app.filter.is_empty());
+    assert!(app.table.filter.is_empty());
     assert_eq!(app.visible_rules().len(), 4);
 }
 
@@ -169,7 +167,7 @@ fn add_through_the_form_then_undo_and_redo() {
         ]
     );
     assert_eq!(app.history.len(), 1, "one form, one undo step");
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.table.selected, 3);
     app.update(k('u'));
     assert_eq!(app.draft.rules().len(), 4);
     assert_eq!(status(&app), "undid: add rule 4 new.example.com");
@@ -214,7 +212,7 @@ fn delete_duplicate_and_move_respect_the_catch_all() {
         hosts(&app),
         ["a.example.com", "c.example.com", "b.example.com", ""]
     );
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.table.selected, 1);
     app.update(k('c'));
     assert_eq!(hosts(&app)[2], "c.example.com");
     assert_eq!(app.history.len(), 2);
@@ -266,7 +264,7 @@ fn rule_global_and_warp_forms_are_one_edit_each() {
     );
     assert_eq!(app.history.len(), 3);
     assert!(
-        app.diagnostics
+        app.checks.diagnostics
             .iter()
             .any(|d| d.message.contains("warp-routing has no effect"))
     );
@@ -284,13 +282,13 @@ fn publish_refuses_errors_and_jumps_to_the_first() {
     app.update(k('G'));
     let fx = app.update(k('p'));
     assert!(fx.is_empty());
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.table.selected, 0);
     assert!(
         status(&app).starts_with("cannot publish: 1 error"),
         "{}",
         status(&app)
     );
-    assert!(app.status.as_ref().is_some_and(|s| s.error));
+    assert!(app.messages.current.as_ref().is_some_and(|s| s.error));
 }
 
 #[test]
@@ -304,13 +302,11 @@ fn publish_flow_with_warnings_review_and_success() {
     app.update(special(Key::Enter));
     let fx = app.update(k('p'));
     assert!(fx.is_empty());
-    let Some(Overlay::Confirm {
-        ask: Ask::Warnings,
-        lines,
-    }) = &app.overlay
-    else {
+    let Some(Overlay::Confirm(question)) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
+    assert_eq!(question.ask, Ask::Warnings);
+    let lines = &question.lines;
     assert!(lines.iter().any(|l| l.contains("not anchored")));
     let fx = app.update(k('y'));
     assert_eq!(
@@ -325,9 +321,7 @@ fn publish_flow_with_warnings_review_and_success() {
         Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
     );
     assert!(fx.is_empty());
-    let Some(Overlay::Review { summary, diff, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { summary, diff, .. } = review_of(&app);
     assert!(
         summary
             .iter()
@@ -415,9 +409,10 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
         &mut app,
         Event::Current(Ok(snap(Some(5), Some(someone_elses())))),
     );
-    let Some(Overlay::Conflict { lines, .. }) = &app.overlay else {
+    let Some(Overlay::Conflict(conflict)) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
+    let lines = &conflict.lines;
     assert!(lines[0].contains("version 3 → 5"), "{lines:?}");
     assert!(
         lines
@@ -434,9 +429,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     // Overwrite: explicit, and the review says so.
     app.overlay = kept.clone();
     upd(&mut app, k('o'));
-    let Some(Overlay::Review { notes, summary, .. }) = &app.overlay else {
-        panic!()
-    };
+    let review::Review { notes, summary, .. } = review_of(&app);
     assert!(notes[0].starts_with("OVERWRITE"));
     assert!(
         summary
@@ -459,9 +452,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     // Rebase: both changes survive.
     app.overlay = kept;
     upd(&mut app, k('r'));
-    let Some(Overlay::Review { notes, .. }) = &app.overlay else {
-        panic!("{:?}", app.status)
-    };
+    let review::Review { notes, .. } = review_of(&app);
     assert!(notes[0].contains("rebased 1 edit(s) onto version 5"));
     assert_eq!(
         hosts(&app),
@@ -482,8 +473,8 @@ fn quitting_and_reloading_ask_when_edits_are_unpublished() {
     app.update(k('d'));
     assert!(app.update(k('q')).is_empty());
     assert!(matches!(
-        app.overlay,
-        Some(Overlay::Confirm { ask: Ask::Quit, .. })
+        &app.overlay,
+        Some(Overlay::Confirm(c)) if c.ask == Ask::Quit
     ));
     app.update(k('n'));
     assert!(!app.quit && app.overlay.is_none());
@@ -495,11 +486,8 @@ fn quitting_and_reloading_ask_when_edits_are_unpublished() {
     app.update(k('d'));
     app.update(k('r'));
     assert!(matches!(
-        app.overlay,
-        Some(Overlay::Confirm {
-            ask: Ask::Reload,
-            ..
-        })
+        &app.overlay,
+        Some(Overlay::Confirm(c)) if c.ask == Ask::Reload
     ));
     let fx = app.update(k('y'));
     assert_eq!(
@@ -524,9 +512,7 @@ fn a_tunnel_without_config_opens_as_a_new_catch_all() {
     assert!(app.is_modified() && app.unpublished_new);
     app.update(k('p'));
     upd(&mut app, Event::Current(Ok(snap(Some(0), None))));
-    let Some(Overlay::Review { diff, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { diff, .. } = review_of(&app);
     assert!(
         diff.iter()
             .any(|l| l.contains("+      \"service\": \"http_status:404\""))
@@ -547,14 +533,11 @@ fn the_url_tester_highlights_the_rule() {
     app.update(k('t'));
     typ(&mut app, "https://b.example.com/api/x");
     assert_eq!(app.tester_match, Some(1));
-    assert_eq!(app.selected, 1);
-    let Some(Overlay::Tester {
-        result: Some(Ok(1)),
-        ..
-    }) = &app.overlay
-    else {
+    assert_eq!(app.table.selected, 1);
+    let Some(Overlay::Tester(tester)) = &app.overlay else {
         panic!()
     };
+    assert!(matches!(&tester.result, Some(Ok(t)) if t.rule == 1));
     for _ in 0..8 {
         app.update(special(Key::Backspace));
     }
@@ -571,7 +554,7 @@ fn the_url_tester_highlights_the_rule() {
 fn help_opens_and_closes() {
     let mut app = editing(CONFIG, 3);
     app.update(k('?'));
-    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Help(_))));
     app.update(special(Key::Esc));
     assert!(app.overlay.is_none());
 }
@@ -604,7 +587,6 @@ fn pickers_lead_to_a_tunnel() {
         name: name.into(),
         status: "healthy".into(),
         config_src: "cloudflare".into(),
-        created_at: String::new(),
     };
     app.update(Event::Tunnels(Ok(vec![
         t("t1", "web"),
@@ -648,9 +630,7 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
             saved: None,
         })),
     );
-    let Some(Overlay::Review { notes, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { notes, .. } = review_of(&app);
     assert!(
         notes
             .iter()
@@ -669,7 +649,7 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
         &mut app,
         Event::Current(Ok(snap(None, Some(someone_elses())))),
     );
-    assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Conflict(_))));
 }
 
 #[test]
@@ -734,33 +714,25 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
         app
     };
     let mut app = open(&saved, 5);
-    assert!(matches!(app.overlay, Some(Overlay::Recover { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Recover(_))));
     app.update(k('x'));
     assert!(
-        matches!(app.overlay, Some(Overlay::Recover { .. })),
+        matches!(app.overlay, Some(Overlay::Recover(_))),
         "a choice is needed"
     );
     app.update(k('v'));
     assert!(
-        matches!(&app.overlay, Some(Overlay::Recover { viewing: Some(lines), .. }) if lines.iter().any(|l| l.contains("a.example.com")))
+        matches!(&app.overlay, Some(Overlay::Recover(r)) if r.viewing.as_ref().is_some_and(|lines| lines.iter().any(|l| l.contains("a.example.com"))))
     );
     app.update(k('j'));
     assert!(matches!(
         &app.overlay,
-        Some(Overlay::Recover {
-            viewing: Some(_),
-            scroll: 1,
-            ..
-        })
+        Some(Overlay::Recover(r)) if r.viewing.is_some() && r.scroll == 1
     ));
     app.update(special(Key::Esc));
     assert!(matches!(
         &app.overlay,
-        Some(Overlay::Recover {
-            viewing: None,
-            scroll: 0,
-            ..
-        })
+        Some(Overlay::Recover(r)) if r.viewing.is_none() && r.scroll == 0
     ));
     app.update(k('r'));
     assert_eq!(app.draft, draft_cfg);
@@ -774,7 +746,7 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
     // It publishes through the normal conflict check.
     app.update(k('p'));
     app.update(Event::Current(Ok(snap(Some(5), Some(cfg(CONFIG))))));
-    assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Conflict(_))));
     // And the draft to save carries the history.
     let again = app.to_saved("later").unwrap_or_else(|| panic!("modified"));
     assert_eq!(again.edits.len(), 1);
@@ -826,9 +798,9 @@ fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
         panic!("{fx:?}")
     };
     let first = first.as_ref().clone();
-    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    assert!(matches!(&app.overlay, Some(Overlay::Progress(p)) if matches!(p.wait, overlays::progress::Wait::Preparing(_))));
     assert!(app.update(k('x')).is_empty());
-    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    assert!(matches!(&app.overlay, Some(Overlay::Progress(p)) if matches!(p.wait, overlays::progress::Wait::Preparing(_))));
     // Esc cancels; the late answer is dropped and nothing can be published from it.
     app.update(special(Key::Esc));
     assert!(app.overlay.is_none());
@@ -837,17 +809,15 @@ fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
         "{}",
         status(&app)
     );
-    app.update(Event::Reviewed(Box::new(first.clone().compute())));
+    app.update(Event::Reviewed(Ok(Box::new(first.clone().compute()))));
     assert!(app.overlay.is_none());
     // Asking again: the stale answer to the first request is still ignored, the new one shows.
     app.update(k('p'));
     let fx = app.update(current());
-    app.update(Event::Reviewed(Box::new(first.compute())));
-    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    app.update(Event::Reviewed(Ok(Box::new(first.compute()))));
+    assert!(matches!(&app.overlay, Some(Overlay::Progress(p)) if matches!(p.wait, overlays::progress::Wait::Preparing(_))));
     settle(&mut app, fx);
-    let Some(Overlay::Review { summary, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { summary, .. } = review_of(&app);
     assert!(
         summary.iter().any(|l| l.contains("a.example.com")),
         "{summary:?}"
@@ -861,9 +831,7 @@ fn a_yaml_file_is_reviewed_as_yaml_on_both_sides() {
     app.update(k('d'));
     app.update(k('p'));
     upd(&mut app, Event::Current(Ok(snap(None, Some(cfg(CONFIG))))));
-    let Some(Overlay::Review { diff, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { diff, .. } = review_of(&app);
     let changed: Vec<&String> = diff
         .iter()
         .filter(|l| (l.starts_with('-') || l.starts_with('+')) && !l.starts_with("---"))
@@ -883,10 +851,10 @@ fn a_yaml_file_is_reviewed_as_yaml_on_both_sides() {
 fn the_detail_pane_is_hidden_until_asked_for_and_the_page_follows() {
     let mut app = editing(CONFIG, 3);
     app.update(Event::Resize(120, 40));
-    assert!(!app.show_details);
+    assert!(!app.table.show_details);
     let full = app.page();
     app.update(k('i'));
-    assert!(app.show_details);
+    assert!(app.table.show_details);
     assert_eq!(app.page(), full - 12, "the pane takes 12 rows at 40 lines");
     app.update(k('i'));
     assert_eq!(app.page(), full);
@@ -958,7 +926,7 @@ fn a_message_stays_until_the_next_key() {
     app.update(Event::Resize(100, 30));
     assert!(status(&app).starts_with("did: delete"), "{}", status(&app));
     app.update(k('j'));
-    assert!(app.status.is_none(), "{:?}", app.status);
+    assert!(app.messages.current.is_none(), "{:?}", app.messages.current);
     app.update(k('u'));
     assert!(
         status(&app).starts_with("undid: delete"),
@@ -978,7 +946,7 @@ fn the_review_scrolls_within_bounds() {
         Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
     );
     let scroll = |app: &App| match &app.overlay {
-        Some(Overlay::Review { scroll, diff, .. }) => (*scroll, diff.len()),
+        Some(Overlay::Review(p)) => (p.scroll, p.review.diff.len()),
         other => panic!("{other:?}"),
     };
     let (_, lines) = scroll(&app);

@@ -472,7 +472,8 @@ async fn editor_inner(
 ) -> Result<u8, Failure> {
     use crate::app::App;
     use crate::config::files::Format;
-    use crate::tui::{Context, Exit, Theme};
+    use crate::effects::Context;
+    use crate::tui::{Exit, Theme};
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(fail(
             2,
@@ -480,6 +481,8 @@ async fn editor_inner(
         ));
     }
     let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
+    // Bad `[keys]` are reported now, each with its line and column, before the screen changes.
+    let keymap = settings.keymap().map_err(|e| fail(2, e.to_string()))?;
     let theme = Theme {
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && settings.ui.color != Some(false),
@@ -487,7 +490,11 @@ async fn editor_inner(
     };
     let mut _sandbox = None;
     let (app, effects, ctx) = if let Some(path) = file {
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        // A file that does not exist yet cannot be canonicalized: make it absolute (the draft
+        // key and the messages name it in full); saving creates it.
+        let path = std::fs::canonicalize(&path)
+            .or_else(|_| std::path::absolute(&path))
+            .unwrap_or(path);
         let format = Format::from_path(&path);
         let (app, effects) = App::file(path.clone(), format);
         let ctx = Context::new(None, Some((path, format)));
@@ -530,16 +537,28 @@ async fn editor_inner(
                 tunnel: None,
             }
         };
-        let tunnel = match &remote.tunnel {
-            Some(_) => Some(remote.tunnel_id().await?),
-            None => None,
+        // A tunnel name that matches nothing opens the picker filtered by it, rather than
+        // leaving: the name was probably mistyped.
+        let unknown_name = match &remote.tunnel {
+            Some(t) if !looks_like_uuid(t) => {
+                let found = remote.client.list_tunnels(&remote.account, Some(t)).await?;
+                found.is_empty().then(|| t.clone())
+            }
+            _ => None,
         };
-        let account = if tunnel.is_some() {
+        let tunnel = match (&remote.tunnel, &unknown_name) {
+            (Some(_), None) => Some(remote.tunnel_id().await?),
+            _ => None,
+        };
+        let account = if tunnel.is_some() || unknown_name.is_some() {
             Some(remote.account.clone())
         } else {
             account
         };
-        let (mut app, effects) = App::remote(account, tunnel.clone());
+        let (mut app, effects) = match (unknown_name, account) {
+            (Some(name), Some(account)) => App::remote_pick(account, name),
+            (_, account) => App::remote(account, tunnel.clone()),
+        };
         if let (Some(crate::app::Origin::Remote { tunnel_name, .. }), Some(name)) =
             (&mut app.origin, &remote.tunnel)
             && Some(name) != tunnel.as_ref()
@@ -549,6 +568,7 @@ async fn editor_inner(
         let ctx = Context::new(Some(remote.client), None);
         (app, effects, ctx)
     };
+    let app = app.with_keymap(keymap);
     match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {
         Ok(Exit::Quit) => Ok(0),
         Ok(Exit::Signal) => Ok(1),

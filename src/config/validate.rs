@@ -12,7 +12,7 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
 
-use super::fields::{Field, OriginField};
+use super::fields::{Field, OriginField, Slot};
 use super::goparse::{atoi, parse_url, split_host_port};
 use super::goregex::GoRegex;
 use super::matching::punycode_alias;
@@ -351,7 +351,7 @@ fn is_go_cidr(s: &str) -> bool {
 }
 
 use super::encode::{
-    ACCESS_KEYS as KNOWN_ACCESS_KEYS, RULE_KEYS as KNOWN_RULE_KEYS, TOP_KEYS as KNOWN_TOP_KEYS,
+    access_keys, RULE_KEYS as KNOWN_RULE_KEYS, TOP_KEYS as KNOWN_TOP_KEYS,
     origin_keys,
 };
 
@@ -391,13 +391,9 @@ fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnos
             ),
         ));
     }
-    for (field, value) in [
-        (OriginField::ConnectTimeout, &o.connect_timeout),
-        (OriginField::TlsTimeout, &o.tls_timeout),
-        (OriginField::TcpKeepAlive, &o.tcp_keep_alive),
-        (OriginField::KeepAliveTimeout, &o.keep_alive_timeout),
-    ] {
-        if let Some(d) = value.get()
+    for &field in OriginField::ALL {
+        if let Some(Slot::Duration(value)) = field.slot(o)
+            && let Some(d) = value.get()
             && d.is_negative()
         {
             out.push(Diagnostic::warning(
@@ -418,7 +414,7 @@ fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnos
             rule,
             "originRequest.access.",
             &a.extra,
-            KNOWN_ACCESS_KEYS,
+            &access_keys(),
             out,
         );
     }

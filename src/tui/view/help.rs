@@ -1,0 +1,101 @@
+//! The key help, drawn from the binding tables: as wide as the terminal (two columns when
+//! there is room), scrolled, saying how to close it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::theme::{Theme, centered, footer};
+use crate::app::App;
+use crate::app::keys::Context;
+use crate::app::layout::truncate_end;
+use crate::app::overlays::help::{Help, HelpLine, lines};
+
+fn render(l: &HelpLine, key_w: usize, w: usize, theme: Theme) -> Line<'static> {
+    match l {
+        HelpLine::Heading(t) => Line::from(Span::styled(theme.text(t), theme.accent())),
+        HelpLine::Key(k, what) => Line::from(vec![
+            Span::styled(format!("  {k:<key_w$} "), theme.key()),
+            Span::raw(truncate_end(
+                &theme.text(what),
+                w.saturating_sub(key_w + 3),
+                theme.ascii,
+            )),
+        ]),
+        HelpLine::Blank => Line::from(""),
+    }
+}
+
+pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, help: &Help, theme: Theme) {
+    let rect = centered(area, area.width.saturating_sub(2), area.height.saturating_sub(1));
+    frame.render_widget(Clear, rect);
+    let block = theme.block(format!(
+        "Keys ({} closes, {}/{} scroll)",
+        super::key_label(app, theme, Context::Help, crate::app::keys::Command::Close),
+        super::key_label(app, theme, Context::Help, crate::app::keys::Command::Down),
+        super::key_label(app, theme, Context::Help, crate::app::keys::Command::Up),
+    ));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.height < 2 {
+        return;
+    }
+    let all = lines(&app.keymap, theme.ascii, app.verb());
+    let key_w = all
+        .iter()
+        .map(|l| match l {
+            HelpLine::Key(k, _) => k.chars().count(),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(10)
+        .min(24);
+    let body_h = usize::from(inner.height - 1);
+    // Two columns when both fit 70 cells: the list is split at a section boundary.
+    let columns = if inner.width >= 150 { 2 } else { 1 };
+    let col_w = usize::from(inner.width) / columns;
+    let per_col = all.len().div_ceil(columns);
+    let mut cols: Vec<Vec<&HelpLine>> = Vec::new();
+    let mut rest: &[HelpLine] = &all;
+    for c in 0..columns {
+        if c + 1 == columns {
+            cols.push(rest.iter().collect());
+            break;
+        }
+        let mut cut = per_col.min(rest.len());
+        while cut < rest.len() && !matches!(rest[cut], HelpLine::Blank) {
+            cut += 1;
+        }
+        cols.push(rest[..cut].iter().collect());
+        rest = rest.get(cut + 1..).unwrap_or(&[]);
+    }
+    let tallest = cols.iter().map(Vec::len).max().unwrap_or(0);
+    let scroll = help.scroll.min(tallest.saturating_sub(body_h));
+    for (c, col) in cols.iter().enumerate() {
+        let text: Vec<Line<'_>> = col
+            .iter()
+            .skip(scroll)
+            .take(body_h)
+            .map(|l| render(l, key_w, col_w, theme))
+            .collect();
+        let x = inner.x + (c * col_w) as u16;
+        frame.render_widget(
+            Paragraph::new(text),
+            Rect {
+                x,
+                y: inner.y,
+                width: col_w as u16,
+                height: body_h as u16,
+            },
+        );
+    }
+    frame.render_widget(
+        Paragraph::new(footer(app, theme, Context::Help, inner.width, |_| true)),
+        Rect {
+            y: inner.y + inner.height - 1,
+            height: 1,
+            ..inner
+        },
+    );
+}
