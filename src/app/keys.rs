@@ -497,68 +497,8 @@ const PAGE_UP: &[KeyPress] = &[p(C::PageUp)];
 /// Every context's default table.
 pub const TABLES: &[Table] = &[
     Table {
-        context: Context::Global,
-        groups: &[Group {
-            title: "Anywhere",
-            bindings: &[b(
-                Command::Redraw,
-                &[ctrl('l')],
-                "redraw the whole screen (if another program wrote over it)",
-                None,
-            )],
-        }],
-        other_keys: None,
-        text_input: false,
-    },
-    Table {
         context: Context::Main,
         groups: &[
-            Group {
-                title: "Move",
-                bindings: &[
-                    b(Command::Down, DOWN, "next rule", f("move", "move", 9)),
-                    b(Command::Up, UP, "previous rule", f("move", "move", 9)),
-                    b(
-                        Command::First,
-                        &[ch('g'), p(C::Home)],
-                        "first rule",
-                        None,
-                    ),
-                    b(Command::Last, &[ch('G'), p(C::End)], "last rule", None),
-                    b(Command::PageDown, &[p(C::PageDown)], "a page down", None),
-                    b(Command::PageUp, &[p(C::PageUp)], "a page up", None),
-                    b(
-                        Command::Filter,
-                        &[ch('/')],
-                        "filter rows by text (hostname, path, service)",
-                        f("filter", "filter", 8),
-                    ),
-                    b(
-                        Command::ClearFilter,
-                        &[p(C::Esc)],
-                        "clear the filter (Esc never quits)",
-                        None,
-                    ),
-                    b(
-                        Command::Details,
-                        &[ch('i')],
-                        "show/hide the selected rule's details: problems, effective settings, unknown keys",
-                        f("details", "info", 5),
-                    ),
-                    b(
-                        Command::DetailsDown,
-                        &[ch(']')],
-                        "scroll the detail pane down",
-                        None,
-                    ),
-                    b(
-                        Command::DetailsUp,
-                        &[ch('[')],
-                        "scroll the detail pane up",
-                        None,
-                    ),
-                ],
-            },
             Group {
                 title: "Edit",
                 bindings: &[
@@ -618,6 +558,52 @@ pub const TABLES: &[Table] = &[
                         f("global", "global", 8),
                     ),
                     b(Command::Warp, &[ch('w')], "warp-routing", None),
+                ],
+            },
+            Group {
+                title: "Move",
+                bindings: &[
+                    b(Command::Down, DOWN, "next rule", f("move", "move", 9)),
+                    b(Command::Up, UP, "previous rule", f("move", "move", 9)),
+                    b(
+                        Command::First,
+                        &[ch('g'), p(C::Home)],
+                        "first rule",
+                        None,
+                    ),
+                    b(Command::Last, &[ch('G'), p(C::End)], "last rule", None),
+                    b(Command::PageDown, &[p(C::PageDown)], "a page down", None),
+                    b(Command::PageUp, &[p(C::PageUp)], "a page up", None),
+                    b(
+                        Command::Filter,
+                        &[ch('/')],
+                        "filter rows by text (hostname, path, service)",
+                        f("filter", "filter", 8),
+                    ),
+                    b(
+                        Command::ClearFilter,
+                        &[p(C::Esc)],
+                        "clear the filter (Esc never quits)",
+                        None,
+                    ),
+                    b(
+                        Command::Details,
+                        &[ch('i')],
+                        "show/hide the selected rule's details: problems, effective settings, unknown keys",
+                        f("details", "info", 5),
+                    ),
+                    b(
+                        Command::DetailsDown,
+                        &[ch(']')],
+                        "scroll the detail pane down",
+                        None,
+                    ),
+                    b(
+                        Command::DetailsUp,
+                        &[ch('[')],
+                        "scroll the detail pane up",
+                        None,
+                    ),
                 ],
             },
             Group {
@@ -1004,6 +990,20 @@ pub const TABLES: &[Table] = &[
                     f("quit", "quit", 0),
                 ),
             ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Global,
+        groups: &[Group {
+            title: "Anywhere",
+            bindings: &[b(
+                Command::Redraw,
+                &[ctrl('l')],
+                "redraw the whole screen (if another program wrote over it)",
+                None,
+            )],
         }],
         other_keys: None,
         text_input: false,

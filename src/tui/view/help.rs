@@ -28,7 +28,7 @@ fn render(l: &HelpLine, key_w: usize, w: usize, theme: Theme) -> Line<'static> {
 }
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, help: &Help, theme: Theme) {
-    let rect = centered(area, area.width.saturating_sub(2), area.height.saturating_sub(1));
+    let rect = centered(area, area.width.saturating_sub(2), area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
     let block = theme.block(format!(
         "Keys ({} closes, {}/{} scroll)",
