@@ -6,10 +6,10 @@
 
 use std::hint::black_box;
 
+use cfingress::app::keys::{KeyCode as Key, KeyPress};
 use cfingress::app::review::{ReviewRequest, settle};
 use cfingress::app::{App, Effect, Event, Snapshot};
 use cfingress::fixtures::scale_config;
-use cfingress::app::keys::{KeyCode as Key, KeyPress};
 use cfingress::tui::{Theme, view};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;

@@ -309,7 +309,10 @@ mod tests {
             map.command(Context::Main, KeyPress::ch('P')),
             Some(Command::Publish)
         );
-        assert_eq!(map.all_labels(Context::Main, Command::Undo, true), "U Ctrl-z");
+        assert_eq!(
+            map.all_labels(Context::Main, Command::Undo, true),
+            "U Ctrl-z"
+        );
         let text = "[keys]\npublish = \"P\"\npubish = \"x\"\nundo = \"hyper-u\"\n";
         let s = Settings::parse(text, Path::new("s.toml")).unwrap_or_else(|e| panic!("{e}"));
         let e = s.keymap().err().map(|e| e.to_string()).unwrap_or_default();
@@ -317,7 +320,10 @@ mod tests {
             e.starts_with("s.toml: line 3, column 10: [keys]: unknown command \"pubish\" (did you mean \"publish\"?)"),
             "{e}"
         );
-        assert!(e.contains("line 4, column 8: [keys]: undo: \"hyper-u\" is not a key name"), "{e}");
+        assert!(
+            e.contains("line 4, column 8: [keys]: undo: \"hyper-u\" is not a key name"),
+            "{e}"
+        );
         let e = Settings::parse("[keys]\nundo = 5\n", Path::new("s.toml"));
         assert!(e.is_err_and(|e| e.to_string().contains("line 2")));
     }

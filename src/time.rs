@@ -82,7 +82,10 @@ mod tests {
     #[test]
     fn ages_read_as_people_say_them() {
         let now = at("2024-06-19T14:09:30Z").to_zoned_datetime(TimeZone::UTC);
-        assert_eq!(ago(at("2024-06-19T14:06:10Z"), &now), "3 minutes ago, 14:06");
+        assert_eq!(
+            ago(at("2024-06-19T14:06:10Z"), &now),
+            "3 minutes ago, 14:06"
+        );
         assert_eq!(ago(at("2024-06-19T14:09:00Z"), &now), "just now, 14:09");
         assert_eq!(ago(at("2024-06-19T13:09:00Z"), &now), "1 hour ago, 13:09");
         assert_eq!(
@@ -94,7 +97,10 @@ mod tests {
         let paris = TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC);
         if paris != TimeZone::UTC {
             let now = at("2024-06-19T14:09:30Z").to_zoned_datetime(paris);
-            assert_eq!(ago(at("2024-06-19T14:06:10Z"), &now), "3 minutes ago, 16:06");
+            assert_eq!(
+                ago(at("2024-06-19T14:06:10Z"), &now),
+                "3 minutes ago, 16:06"
+            );
         }
         assert_eq!(ago_text("not a time\u{1b}", &now_utc()), "not a time\\x1b");
     }

@@ -1,8 +1,8 @@
 //! Every screen of the editor rendered into ratatui's TestBackend at 80×24 and 120×40, as text
 //! snapshots (insta), plus the smallest sizes that must not break.
 
-use cfingress::app::review::settle;
 use cfingress::app::keys::{KeyCode as Key, KeyPress};
+use cfingress::app::review::settle;
 use cfingress::app::{Account, App, Event, Snapshot, TunnelEntry as Tunnel};
 use cfingress::config::files::parse_json;
 use cfingress::sandbox::DEMO_TUNNEL;

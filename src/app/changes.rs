@@ -50,10 +50,8 @@ pub struct Changes {
     used: Vec<bool>,
     /// Base rows by (hostname, path, service), to find a rule that comes back.
     index: FxHashMap<Key, Vec<usize>>,
-    /// Per draft row: whether it is out of the base's order.
+    /// Per draft row: whether the user moved it (it is marked while out of the base's order).
     moved: Vec<bool>,
-    /// Whether any row may be out of order (a move happened since the last reset).
-    reordered: bool,
 }
 
 impl Changes {
@@ -66,11 +64,11 @@ impl Changes {
         for (i, r) in base.rules().iter().enumerate() {
             self.index.entry(key(r)).or_default().push(i);
         }
-        self.moved.clear();
-        self.reordered = false;
+        self.moved = vec![false; n];
     }
 
-    /// The draft was replaced (a restore, a rebase): finds each row's base row by content.
+    /// The draft was replaced (a restore, a rebase): finds each row's base row by content, and
+    /// marks as moved the rows outside the longest run that keeps the base's order.
     pub fn rebuild(&mut self, base: &TunnelConfig, draft: &TunnelConfig) {
         self.reset(base);
         self.used = vec![false; base.rules().len()];
@@ -80,8 +78,7 @@ impl Changes {
             .enumerate()
             .map(|(i, r)| self.claim(base, r, i))
             .collect();
-        self.reordered = true;
-        self.find_moved();
+        self.moved = out_of_order(&self.origin);
     }
 
     /// The unused base row equal to `rule` nearest to `near`, marked used.
@@ -103,9 +100,7 @@ impl Changes {
             Edit::Insert { index, rule, .. } if *index <= self.origin.len() => {
                 let origin = self.claim(base, rule, *index);
                 self.origin.insert(*index, origin);
-                if origin.is_some() {
-                    self.reordered = true;
-                }
+                self.moved.insert(*index, false);
             }
             Edit::Delete { index, .. } if *index < self.origin.len() => {
                 if let Some(k) = self.origin.remove(*index)
@@ -113,58 +108,23 @@ impl Changes {
                 {
                     *u = false;
                 }
+                self.moved.remove(*index);
             }
-            Edit::Move { from, to, .. }
-                if *from < self.origin.len() && *to < self.origin.len() =>
-            {
+            Edit::Move { from, to, .. } if *from < self.origin.len() && *to < self.origin.len() => {
                 let o = self.origin.remove(*from);
                 self.origin.insert(*to, o);
-                self.reordered = true;
+                self.moved.remove(*from);
+                self.moved.insert(*to, true);
             }
             _ => {}
         }
-        if self.reordered {
-            self.find_moved();
-        } else {
-            self.moved.clear();
-        }
     }
 
-    /// Marks as moved the rows outside the longest run that keeps the base's order.
-    fn find_moved(&mut self) {
-        // Patience sorting over the rows that have an origin: O(n log n).
-        let rows: Vec<(usize, usize)> = self
-            .origin
-            .iter()
-            .enumerate()
-            .filter_map(|(i, o)| o.map(|k| (i, k)))
-            .collect();
-        let mut tails: Vec<usize> = Vec::new(); // index into rows
-        let mut prev: Vec<Option<usize>> = vec![None; rows.len()];
-        for (r, &(_, k)) in rows.iter().enumerate() {
-            let pos = tails.partition_point(|&t| rows[t].1 < k);
-            prev[r] = pos.checked_sub(1).map(|p| tails[p]);
-            if pos == tails.len() {
-                tails.push(r);
-            } else {
-                tails[pos] = r;
-            }
-        }
-        self.moved = vec![true; self.origin.len()];
-        for (i, o) in self.origin.iter().enumerate() {
-            if o.is_none() {
-                self.moved[i] = false;
-            }
-        }
-        let mut cur = tails.last().copied();
-        while let Some(r) = cur {
-            self.moved[rows[r].0] = false;
-            cur = prev[r];
-        }
-        if !self.moved.contains(&true) {
-            self.moved.clear();
-            self.reordered = false;
-        }
+    /// Whether row `i` (with base row `k`) sits between its neighbours' base rows.
+    fn in_order(&self, i: usize, k: usize) -> bool {
+        let before = self.origin[..i].iter().rev().find_map(|o| *o);
+        let after = self.origin[i + 1..].iter().find_map(|o| *o);
+        before.is_none_or(|b| b < k) && after.is_none_or(|a| a > k)
     }
 
     /// How draft row `i` differs from the base, if it does.
@@ -173,10 +133,40 @@ impl Changes {
         match self.origin.get(i).copied().flatten() {
             None => Some(RowChange::Added),
             Some(k) if base.rules().get(k) != Some(rule) => Some(RowChange::Changed),
-            Some(_) if self.moved.get(i).copied().unwrap_or(false) => Some(RowChange::Moved),
+            Some(k) if self.moved.get(i).copied().unwrap_or(false) && !self.in_order(i, k) => {
+                Some(RowChange::Moved)
+            }
             Some(_) => None,
         }
     }
+}
+
+/// The rows outside the longest run of `origin` that keeps the base's order (patience sorting,
+/// O(n log n)); rows without an origin are not moved.
+fn out_of_order(origin: &[Option<usize>]) -> Vec<bool> {
+    let rows: Vec<(usize, usize)> = origin
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.map(|k| (i, k)))
+        .collect();
+    let mut tails: Vec<usize> = Vec::new();
+    let mut prev: Vec<Option<usize>> = vec![None; rows.len()];
+    for (r, &(_, k)) in rows.iter().enumerate() {
+        let pos = tails.partition_point(|&t| rows[t].1 < k);
+        prev[r] = pos.checked_sub(1).map(|p| tails[p]);
+        if pos == tails.len() {
+            tails.push(r);
+        } else {
+            tails[pos] = r;
+        }
+    }
+    let mut moved: Vec<bool> = origin.iter().map(Option::is_some).collect();
+    let mut cur = tails.last().copied();
+    while let Some(r) = cur {
+        moved[rows[r].0] = false;
+        cur = prev[r];
+    }
+    moved
 }
 
 #[cfg(test)]

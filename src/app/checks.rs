@@ -168,7 +168,12 @@ impl Checks {
     /// rule, rules related to it by name (see [`cross_related`]), and every rule already warned
     /// (its message names a rule number, which may have moved). Falls back to a whole pass when
     /// that is most of the config.
-    fn recheck_cross(&mut self, config: &TunnelConfig, touched: &[&IngressRule], at: Option<usize>) {
+    fn recheck_cross(
+        &mut self,
+        config: &TunnelConfig,
+        touched: &[&IngressRule],
+        at: Option<usize>,
+    ) {
         let rules = config.rules();
         let touched: Vec<(&IngressRule, Option<String>)> =
             touched.iter().map(|t| (*t, rule_alias(t))).collect();

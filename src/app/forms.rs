@@ -279,9 +279,8 @@ fn origin_fields(
                 FieldKind::Bool => FieldValue::Bool(origin_bool(o, f)),
                 FieldKind::Choice(options) => FieldValue::Choice(
                     options,
-                    Some(origin_text(o, f)).filter(|_| {
-                        matches!(slot_of(o, f), Some(Slot::Text(s)) if s.is_set())
-                    }),
+                    Some(origin_text(o, f))
+                        .filter(|_| matches!(slot_of(o, f), Some(Slot::Text(s)) if s.is_set())),
                 ),
                 _ => FieldValue::Text(Box::new(text_area(&origin_text(o, f)))),
             };
@@ -751,7 +750,13 @@ impl Form {
                     None => {
                         let named: Vec<String> = options
                             .iter()
-                            .map(|o| if o.is_empty() { "\"\"".to_owned() } else { (*o).to_owned() })
+                            .map(|o| {
+                                if o.is_empty() {
+                                    "\"\"".to_owned()
+                                } else {
+                                    (*o).to_owned()
+                                }
+                            })
                             .collect();
                         self.message = Some(format!(
                             "{}: one of {}; type its first letter, {} cycles, {} inherits",
@@ -1065,9 +1070,15 @@ mod tests {
     fn escape_asks_before_discarding() {
         let c = cfg();
         let mut form = Form::rule(&c, 0, false, c.rules()[0].clone());
-        assert_eq!(form.key(special(KeyCode::Esc), &km(), &c), FormOutcome::Cancelled);
+        assert_eq!(
+            form.key(special(KeyCode::Esc), &km(), &c),
+            FormOutcome::Cancelled
+        );
         form.key(key('z'), &km(), &c);
-        assert_eq!(form.key(special(KeyCode::Esc), &km(), &c), FormOutcome::Editing);
+        assert_eq!(
+            form.key(special(KeyCode::Esc), &km(), &c),
+            FormOutcome::Editing
+        );
         assert!(form.confirm_discard);
         assert_eq!(form.key(key('n'), &km(), &c), FormOutcome::Editing);
         form.key(special(KeyCode::Esc), &km(), &c);

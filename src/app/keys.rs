@@ -565,12 +565,7 @@ pub const TABLES: &[Table] = &[
                 bindings: &[
                     b(Command::Down, DOWN, "next rule", f("move", "move", 9)),
                     b(Command::Up, UP, "previous rule", f("move", "move", 9)),
-                    b(
-                        Command::First,
-                        &[ch('g'), p(C::Home)],
-                        "first rule",
-                        None,
-                    ),
+                    b(Command::First, &[ch('g'), p(C::Home)], "first rule", None),
                     b(Command::Last, &[ch('G'), p(C::End)], "last rule", None),
                     b(Command::PageDown, &[p(C::PageDown)], "a page down", None),
                     b(Command::PageUp, &[p(C::PageUp)], "a page up", None),
@@ -642,7 +637,7 @@ pub const TABLES: &[Table] = &[
                     b(
                         Command::Quit,
                         &[ch('q'), ctrl('c')],
-                        "quit (asks when edits are un{publish}ed)",
+                        "quit (asks when edits are un{published})",
                         f("quit", "quit", 0),
                     ),
                 ],
@@ -850,8 +845,18 @@ pub const TABLES: &[Table] = &[
         groups: &[Group {
             title: "A question",
             bindings: &[
-                b(Command::Yes, &[ch('y'), ch('Y')], "answer yes", f("yes", "yes", 0)),
-                b(Command::No, &[ch('n'), p(C::Esc)], "answer no", f("no", "no", 0)),
+                b(
+                    Command::Yes,
+                    &[ch('y'), ch('Y')],
+                    "answer yes",
+                    f("yes", "yes", 0),
+                ),
+                b(
+                    Command::No,
+                    &[ch('n'), p(C::Esc)],
+                    "answer no",
+                    f("no", "no", 0),
+                ),
             ],
         }],
         other_keys: Some((Command::No, "no")),
@@ -880,8 +885,18 @@ pub const TABLES: &[Table] = &[
                     "discard them",
                     f("discard them", "discard", 0),
                 ),
-                b(Command::Down, DOWN, "scroll the diff", f("scroll", "scroll", 2)),
-                b(Command::Up, UP, "scroll the diff back", f("scroll", "scroll", 2)),
+                b(
+                    Command::Down,
+                    DOWN,
+                    "scroll the diff",
+                    f("scroll", "scroll", 2),
+                ),
+                b(
+                    Command::Up,
+                    UP,
+                    "scroll the diff back",
+                    f("scroll", "scroll", 2),
+                ),
                 b(
                     Command::Close,
                     &[p(C::Esc)],
@@ -955,7 +970,7 @@ pub const TABLES: &[Table] = &[
                 b(
                     Command::Quit,
                     &[ctrl('c')],
-                    "quit (asks when edits are un{publish}ed)",
+                    "quit (asks when edits are un{published})",
                     None,
                 ),
             ],
@@ -982,7 +997,12 @@ pub const TABLES: &[Table] = &[
         groups: &[Group {
             title: "Cannot open",
             bindings: &[
-                b(Command::Retry, &[ch('r')], "try again", f("retry", "retry", 0)),
+                b(
+                    Command::Retry,
+                    &[ch('r')],
+                    "try again",
+                    f("retry", "retry", 0),
+                ),
                 b(
                     Command::Quit,
                     &[ch('q'), p(C::Esc), ctrl('c')],
@@ -1252,13 +1272,13 @@ impl Keymap {
     }
 
     /// The footer items of a context, most important first: (keys, long label, short label,
-    /// rank). Commands sharing a label and rank are one item (`j/k move`). `verb` replaces
-    /// `{publish}`; `show` filters commands that do not apply now.
+    /// rank). Commands sharing a label and rank are one item (`j/k move`). `file` words them
+    /// for a file (see [`words`]); `show` filters commands that do not apply now.
     pub fn footer(
         &self,
         context: Context,
         ascii: bool,
-        verb: &str,
+        file: bool,
         show: impl Fn(Command) -> bool,
     ) -> Vec<FooterItem> {
         let mut items: Vec<FooterItem> = Vec::new();
@@ -1268,8 +1288,8 @@ impl Keymap {
                 continue;
             }
             let Some(key) = b.keys.first() else { continue };
-            let label = foot.label.replace("{publish}", verb);
-            let short = foot.short.replace("{publish}", verb);
+            let label = words(foot.label, file);
+            let short = words(foot.short, file);
             match items
                 .iter_mut()
                 .find(|i| i.label == label && i.rank == foot.rank)
@@ -1301,6 +1321,17 @@ pub struct FooterItem {
     pub short: String,
     /// Which items stay when room runs out (lower stays longer).
     pub rank: u8,
+}
+
+/// A help or footer text for a remote config or a file: `{publish}` and `{published}` read
+/// "publish"/"published" or "save"/"saved".
+pub fn words(text: &str, file: bool) -> String {
+    let (verb, done) = if file {
+        ("save", "saved")
+    } else {
+        ("publish", "published")
+    };
+    text.replace("{published}", done).replace("{publish}", verb)
 }
 
 /// How a context is named in messages.
@@ -1408,7 +1439,10 @@ mod tests {
             if let Some((c, text)) = t.other_keys {
                 assert!(!text.is_empty());
                 assert!(
-                    t.groups.iter().flat_map(|g| g.bindings).any(|b| b.command == c),
+                    t.groups
+                        .iter()
+                        .flat_map(|g| g.bindings)
+                        .any(|b| b.command == c),
                     "{:?}: the any-other-key command is in the table",
                     t.context
                 );
@@ -1494,20 +1528,33 @@ mod tests {
 
     #[test]
     fn user_bindings_replace_the_defaults_and_are_checked() {
-        let map = Keymap::with_overrides(&[o("publish", &["P"], 2), o("undo", &["U", "ctrl-z"], 3)])
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let map =
+            Keymap::with_overrides(&[o("publish", &["P"], 2), o("undo", &["U", "ctrl-z"], 3)])
+                .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(
             map.command(Context::Main, KeyPress::ch('P')),
             Some(Command::Publish)
         );
         assert_eq!(map.command(Context::Main, KeyPress::ch('p')), None);
         assert_eq!(map.label(Context::Main, Command::Undo, false), "U");
-        assert_eq!(map.all_labels(Context::Main, Command::Undo, false), "U Ctrl-z");
+        assert_eq!(
+            map.all_labels(Context::Main, Command::Undo, false),
+            "U Ctrl-z"
+        );
         // A shared command changes in every context that has it.
         let map = Keymap::with_overrides(&[o("down", &["ctrl-n", "down"], 1)])
             .unwrap_or_else(|e| panic!("{e:?}"));
-        for c in [Context::Main, Context::Picker, Context::Help, Context::Review] {
-            assert_eq!(map.command(c, KeyPress::ctrl('n')), Some(Command::Down), "{c:?}");
+        for c in [
+            Context::Main,
+            Context::Picker,
+            Context::Help,
+            Context::Review,
+        ] {
+            assert_eq!(
+                map.command(c, KeyPress::ctrl('n')),
+                Some(Command::Down),
+                "{c:?}"
+            );
             assert_eq!(map.command(c, KeyPress::ch('j')), None, "{c:?}");
         }
 
@@ -1526,7 +1573,10 @@ mod tests {
             ]
         );
         let e = errors(&[o("publish", &["ctrl-hyper"], 5)]);
-        assert!(e[0].starts_with("line 5, column 1: [keys]: publish: \"ctrl-hyper\" is not a key name"), "{e:?}");
+        assert!(
+            e[0].starts_with("line 5, column 1: [keys]: publish: \"ctrl-hyper\" is not a key name"),
+            "{e:?}"
+        );
         let e = errors(&[o("publish", &["d"], 6)]);
         assert_eq!(
             e,
@@ -1543,15 +1593,30 @@ mod tests {
     #[test]
     fn footers_fit_the_width() {
         let map = Keymap::default();
-        let items = map.footer(Context::Main, false, "publish", |_| true);
+        let items = map.footer(Context::Main, false, false, |_| true);
         let wide = fit_footer(&items, 200);
-        assert!(wide.iter().any(|(k, l)| k == "j/k" && l == "move"), "{wide:?}");
-        assert!(wide.iter().any(|(k, l)| k == "K/J" && l == "reorder"), "{wide:?}");
+        assert!(
+            wide.iter().any(|(k, l)| k == "j/k" && l == "move"),
+            "{wide:?}"
+        );
+        assert!(
+            wide.iter().any(|(k, l)| k == "K/J" && l == "reorder"),
+            "{wide:?}"
+        );
         let narrow = fit_footer(&items, 78);
         let cost: usize = narrow.iter().map(|(k, l)| k.len() + l.len() + 3).sum();
         assert!(cost <= 78, "{narrow:?}");
-        assert!(narrow.iter().any(|(k, _)| k == "p"), "publish stays: {narrow:?}");
-        assert!(narrow.iter().any(|(k, _)| k == "q"), "quit stays: {narrow:?}");
-        assert!(narrow.iter().any(|(k, _)| k == "?"), "help stays: {narrow:?}");
+        assert!(
+            narrow.iter().any(|(k, _)| k == "p"),
+            "publish stays: {narrow:?}"
+        );
+        assert!(
+            narrow.iter().any(|(k, _)| k == "q"),
+            "quit stays: {narrow:?}"
+        );
+        assert!(
+            narrow.iter().any(|(k, _)| k == "?"),
+            "help stays: {narrow:?}"
+        );
     }
 }

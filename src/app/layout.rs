@@ -179,7 +179,10 @@ mod tests {
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 4), vec![""]);
         assert_eq!(truncate_end("legacy.example.com", 10, false), "legacy.ex…");
-        assert_eq!(truncate_start("legacy.example.com", 10, false), "…ample.com");
+        assert_eq!(
+            truncate_start("legacy.example.com", 10, false),
+            "…ample.com"
+        );
         assert_eq!(truncate_start("legacy.example.com", 10, true), "~ample.com");
         assert_eq!(truncate_end("short", 10, false), "short");
         assert_eq!(truncate_end("日本語のテキスト", 7, false), "日本語…");

@@ -387,6 +387,20 @@ impl App {
         if self.is_file() { "save" } else { "publish" }
     }
 
+    /// "published" or "saved".
+    pub fn verb_ed(&self) -> &'static str {
+        if self.is_file() { "saved" } else { "published" }
+    }
+
+    /// "publishing" or "saving".
+    pub fn verb_ing(&self) -> &'static str {
+        if self.is_file() {
+            "saving"
+        } else {
+            "publishing"
+        }
+    }
+
     /// Whether there is work that publishing would save.
     pub fn is_modified(&self) -> bool {
         !self.history.is_empty() || self.unpublished_new
@@ -571,9 +585,7 @@ impl App {
     /// When the filter hides the rule an edit selected, clears the filter (an edit must never
     /// land out of sight) and says so.
     fn reveal_focus(&mut self, edit: &Edit) -> &'static str {
-        if edit.focus().is_some()
-            && !self.table.filter.is_empty()
-            && self.current_rule().is_none()
+        if edit.focus().is_some() && !self.table.filter.is_empty() && self.current_rule().is_none()
         {
             self.table.filter.clear();
             self.table.filtering = false;
@@ -671,7 +683,8 @@ impl App {
                     picker.note = Some(format!(
                         "No tunnel is named \"{}\": choose one (the list is filtered by that name; {} clears the filter)",
                         crate::text::inert(&name),
-                        self.keymap.label(Context::Filter, Command::ClearFilter, true)
+                        self.keymap
+                            .label(Context::Filter, Command::ClearFilter, true)
                     ));
                     picker.filter = name;
                 }
@@ -801,7 +814,12 @@ impl App {
             Action::Tested(rule) => {
                 self.tester_match = rule;
                 if let Some(i) = rule {
-                    if !self.draft.rules().get(i).is_some_and(|r| self.table.shows(r)) {
+                    if !self
+                        .draft
+                        .rules()
+                        .get(i)
+                        .is_some_and(|r| self.table.shows(r))
+                    {
                         self.table.filter.clear();
                     }
                     self.table.select(i);
@@ -812,7 +830,10 @@ impl App {
             Action::Overwrite(remote) => return self.overwrite(*remote),
             Action::Publish { target, replaces } => return self.send(target, replaces),
             Action::CancelPublish => {
-                self.info(format!("{} cancelled; your draft is unchanged", self.verb()));
+                self.info(format!(
+                    "{} cancelled; your draft is unchanged",
+                    self.verb()
+                ));
             }
             Action::Restore(saved, current) => self.restore(*saved, current),
             Action::DiscardDraft => {
@@ -1091,9 +1112,9 @@ impl App {
                         ask: Ask::Reload,
                         lines: vec![
                             format!(
-                                "You have {} un{}ed edit(s).",
+                                "You have {} un{} edit(s).",
                                 self.history.len(),
-                                self.verb()
+                                self.verb_ed()
                             ),
                             "Reload from the source and lose them?".to_owned(),
                         ],
@@ -1119,11 +1140,11 @@ impl App {
                 ask: Ask::Quit,
                 lines: vec![
                     format!(
-                        "You have {} un{}ed edit(s){}.",
+                        "You have {} un{} edit(s){}.",
                         self.history.len(),
-                        self.verb(),
+                        self.verb_ed(),
                         if self.unpublished_new {
-                            format!(" and a new config not yet {}ed", self.verb())
+                            format!(" and a new config not yet {}", self.verb_ed())
                         } else {
                             String::new()
                         }

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use super::keys::{Command, Context};
-use super::overlays::conflict::Conflict;
 use super::overlays::confirm::Confirm;
+use super::overlays::conflict::Conflict;
 use super::overlays::progress::Wait;
 use super::overlays::review::ReviewPane;
 use super::review::{Review, ReviewRequest};
-use super::{Ask, Effect, Mode, Origin, Overlay, Published, ReviewFailed, Snapshot};
 use super::{App, history::Edit};
+use super::{Ask, Effect, Mode, Origin, Overlay, Published, ReviewFailed, Snapshot};
 use crate::config::diff::summarize;
 use crate::config::files::Format;
 use crate::config::model::TunnelConfig;
@@ -26,7 +26,12 @@ impl App {
             self.info(format!("nothing to {verb}: the draft equals the source"));
             return Vec::new();
         }
-        let errors: Vec<&Diagnostic> = self.checks.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let errors: Vec<&Diagnostic> = self
+            .checks
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
         if let Some(first) = errors.first() {
             let n = errors.len();
             let msg = crate::text::inert(&first.message).into_owned();
@@ -121,8 +126,8 @@ impl App {
             Err(e) => {
                 self.overlay = None;
                 self.error(format!(
-                    "cannot check the source before {}ing, nothing was sent: {e}",
-                    self.verb()
+                    "cannot check the source before {}, nothing was sent: {e}",
+                    self.verb_ing()
                 ));
                 return Vec::new();
             }
@@ -186,8 +191,8 @@ impl App {
         };
         self.review_ticket += 1;
         let what = format!(
-            "preparing the review of what will be {}ed… ({} cancels)",
-            self.verb(),
+            "preparing the review of what will be {}… ({} cancels)",
+            self.verb_ed(),
             self.keymap.label(Context::Progress, Command::Cancel, true)
         );
         self.wait(Wait::Preparing(self.review_ticket), what);
@@ -249,7 +254,11 @@ impl App {
             Some(Origin::File { .. }) => Effect::WriteFile { config: target },
             None => return Vec::new(),
         };
-        let what = if self.is_file() { "saving…" } else { "publishing…" };
+        let what = if self.is_file() {
+            "saving…"
+        } else {
+            "publishing…"
+        };
         self.wait(Wait::Publishing, what);
         vec![effect]
     }
@@ -274,7 +283,7 @@ impl App {
                 vec![Effect::DeleteDraft]
             }
             Err(e) => {
-                self.error(format!("not {}ed, your draft is kept: {e}", self.verb()));
+                self.error(format!("not {}, your draft is kept: {e}", self.verb_ed()));
                 Vec::new()
             }
         }

@@ -50,7 +50,9 @@ impl RuleTable {
         if self.filter.is_empty() {
             return (0..rules.len()).collect();
         }
-        (0..rules.len()).filter(|&i| self.shows(&rules[i])).collect()
+        (0..rules.len())
+            .filter(|&i| self.shows(&rules[i]))
+            .collect()
     }
 
     /// The selected rule, when it exists and the filter shows it.

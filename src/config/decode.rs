@@ -10,8 +10,8 @@ use saphyr::{MarkedYaml, ScalarStyle, YamlData};
 use serde_json::{Map, Number, Value};
 
 use super::duration::{Duration, parse_go_duration};
-use super::jsontree::Json;
 use super::fields::{OriginField, SlotMut};
+use super::jsontree::Json;
 use super::model::{
     Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };

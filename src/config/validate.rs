@@ -351,8 +351,7 @@ fn is_go_cidr(s: &str) -> bool {
 }
 
 use super::encode::{
-    access_keys, RULE_KEYS as KNOWN_RULE_KEYS, TOP_KEYS as KNOWN_TOP_KEYS,
-    origin_keys,
+    RULE_KEYS as KNOWN_RULE_KEYS, TOP_KEYS as KNOWN_TOP_KEYS, access_keys, origin_keys,
 };
 
 fn wrong_case_keys(
@@ -410,13 +409,7 @@ fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnos
         wrong_case_keys(rule, "originRequest.", &o.extra, &origin_keys(), out);
     }
     if let Some(a) = o.access.get() {
-        wrong_case_keys(
-            rule,
-            "originRequest.access.",
-            &a.extra,
-            &access_keys(),
-            out,
-        );
+        wrong_case_keys(rule, "originRequest.access.", &a.extra, &access_keys(), out);
     }
 }
 

@@ -110,7 +110,16 @@ fn panic_text(e: tokio::task::JoinError) -> String {
 /// is the effect's failure event with what happened, so the editor never waits forever.
 pub fn spawn(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSender<Event>) {
     let on_panic = failure(&effect);
-    let task = tokio::spawn(run(effect, ctx));
+    supervise(run(effect, ctx), on_panic, tx);
+}
+
+/// Runs `work` on a task; sends its event, or, if it panics, `on_panic`'s.
+fn supervise(
+    work: impl Future<Output = Option<Event>> + Send + 'static,
+    on_panic: Option<Box<dyn FnOnce(String) -> Event + Send>>,
+    tx: mpsc::UnboundedSender<Event>,
+) {
+    let task = tokio::spawn(work);
     tokio::spawn(async move {
         let event = match task.await {
             Ok(event) => event,
@@ -241,4 +250,44 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
         }),
     };
     Some(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_effect_answers_with_its_failure() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let effect = Effect::FetchRemote {
+            account: "a".into(),
+            tunnel: "t".into(),
+        };
+        supervise(async { panic!("boom") }, failure(&effect), tx.clone());
+        match rx.recv().await {
+            Some(Event::Current(Err(m))) => {
+                assert!(m.contains("internal error") && m.contains("boom"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A review that panics answers for its own ticket, so the app can tell it apart.
+        let request = crate::app::review::ReviewRequest {
+            ticket: 7,
+            against: None,
+            draft: crate::config::model::TunnelConfig::default(),
+            yaml: false,
+            old_name: String::new(),
+            replaces: None,
+            notes: Vec::new(),
+        };
+        supervise(
+            async { panic!("review") },
+            failure(&Effect::Review(Box::new(request))),
+            tx,
+        );
+        assert!(matches!(
+            rx.recv().await,
+            Some(Event::Reviewed(Err(ReviewFailed { ticket: 7, .. })))
+        ));
+    }
 }

@@ -2,7 +2,7 @@
 //! exactly what the keys do (the user's own keys included).
 
 use super::{Component, Cx, Outcome};
-use crate::app::keys::{Command, Context, Keymap, TABLES};
+use crate::app::keys::{Command, Context, Keymap, TABLES, words};
 
 /// The help window.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,9 +22,9 @@ pub enum HelpLine {
     Blank,
 }
 
-/// The help's lines: one section per group of each table, in table order. `verb` replaces
-/// `{publish}` ("publish" or "save").
-pub fn lines(keymap: &Keymap, ascii: bool, verb: &str) -> Vec<HelpLine> {
+/// The help's lines: one section per group of each table, in table order, worded for a file
+/// when `file` (see [`words`]).
+pub fn lines(keymap: &Keymap, ascii: bool, file: bool) -> Vec<HelpLine> {
     let mut out = Vec::new();
     for table in TABLES {
         let bound = keymap.bindings(table.context);
@@ -32,7 +32,7 @@ pub fn lines(keymap: &Keymap, ascii: bool, verb: &str) -> Vec<HelpLine> {
             if !out.is_empty() {
                 out.push(HelpLine::Blank);
             }
-            out.push(HelpLine::Heading(group.title.replace("{publish}", verb)));
+            out.push(HelpLine::Heading(words(group.title, file)));
             for b in group.bindings {
                 let keys = bound
                     .iter()
@@ -45,7 +45,7 @@ pub fn lines(keymap: &Keymap, ascii: bool, verb: &str) -> Vec<HelpLine> {
                             .join(" ")
                     })
                     .unwrap_or_default();
-                out.push(HelpLine::Key(keys, b.help.replace("{publish}", verb)));
+                out.push(HelpLine::Key(keys, words(b.help, file)));
             }
             if let Some((_, text)) = table.other_keys {
                 out.push(HelpLine::Key("any other key".to_owned(), text.to_owned()));
@@ -61,7 +61,7 @@ impl Component for Help {
     }
 
     fn key(&mut self, key: crate::app::keys::KeyPress, cx: &Cx<'_>) -> Outcome {
-        let max = lines(cx.keymap, true, "publish").len().saturating_sub(1);
+        let max = lines(cx.keymap, true, false).len().saturating_sub(1);
         let page = cx.page.max(1);
         self.scroll = match cx.keymap.command_or_other(Context::Help, key) {
             Some(Command::Down) => self.scroll + 1,

@@ -49,7 +49,10 @@ impl Component for Recover {
                 self.scroll = 0;
             }
             Some(Command::Down) => {
-                let max = self.viewing.as_ref().map_or(0, |l| l.len().saturating_sub(1));
+                let max = self
+                    .viewing
+                    .as_ref()
+                    .map_or(0, |l| l.len().saturating_sub(1));
                 self.scroll = (self.scroll + 1).min(max);
             }
             Some(Command::Up) => self.scroll = self.scroll.saturating_sub(1),

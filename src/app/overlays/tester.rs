@@ -89,7 +89,11 @@ impl Tester {
                     .map_err(|e| e.to_string()),
             )
         };
-        let rule = self.result.as_ref().and_then(|r| r.as_ref().ok()).map(|t| t.rule);
+        let rule = self
+            .result
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|t| t.rule);
         Outcome::StayThen(Action::Tested(rule))
     }
 }
@@ -129,7 +133,10 @@ mod tests {
         );
         let (url, notes) = as_sent("app.example.com/login");
         assert_eq!(url, "https://app.example.com/login");
-        assert_eq!(notes, vec!["no scheme: tried as https://app.example.com/login"]);
+        assert_eq!(
+            notes,
+            vec!["no scheme: tried as https://app.example.com/login"]
+        );
         let (url, notes) = as_sent("https://user@App.Example.COM:8443/Path");
         assert_eq!(url, "https://user@app.example.com:8443/Path");
         assert_eq!(

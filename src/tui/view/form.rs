@@ -22,7 +22,9 @@ pub(super) fn input_line(input: &LineInput, w: usize, theme: Theme) -> Line<'sta
     let cursor = input.cursor().min(chars.len());
     let before: String = chars[..cursor].iter().collect();
     let at: Option<char> = chars.get(cursor).copied();
-    let after: String = chars.get(cursor + 1..).map_or(String::new(), |r| r.iter().collect());
+    let after: String = chars
+        .get(cursor + 1..)
+        .map_or(String::new(), |r| r.iter().collect());
     let at_shown = at.map_or(" ".to_owned(), |c| inert(&c.to_string()).into_owned());
     let w = w.max(2);
     let before = inert(&before);

@@ -28,7 +28,11 @@ fn render(l: &HelpLine, key_w: usize, w: usize, theme: Theme) -> Line<'static> {
 }
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, help: &Help, theme: Theme) {
-    let rect = centered(area, area.width.saturating_sub(2), area.height.saturating_sub(2));
+    let rect = centered(
+        area,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
     frame.render_widget(Clear, rect);
     let block = theme.block(format!(
         "Keys ({} closes, {}/{} scroll)",
@@ -41,7 +45,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, help: &Help, th
     if inner.height < 2 {
         return;
     }
-    let all = lines(&app.keymap, theme.ascii, app.verb());
+    let all = lines(&app.keymap, theme.ascii, app.is_file());
     let key_w = all
         .iter()
         .map(|l| match l {

@@ -14,9 +14,16 @@ use crate::app::overlays::log::Log;
 use crate::text::inert;
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, log: &Log, theme: Theme) {
-    let rect = centered(area, area.width.saturating_sub(2), area.height.saturating_sub(1));
+    let rect = centered(
+        area,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(1),
+    );
     frame.render_widget(Clear, rect);
-    let block = theme.block(format!("Messages of this session ({})", app.messages.log.len()));
+    let block = theme.block(format!(
+        "Messages of this session ({})",
+        app.messages.log.len()
+    ));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if inner.height < 2 {

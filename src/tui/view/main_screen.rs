@@ -7,8 +7,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
-use super::theme::{Theme, footer};
 use super::key_label;
+use super::theme::{Theme, footer};
 use crate::app::keys::{Command, Context};
 use crate::app::layout::{truncate_end, truncate_start};
 use crate::app::{App, Banner, Origin};
@@ -27,7 +27,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     if app.table.show_details && l.detail.height > 0 {
         detail_pane(frame, l.detail, app, theme);
     }
-    frame.render_widget(Paragraph::new(status_lines(app, theme, area.width)), l.status);
+    frame.render_widget(
+        Paragraph::new(status_lines(app, theme, area.width)),
+        l.status,
+    );
     frame.render_widget(
         Paragraph::new(footer(app, theme, Context::Main, area.width, |_| true)),
         l.footer,
@@ -81,15 +84,15 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     if app.is_modified() {
         spans.push(Span::styled(
             format!(
-                "{} {} un{}ed",
+                "{} {} un{}",
                 theme.glyph("●", "*"),
                 app.history.len(),
-                app.verb()
+                app.verb_ed()
             ),
             theme.warning().add_modifier(Modifier::BOLD),
         ));
     } else {
-        spans.push(Span::styled(format!("{}ed", app.verb()), theme.dim()));
+        spans.push(Span::styled(app.verb_ed(), theme.dim()));
     }
     spans.push(sep());
     spans.push(Span::styled(
@@ -428,13 +431,11 @@ fn detail_pane(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         .map(|(k, v)| format!("{}={}", inert(k), crate::text::json_inert(v)))
         .collect();
     if let Some(o) = rule.overrides() {
-        unknown.extend(o.extra.iter().map(|(k, v)| {
-            format!(
-                "originRequest.{}={}",
-                inert(k),
-                crate::text::json_inert(v)
-            )
-        }));
+        unknown.extend(
+            o.extra
+                .iter()
+                .map(|(k, v)| format!("originRequest.{}={}", inert(k), crate::text::json_inert(v))),
+        );
     }
     if !unknown.is_empty() {
         lines.push(Line::from(vec![

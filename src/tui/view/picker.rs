@@ -12,7 +12,14 @@ use crate::app::keys::{Command, Context};
 use crate::app::{App, Picker};
 use crate::text::inert;
 
-pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme, title: &str, p: &Picker) {
+pub(super) fn draw(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    app: &App,
+    theme: Theme,
+    title: &str,
+    p: &Picker,
+) {
     let note_h = u16::from(p.note.is_some());
     let [top, note, list, foot] = Layout::vertical([
         Constraint::Length(1),

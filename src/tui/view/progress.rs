@@ -12,7 +12,10 @@ use crate::text::inert;
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Progress, theme: Theme) {
     let mut line = inert(&p.what).into_owned();
     if let (Some(since), Some(now)) = (p.since, &app.now) {
-        line.push_str(&format!(" {}", crate::time::elapsed(since, now.timestamp())));
+        line.push_str(&format!(
+            " {}",
+            crate::time::elapsed(since, now.timestamp())
+        ));
     }
     let cancellable = p.cancellable();
     let keys = footer(app, theme, Context::Progress, area.width, |c| {

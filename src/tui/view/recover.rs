@@ -27,8 +27,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, r: &Recover, th
     let mut text: Vec<Line<'_>> = vec![
         Line::from(Span::styled(
             format!(
-                "Un{}ed edits from an earlier session were saved.",
-                app.verb()
+                "Un{} edits from an earlier session were saved.",
+                app.verb_ed()
             ),
             theme.key(),
         )),
@@ -57,13 +57,17 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, r: &Recover, th
             )));
         }
     }
-    text.push(footer(app, theme, Context::Recover, rect.width.saturating_sub(2), |c| {
-        match c {
+    text.push(footer(
+        app,
+        theme,
+        Context::Recover,
+        rect.width.saturating_sub(2),
+        |c| match c {
             Command::ViewDiff => !viewing,
             Command::Down | Command::Up | Command::Close => viewing,
             _ => true,
-        }
-    }));
+        },
+    ));
     frame.render_widget(
         Paragraph::new(text)
             .wrap(Wrap { trim: false })

@@ -11,7 +11,6 @@ use crate::app::App;
 use crate::app::keys::{Command, Context, fit_footer};
 use crate::app::layout::{truncate_end, wrap};
 
-
 /// Colours and glyphs.
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
@@ -59,12 +58,10 @@ impl Theme {
         Style::default().add_modifier(Modifier::BOLD)
     }
     pub(super) fn block(self, title: impl Into<String>) -> Block<'static> {
-        let b = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(
-                format!(" {} ", self.text(&title.into())),
-                self.key(),
-            ));
+        let b = Block::default().borders(Borders::ALL).title(Span::styled(
+            format!(" {} ", self.text(&title.into())),
+            self.key(),
+        ));
         if self.ascii {
             b.border_set(ratatui::symbols::border::Set {
                 top_left: "+",
@@ -127,9 +124,7 @@ pub(super) fn footer(
     width: u16,
     show: impl Fn(Command) -> bool,
 ) -> Line<'static> {
-    let items = app
-        .keymap
-        .footer(context, theme.ascii, app.verb(), show);
+    let items = app.keymap.footer(context, theme.ascii, app.is_file(), show);
     keys_line(theme, &fit_footer(&items, usize::from(width)))
 }
 
