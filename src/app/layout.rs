@@ -10,7 +10,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 pub struct MainLayout {
     /// One line: tunnel, account, version, counts.
     pub header: Rect,
-    /// One line when something needs fixing first (no rules, no catch-all, a new config).
+    /// One or two lines when something needs fixing first (no rules, no catch-all, a new
+    /// config).
     pub banner: Rect,
     /// The rule table, with its border and heading.
     pub table: Rect,
@@ -23,7 +24,7 @@ pub struct MainLayout {
 }
 
 impl MainLayout {
-    /// Splits `area` (heights in rows: `banner` 0 or 1, `detail`, `status` at least 1).
+    /// Splits `area` (heights in rows: `banner`, `detail`, `status` at least 1).
     pub fn new(area: Rect, banner: u16, detail: u16, status: u16) -> Self {
         let mut y = area.y;
         let mut take = |h: u16| {

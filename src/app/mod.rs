@@ -451,6 +451,40 @@ impl App {
         }
     }
 
+    /// The banner's text, if any.
+    pub fn banner_text(&self) -> Option<String> {
+        let k = |c| self.keymap.label(Context::Main, c, true);
+        Some(match self.banner()? {
+            Banner::NoRules => format!(
+                "No rules: cloudflared refuses a config without ingress rules. {} adds the catch-all (http_status:404), {} adds a rule.",
+                k(Command::AddCatchAll),
+                k(Command::Add)
+            ),
+            Banner::NoCatchAll => format!(
+                "The last rule is not a catch-all, so cloudflared refuses the config: {} adds the catch-all (http_status:404) at the end.",
+                k(Command::AddCatchAll)
+            ),
+            Banner::NewConfig if self.is_file() => format!(
+                "This file does not exist yet: {} saves it, creating the file.",
+                k(Command::Publish)
+            ),
+            Banner::NewConfig => format!(
+                "This tunnel has no remote config yet: this one is new ({} publishes it).",
+                k(Command::Publish)
+            ),
+        })
+    }
+
+    /// The banner's lines at `width` columns (at most two).
+    pub fn banner_lines(&self, width: u16) -> Vec<String> {
+        let Some(text) = self.banner_text() else {
+            return Vec::new();
+        };
+        let mut lines = layout::wrap(&text, usize::from(width).max(10));
+        lines.truncate(2);
+        lines
+    }
+
     /// The status area's message lines at `width` columns: the message wrapped to at most
     /// three lines (the last ending with a pointer to the log when cut); empty without one.
     pub fn message_lines(&self, width: u16) -> Vec<String> {
@@ -478,7 +512,7 @@ impl App {
             + (self.message_lines(area.width).len() as u16).max(1);
         MainLayout::new(
             area,
-            u16::from(self.banner().is_some()),
+            self.banner_lines(area.width).len() as u16,
             self.table.detail_rows(area.height),
             status,
         )

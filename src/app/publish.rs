@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use super::keys::{Command, Context};
 use super::overlays::confirm::Confirm;
 use super::overlays::conflict::Conflict;
 use super::overlays::progress::Wait;
@@ -74,10 +73,7 @@ impl App {
 
     /// Re-reads the source to see whether it changed since the draft's base.
     pub(super) fn publish_fetch(&mut self) -> Vec<Effect> {
-        let what = format!(
-            "checking the source for changes since you started… ({} cancels)",
-            self.keymap.label(Context::Progress, Command::Cancel, true)
-        );
+        let what = "checking the source for changes since you started…";
         let effect = match &self.origin {
             Some(Origin::Remote {
                 account_id,
@@ -190,11 +186,7 @@ impl App {
             _ => format!("remote (version {})", replaces.unwrap_or(0)),
         };
         self.review_ticket += 1;
-        let what = format!(
-            "preparing the review of what will be {}… ({} cancels)",
-            self.verb_ed(),
-            self.keymap.label(Context::Progress, Command::Cancel, true)
-        );
+        let what = format!("preparing the review of what will be {}…", self.verb_ed());
         self.wait(Wait::Preparing(self.review_ticket), what);
         vec![Effect::Review(Box::new(ReviewRequest {
             ticket: self.review_ticket,

@@ -20,8 +20,11 @@ use crate::text::inert;
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let l = app.layout(area);
     frame.render_widget(Paragraph::new(header_line(app, theme)), l.header);
-    if let Some(b) = app.banner() {
-        frame.render_widget(Paragraph::new(banner_line(app, theme, b)), l.banner);
+    if l.banner.height > 0 {
+        frame.render_widget(
+            Paragraph::new(banner_text(app, theme, area.width)),
+            l.banner,
+        );
     }
     rules_table(frame, l.table, app, theme);
     if app.table.show_details && l.detail.height > 0 {
@@ -115,32 +118,17 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn banner_line(app: &App, theme: Theme, banner: Banner) -> Line<'static> {
-    let k = |c| key_label(app, theme, Context::Main, c);
-    let text = match banner {
-        Banner::NoRules => format!(
-            "No rules: cloudflared refuses a config without ingress rules. {} adds the catch-all (http_status:404), {} adds a rule.",
-            k(Command::AddCatchAll),
-            k(Command::Add)
-        ),
-        Banner::NoCatchAll => format!(
-            "The last rule is not a catch-all, so cloudflared refuses the config: {} adds the catch-all (http_status:404) at the end.",
-            k(Command::AddCatchAll)
-        ),
-        Banner::NewConfig if app.is_file() => format!(
-            "This file does not exist yet: {} saves it, creating the file.",
-            k(Command::Publish)
-        ),
-        Banner::NewConfig => format!(
-            "This tunnel has no remote config yet: this one is new ({} publishes it).",
-            k(Command::Publish)
-        ),
-    };
-    let style = match banner {
-        Banner::NewConfig => theme.accent(),
+fn banner_text(app: &App, theme: Theme, width: u16) -> Text<'static> {
+    let style = match app.banner() {
+        Some(Banner::NewConfig) => theme.accent(),
         _ => theme.error(),
     };
-    Line::from(Span::styled(text, style))
+    Text::from(
+        app.banner_lines(width)
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, style)))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// The filter line (if any), then the message (wrapped), or the selected rule's first problem,
@@ -400,6 +388,25 @@ fn detail_pane(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             Span::raw(inert(&d.message).into_owned()),
         ]));
     }
+    // Keys cfingress does not model: kept and written back as they are.
+    let mut unknown: Vec<String> = rule
+        .extra
+        .iter()
+        .map(|(k, v)| format!("{}={}", inert(k), crate::text::json_inert(v)))
+        .collect();
+    if let Some(o) = rule.overrides() {
+        unknown.extend(
+            o.extra
+                .iter()
+                .map(|(k, v)| format!("originRequest.{}={}", inert(k), crate::text::json_inert(v))),
+        );
+    }
+    if !unknown.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("unknown keys (kept as they are): ", theme.dim()),
+            Span::raw(unknown.join("  ")),
+        ]));
+    }
     let eff = effective(rule, app.draft.global());
     let mut spans: Vec<Span<'_>> = vec![Span::styled("effective: ", theme.dim())];
     let mut ordered: Vec<_> = eff.iter().collect();
@@ -424,25 +431,6 @@ fn detail_pane(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         ));
     }
     lines.push(Line::from(spans));
-    // Keys cfingress does not model: kept and written back as they are.
-    let mut unknown: Vec<String> = rule
-        .extra
-        .iter()
-        .map(|(k, v)| format!("{}={}", inert(k), crate::text::json_inert(v)))
-        .collect();
-    if let Some(o) = rule.overrides() {
-        unknown.extend(
-            o.extra
-                .iter()
-                .map(|(k, v)| format!("originRequest.{}={}", inert(k), crate::text::json_inert(v))),
-        );
-    }
-    if !unknown.is_empty() {
-        lines.push(Line::from(vec![
-            Span::styled("unknown keys (kept as they are): ", theme.dim()),
-            Span::raw(unknown.join("  ")),
-        ]));
-    }
     let title = format!(
         "Rule #{} of {} ({}/{} scroll)",
         i + 1,
