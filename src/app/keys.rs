@@ -742,8 +742,14 @@ pub const TABLES: &[Table] = &[
                     f("filter", "filter", 1),
                 ),
                 b(
+                    Command::ClearFilter,
+                    &[p(C::Esc)],
+                    "clear the filter",
+                    None,
+                ),
+                b(
                     Command::Quit,
-                    &[ch('q'), p(C::Esc), ctrl('c')],
+                    &[ch('q'), ctrl('c')],
                     "quit",
                     f("quit", "quit", 0),
                 ),
@@ -1026,7 +1032,8 @@ pub const TABLES: &[Table] = &[
             )],
         }],
         other_keys: None,
-        text_input: false,
+        // Global keys work in text fields too, so they cannot be plain characters.
+        text_input: true,
     },
 ];
 
@@ -1191,7 +1198,30 @@ impl Keymap {
             }
             written.push((command, o.at));
         }
+        let global: Vec<Bound> = map.bindings(Context::Global).to_vec();
         for (context, bound) in &map.tables {
+            if *context != Context::Global {
+                for g in &global {
+                    for a in bound {
+                        if let Some(k) = a.keys.iter().find(|k| g.keys.contains(k)) {
+                            let at = written
+                                .iter()
+                                .find(|(c, _)| *c == a.command || *c == g.command)
+                                .and_then(|(_, at)| *at);
+                            errors.push(KeyError {
+                                at,
+                                message: format!(
+                                    "[keys]: \"{}\" would run both {} (everywhere) and {} in {}; give one of them another key",
+                                    k.label(true),
+                                    g.command.name(),
+                                    a.command.name(),
+                                    context_name(*context)
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
             for (i, a) in bound.iter().enumerate() {
                 for other in &bound[i + 1..] {
                     if a.command == other.command {
@@ -1588,6 +1618,14 @@ mod tests {
         assert!(e[0].contains("\"a\" types text in forms"), "{e:?}");
         let e = errors(&[o("quit", &[], 8)]);
         assert!(e[0].contains("quit has no key"), "{e:?}");
+        // Keys that work everywhere can be neither text nor another screen's key.
+        let e = errors(&[o("redraw", &["r"], 9)]);
+        assert!(e[0].contains("\"r\" types text in every screen"), "{e:?}");
+        let e = errors(&[o("redraw", &["ctrl-r"], 10)]);
+        assert!(
+            e.iter().any(|m| m.contains("would run both redraw (everywhere) and redo in the rule table")),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -689,6 +689,16 @@ impl App {
                 Vec::new()
             }
             Event::Tick(now) => {
+                // A wait that began before the clock was known starts now.
+                let t = now.timestamp();
+                if let Mode::Loading { since: since @ None, .. } = &mut self.mode {
+                    *since = Some(t);
+                }
+                if let Some(Overlay::Progress(p)) = &mut self.overlay
+                    && p.since.is_none()
+                {
+                    p.since = Some(t);
+                }
                 self.now = Some(now);
                 Vec::new()
             }

@@ -104,6 +104,10 @@ impl Picker {
         let visible = self.visible();
         match keymap.command(Context::Picker, key) {
             Some(Command::Quit) => return Picked::Quit,
+            Some(Command::ClearFilter) => {
+                self.filter.clear();
+                self.selected = 0;
+            }
             Some(Command::Filter) => self.filtering = true,
             Some(Command::Down) => {
                 self.selected = (self.selected + 1).min(visible.len().saturating_sub(1));

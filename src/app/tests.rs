@@ -1383,6 +1383,30 @@ fn an_unknown_tunnel_name_opens_the_picker_filtered_by_it() {
 }
 
 #[test]
+fn esc_in_a_picker_clears_its_filter_and_does_not_quit() {
+    let (mut app, _) = App::remote(None, None);
+    app.update(Event::Accounts(Ok(vec![
+        Account {
+            id: "1".into(),
+            name: "One".into(),
+        },
+        Account {
+            id: "2".into(),
+            name: "Two".into(),
+        },
+    ])));
+    app.update(k('/'));
+    typ(&mut app, "tw");
+    app.update(special(Key::Enter));
+    assert!(app.update(special(Key::Esc)).is_empty());
+    let Mode::PickAccount(p) = &app.mode else {
+        panic!()
+    };
+    assert!(p.filter.is_empty() && !app.quit);
+    assert_eq!(app.update(k('q')), vec![Effect::Quit]);
+}
+
+#[test]
 fn user_keys_drive_the_app_and_its_hints() {
     let keymap = keys::Keymap::with_overrides(&[
         keys::KeyOverride {
