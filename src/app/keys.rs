@@ -1486,6 +1486,18 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_names_every_command() {
+        let readme = include_str!("../../README.md");
+        for c in Command::ALL {
+            assert!(
+                readme.contains(&format!("`{}`", c.name())),
+                "README.md does not document the command {}",
+                c.name()
+            );
+        }
+    }
+
+    #[test]
     fn the_defaults_have_no_conflicts() {
         assert_eq!(Keymap::with_overrides(&[]), Ok(Keymap::default()));
     }
