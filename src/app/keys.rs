@@ -741,12 +741,7 @@ pub const TABLES: &[Table] = &[
                     "filter by name or id",
                     f("filter", "filter", 1),
                 ),
-                b(
-                    Command::ClearFilter,
-                    &[p(C::Esc)],
-                    "clear the filter",
-                    None,
-                ),
+                b(Command::ClearFilter, &[p(C::Esc)], "clear the filter", None),
                 b(
                     Command::Quit,
                     &[ch('q'), ctrl('c')],
@@ -1635,7 +1630,9 @@ mod tests {
         assert!(e[0].contains("\"r\" types text in every screen"), "{e:?}");
         let e = errors(&[o("redraw", &["ctrl-r"], 10)]);
         assert!(
-            e.iter().any(|m| m.contains("would run both redraw (everywhere) and redo in the rule table")),
+            e.iter().any(
+                |m| m.contains("would run both redraw (everywhere) and redo in the rule table")
+            ),
             "{e:?}"
         );
     }

@@ -2,6 +2,7 @@
 
 use super::keys::{KeyCode as Key, KeyPress};
 
+use super::history::Edit;
 use super::keys;
 use super::review::settle;
 use super::*;
