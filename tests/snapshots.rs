@@ -16,20 +16,7 @@ const THEME: Theme = Theme {
 };
 
 fn render(app: &App, w: u16, h: u16) -> String {
-    let mut app = app.clone();
-    app.update(Event::Resize(w, h));
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
-    terminal
-        .draw(|f| view::draw(f, &app, THEME))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let buf = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    render_with(app, w, h, THEME)
 }
 
 fn key(app: &mut App, c: char) {

@@ -4,9 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::theme::{Theme, centered, footer};
+use super::theme::{Theme, footer, window};
 use crate::app::App;
 use crate::app::forms::{FieldValue, Form};
 use crate::app::keys::Context;
@@ -44,15 +44,16 @@ pub(super) fn input_line(input: &LineInput, w: usize, theme: Theme) -> Line<'sta
 }
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, theme: Theme) {
-    let rect = centered(
+    let inner = window(
+        frame,
         area,
-        area.width.saturating_sub(2).min(120),
-        area.height.saturating_sub(1),
+        theme,
+        (
+            area.width.saturating_sub(2).min(120),
+            area.height.saturating_sub(1),
+        ),
+        inert(&form.title).into_owned(),
     );
-    frame.render_widget(Clear, rect);
-    let block = theme.block(inert(&form.title).into_owned());
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
     if inner.height < 3 || inner.width < 10 {
         return;
     }

@@ -4,11 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::theme::{Theme, centered, footer};
+use super::theme::{Theme, body_and_footer, footer, window};
 use crate::app::App;
-use crate::app::keys::Context;
+use crate::app::keys::{Command, Context};
 use crate::app::layout::truncate_end;
 use crate::app::overlays::help::{Help, HelpLine, lines};
 
@@ -28,23 +28,22 @@ fn render(l: &HelpLine, key_w: usize, w: usize, theme: Theme) -> Line<'static> {
 }
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, help: &Help, theme: Theme) {
-    let rect = centered(
+    let inner = window(
+        frame,
         area,
-        area.width.saturating_sub(2),
-        area.height.saturating_sub(2),
+        theme,
+        (area.width.saturating_sub(2), area.height.saturating_sub(2)),
+        format!(
+            "Keys ({} closes, {}/{} scroll)",
+            super::key_label(app, theme, Context::Help, Command::Close),
+            super::key_label(app, theme, Context::Help, Command::Down),
+            super::key_label(app, theme, Context::Help, Command::Up),
+        ),
     );
-    frame.render_widget(Clear, rect);
-    let block = theme.block(format!(
-        "Keys ({} closes, {}/{} scroll)",
-        super::key_label(app, theme, Context::Help, crate::app::keys::Command::Close),
-        super::key_label(app, theme, Context::Help, crate::app::keys::Command::Down),
-        super::key_label(app, theme, Context::Help, crate::app::keys::Command::Up),
-    ));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
     if inner.height < 2 {
         return;
     }
+    let (body, foot) = body_and_footer(inner);
     let all = lines(&app.keymap, theme.ascii, app.is_file());
     let key_w = all
         .iter()
@@ -55,7 +54,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, help: &Help, th
         .max()
         .unwrap_or(10)
         .min(24);
-    let body_h = usize::from(inner.height - 1);
+    let body_h = usize::from(body.height);
     // Two columns when both fit 70 cells: the list is split at a section boundary.
     let columns = if inner.width >= 150 { 2 } else { 1 };
     let col_w = usize::from(inner.width) / columns;
@@ -96,10 +95,6 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, help: &Help, th
     }
     frame.render_widget(
         Paragraph::new(footer(app, theme, Context::Help, inner.width, |_| true)),
-        Rect {
-            y: inner.y + inner.height - 1,
-            height: 1,
-            ..inner
-        },
+        foot,
     );
 }

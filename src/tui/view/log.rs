@@ -4,9 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::theme::{Theme, centered, footer};
+use super::theme::{Theme, body_and_footer, footer, window};
 use crate::app::App;
 use crate::app::keys::Context;
 use crate::app::layout::wrap;
@@ -14,21 +14,17 @@ use crate::app::overlays::log::Log;
 use crate::text::inert;
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, log: &Log, theme: Theme) {
-    let rect = centered(
+    let inner = window(
+        frame,
         area,
-        area.width.saturating_sub(2),
-        area.height.saturating_sub(1),
+        theme,
+        (area.width.saturating_sub(2), area.height.saturating_sub(1)),
+        format!("Messages of this session ({})", app.messages.log.len()),
     );
-    frame.render_widget(Clear, rect);
-    let block = theme.block(format!(
-        "Messages of this session ({})",
-        app.messages.log.len()
-    ));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
     if inner.height < 2 {
         return;
     }
+    let (body, foot) = body_and_footer(inner);
     let w = usize::from(inner.width).max(10);
     let mut lines: Vec<Line<'_>> = Vec::new();
     for m in &app.messages.log {
@@ -53,23 +49,13 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, log: &Log, them
     if lines.is_empty() {
         lines.push(Line::from(Span::styled("(no messages yet)", theme.dim())));
     }
-    let body_h = usize::from(inner.height - 1);
+    let body_h = usize::from(body.height);
     let back = log.back.min(lines.len().saturating_sub(body_h));
     let start = lines.len().saturating_sub(body_h + back);
     let shown: Vec<Line<'_>> = lines.into_iter().skip(start).take(body_h).collect();
-    frame.render_widget(
-        Paragraph::new(shown),
-        Rect {
-            height: body_h as u16,
-            ..inner
-        },
-    );
+    frame.render_widget(Paragraph::new(shown), body);
     frame.render_widget(
         Paragraph::new(footer(app, theme, Context::Messages, inner.width, |_| true)),
-        Rect {
-            y: inner.y + inner.height - 1,
-            height: 1,
-            ..inner
-        },
+        foot,
     );
 }

@@ -4,9 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::theme::{Theme, centered, footer};
+use super::theme::{Theme, footer, window};
 use crate::app::keys::Context;
 use crate::app::overlays::review::ReviewPane;
 use crate::app::{App, Origin};
@@ -29,12 +29,6 @@ pub(super) fn diff_style(l: &str, theme: Theme) -> Style {
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &ReviewPane, theme: Theme) {
     let review = &pane.review;
-    let rect = centered(
-        area,
-        area.width.saturating_sub(2),
-        area.height.saturating_sub(1),
-    );
-    frame.render_widget(Clear, rect);
     let title = match (&app.origin, review.replaces) {
         (Some(Origin::File { path, .. }), _) => {
             format!("Write {}?", inert(&path.display().to_string()))
@@ -42,9 +36,13 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &ReviewPa
         (_, Some(v)) => format!("Publish? (replaces remote version {v})"),
         _ => "Publish?".to_owned(),
     };
-    let block = theme.block(title);
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let inner = window(
+        frame,
+        area,
+        theme,
+        (area.width.saturating_sub(2), area.height.saturating_sub(1)),
+        title,
+    );
     let mut text: Vec<Line<'_>> = Vec::new();
     for n in &review.notes {
         text.push(Line::from(Span::styled(

@@ -140,6 +140,39 @@ pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+/// A window of at most `w`×`h` centred in `area`, over what is under it, with `title`; its
+/// inside (body) and, when `footer`, its last inside line apart (for the keys).
+pub(super) fn window(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    theme: Theme,
+    (w, h): (u16, u16),
+    title: impl Into<String>,
+) -> Rect {
+    let rect = centered(area, w, h);
+    frame.render_widget(Clear, rect);
+    let block = theme.block(title);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
+}
+
+/// `inner` split into its body and its last line.
+pub(super) fn body_and_footer(inner: Rect) -> (Rect, Rect) {
+    let body_h = inner.height.saturating_sub(1);
+    (
+        Rect {
+            height: body_h,
+            ..inner
+        },
+        Rect {
+            y: inner.y + body_h,
+            height: inner.height.min(1),
+            ..inner
+        },
+    )
+}
+
 /// A box with `message` wrapped and, always on its last line, `keys` (it never scrolls off:
 /// the message is cut first).
 pub(super) fn message_box(
