@@ -245,6 +245,9 @@ pub struct App {
     pub tester_match: Option<usize>,
     /// The URL tester's index of the draft, rebuilt only when the draft changed.
     matcher: Option<(u64, Arc<Matcher>)>,
+    /// Why drafts cannot be saved (the state folder was refused), or `None` when they are: shown
+    /// when the config loads and in the header, so nobody relies on a draft that is not there.
+    pub drafts_off: Option<String>,
     /// Whether to leave.
     pub quit: bool,
     /// The accounts listed (to name the account in the header).
@@ -336,6 +339,7 @@ impl App {
             size: (80, 24),
             tester_match: None,
             matcher: None,
+            drafts_off: None,
             quit: false,
             accounts: Vec::new(),
             pending_pick: None,
@@ -581,6 +585,9 @@ impl App {
             }
         } else {
             self.changes.reset(&self.base);
+        }
+        if let Some(why) = &self.drafts_off {
+            self.error(format!("no drafts: {why}"));
         }
     }
 

@@ -10,46 +10,17 @@ use super::Context;
 use crate::app::App;
 use crate::app::draft::{self, SavedDraft};
 
-/// Writes a draft atomically with mode 0600 in a 0700 folder: temp file, fsync, rename.
+/// Writes a draft atomically with mode 0600 ([`crate::safe_fs::write_atomic_with`]), in a folder
+/// only this user can write in ([`crate::safe_fs::private_dir`]: created 0700 when missing).
 pub fn save_draft_file(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-    }
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("draft"),
-        std::process::id()
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let result = (|| {
-        let mut f = std::io::BufWriter::new(options.open(&tmp)?);
-        write(&mut f)?;
-        let f = f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::safe_fs::private_dir(dir)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e.to_string()))?;
+    crate::safe_fs::write_atomic_with(path, &crate::safe_fs::WriteOptions::PRIVATE, write)
+        .map(|_| ())
 }
 
 /// Where the last draft was saved, for the panic and signal messages.

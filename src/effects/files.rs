@@ -1,6 +1,5 @@
 //! Reading the edited file and writing it back atomically.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::app::{Published, Snapshot};
@@ -42,40 +41,18 @@ pub fn read_snapshot(
     })
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder, flushed and synced,
-/// renamed over the original, which is first copied to `PATH.bak`. Keeps the file's permissions.
+/// Writes `text` to `path` atomically ([`crate::safe_fs::write_atomic`]): the new file keeps the
+/// replaced one's mode, owner and group, and the replaced one is kept as `PATH.bak`. Returns the
+/// backup's path, if there was a file to back up.
 pub fn write_atomically(path: &Path, text: &str) -> Result<Option<PathBuf>, String> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("config");
-    let tmp = dir.join(format!(".{name}.cfingress-{}.tmp", std::process::id()));
-    let backup = dir.join(format!("{name}.bak"));
-    let result = (|| -> std::io::Result<Option<PathBuf>> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        drop(f);
-        let had_original = path.exists();
-        if had_original {
-            let perms = std::fs::metadata(path)?.permissions();
-            std::fs::set_permissions(&tmp, perms)?;
-            std::fs::copy(path, &backup)?;
-        }
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(had_original.then_some(backup.clone()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::safe_fs::write_atomic(path, text.as_bytes(), &crate::safe_fs::WriteOptions::CONFIG)
+        .map(|written| written.backup)
+        .map_err(|e| {
+            format!(
+                "cannot write {}: {e}",
+                crate::text::inert(&path.display().to_string())
+            )
+        })
 }
 
 /// Writes `config` to the edited file in its format (and the shape it was read in).
@@ -90,15 +67,23 @@ pub fn save_config(
         Format::Json => to_json_string(config, shape == Shape::PutBody),
     }
     .map_err(|e| e.to_string())?;
-    write_atomically(path, &text).map(|backup| Published {
-        version: None,
-        message: match backup {
-            Some(b) => format!(
-                "Saved {} (previous version kept as {})",
-                path.display(),
-                b.display()
-            ),
-            None => format!("Saved {} (a new file)", path.display()),
-        },
+    let before = std::fs::read_to_string(path).ok();
+    write_atomically(path, &text).map(|backup| {
+        // Every save is journaled; a journal that cannot be written is a warning, not a failure.
+        let journal =
+            super::publish::journal_file_save(path, format, before.as_deref(), &text, "editor")
+                .map(|w| format!("; warning: {w}"))
+                .unwrap_or_default();
+        Published {
+            version: None,
+            message: match backup {
+                Some(b) => format!(
+                    "Saved {} (previous version kept as {}){journal}",
+                    path.display(),
+                    b.display()
+                ),
+                None => format!("Saved {} (a new file){journal}", path.display()),
+            },
+        }
     })
 }

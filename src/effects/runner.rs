@@ -42,7 +42,7 @@ impl Context {
             client,
             file,
             shape: std::sync::Mutex::new(Shape::Bare),
-            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
+            drafts_dir: crate::settings::drafts_dir().ok(),
             draft_seq: std::sync::atomic::AtomicU64::new(0),
             draft_lock: std::sync::Mutex::new(()),
         }
@@ -231,13 +231,12 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
             base_version,
         } => match &ctx.client {
             Some(c) => Event::Published(
-                c.put_config(&account, &tunnel, &config, Some(base_version))
+                super::publish::publish_for_editor(c, &account, &tunnel, &config, base_version)
                     .await
-                    .map(|rc| Published {
-                        version: Some(rc.version),
-                        message: format!("Published version {} (was {base_version})", rc.version),
-                    })
-                    .map_err(|e| e.to_string()),
+                    .map(|(version, message)| Published {
+                        version: Some(version),
+                        message,
+                    }),
             ),
             None => Event::Published(Err(no_client())),
         },

@@ -97,6 +97,10 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     } else {
         spans.push(Span::styled(app.verb_ed(), theme.dim()));
     }
+    if app.drafts_off.is_some() {
+        spans.push(sep());
+        spans.push(Span::styled("no drafts", theme.error()));
+    }
     spans.push(sep());
     spans.push(Span::styled(
         format!("{errors} error{}", if errors == 1 { "" } else { "s" }),
