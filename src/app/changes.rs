@@ -3,7 +3,9 @@
 //! edit updates that in place (no pass over the whole config per keystroke), and a rule that
 //! comes back (undoing a delete) finds its base row again by content.
 
-use rustc_hash::FxHashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use rustc_hash::FxBuildHasher;
 
 use crate::config::model::{IngressRule, TunnelConfig};
 
@@ -31,14 +33,12 @@ impl RowChange {
     }
 }
 
-type Key = (String, String, String);
-
-fn key(r: &IngressRule) -> Key {
-    (
-        r.hostname.as_str().to_owned(),
-        r.path.as_str().to_owned(),
-        r.service.as_str().to_owned(),
-    )
+/// A rule's hash by (hostname, path, service): a cheap key to find equal rules (equality is
+/// checked after), with no copy of the strings.
+fn key(r: &IngressRule) -> u64 {
+    let mut h = FxBuildHasher.build_hasher();
+    (r.hostname.as_str(), r.path.as_str(), r.service.as_str()).hash(&mut h);
+    h.finish()
 }
 
 /// The base row of every draft row.
@@ -48,8 +48,8 @@ pub struct Changes {
     origin: Vec<Option<usize>>,
     /// Per base row: whether a draft row came from it.
     used: Vec<bool>,
-    /// Base rows by (hostname, path, service), to find a rule that comes back.
-    index: FxHashMap<Key, Vec<usize>>,
+    /// Base rows by [`key`], sorted, to find a rule that comes back (16 bytes per rule).
+    index: Vec<(u64, usize)>,
     /// Per draft row: whether the user moved it (it is marked while out of the base's order).
     moved: Vec<bool>,
 }
@@ -61,9 +61,9 @@ impl Changes {
         self.origin = (0..n).map(Some).collect();
         self.used = vec![true; n];
         self.index.clear();
-        for (i, r) in base.rules().iter().enumerate() {
-            self.index.entry(key(r)).or_default().push(i);
-        }
+        self.index
+            .extend(base.rules().iter().enumerate().map(|(i, r)| (key(r), i)));
+        self.index.sort_unstable();
         self.moved = vec![false; n];
     }
 
@@ -83,10 +83,12 @@ impl Changes {
 
     /// The unused base row equal to `rule` nearest to `near`, marked used.
     fn claim(&mut self, base: &TunnelConfig, rule: &IngressRule, near: usize) -> Option<usize> {
-        let candidates = self.index.get(&key(rule))?;
-        let found = candidates
+        let h = key(rule);
+        let start = self.index.partition_point(|&(x, _)| x < h);
+        let found = self.index[start..]
             .iter()
-            .copied()
+            .take_while(|&&(x, _)| x == h)
+            .map(|&(_, k)| k)
             .filter(|&k| !self.used.get(k).copied().unwrap_or(true))
             .filter(|&k| base.rules().get(k) == Some(rule))
             .min_by_key(|&k| k.abs_diff(near))?;

@@ -584,3 +584,98 @@ impl fmt::Display for Field {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::files::{parse_json_str, parse_yaml, to_yaml_string};
+    use crate::config::model::{IngressRule, TunnelConfig};
+
+    /// A value other than the default in `field`'s slot.
+    fn set_sample(field: OriginField, o: &mut OriginRequest) {
+        let slot = if field.is_access_leaf() {
+            field.access_slot_mut(o.access.get_or_insert_default())
+        } else {
+            field.slot_mut(o)
+        };
+        match slot {
+            Some(SlotMut::Bool(s)) => *s = Setting::Set(true),
+            Some(SlotMut::Text(s)) => *s = Setting::Set("x.example".to_owned()),
+            Some(SlotMut::Duration(s)) => *s = Setting::Set(Duration::from_secs(7)),
+            Some(SlotMut::Int(s)) => *s = Setting::Set(7),
+            Some(SlotMut::Uint(s)) => *s = Setting::Set(7),
+            Some(SlotMut::TextList(s)) => *s = Setting::Set(vec!["a".into(), "b".into()]),
+            Some(SlotMut::IpRules(s)) => {
+                *s = Setting::Set(vec![IpRule {
+                    prefix: Setting::Set("10.0.0.0/8".into()),
+                    ports: Setting::Set(vec![80]),
+                    allow: Setting::Set(true),
+                    ..IpRule::default()
+                }])
+            }
+            Some(SlotMut::Access(_)) | None => panic!("{field:?} has no leaf slot"),
+        }
+    }
+
+    #[test]
+    fn every_field_reads_back_what_is_written_through_the_catalogue() {
+        for field in OriginField::FORM_ORDER {
+            let mut o = OriginRequest::default();
+            set_sample(field, &mut o);
+            let config = TunnelConfig {
+                ingress: Setting::Set(vec![
+                    IngressRule {
+                        hostname: Setting::Set("a.example.com".into()),
+                        service: Setting::Set("http://a".into()),
+                        origin_request: Setting::Set(Box::new(o.clone())),
+                        ..IngressRule::default()
+                    },
+                    IngressRule {
+                        service: Setting::Set("http_status:404".into()),
+                        ..IngressRule::default()
+                    },
+                ]),
+                origin_request: Setting::Set(o),
+                ..TunnelConfig::default()
+            };
+            let json = crate::config::encode::config_to_json(&config)
+                .unwrap_or_else(|e| panic!("{field:?}: {e}"));
+            assert!(
+                json.to_string().contains(&format!("\"{}\"", field.key())),
+                "{field:?} is written under its key: {json}"
+            );
+            let back = parse_json_str(&json.to_string()).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(back, config, "{field:?} through JSON");
+            let yaml = to_yaml_string(&config).unwrap_or_else(|e| panic!("{e}"));
+            let back = parse_yaml(&yaml)
+                .unwrap_or_else(|e| panic!("{field:?}: {e}\n{yaml}"))
+                .config;
+            assert_eq!(back, config, "{field:?} through config.yml:\n{yaml}");
+        }
+    }
+
+    #[test]
+    fn defaults_are_stated_once_and_agree() {
+        assert_eq!(OriginField::ConnectTimeout.default_display(), "30s");
+        assert_eq!(
+            OriginField::ConnectTimeout.default_json(),
+            serde_json::json!(30)
+        );
+        assert_eq!(OriginField::KeepAliveTimeout.default_display(), "1m30s");
+        assert_eq!(OriginField::OriginServerName.default_display(), "\"\"");
+        assert_eq!(OriginField::IpRules.default_display(), "none");
+        assert_eq!(
+            OriginField::Access.default_json(),
+            serde_json::json!({"required": false, "teamName": "", "audTag": null})
+        );
+        // Every leaf has exactly one place: a slot in originRequest or in access.
+        for f in OriginField::FORM_ORDER {
+            let mut o = OriginRequest::default();
+            let mut a = Access::default();
+            assert!(
+                f.slot_mut(&mut o).is_some() != f.access_slot_mut(&mut a).is_some(),
+                "{f:?}"
+            );
+        }
+    }
+}
