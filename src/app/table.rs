@@ -4,6 +4,47 @@
 
 use crate::config::model::IngressRule;
 
+/// The rules a table shows: all of them (no filter: nothing to allocate, even for 100 000
+/// rules), or the positions the filter keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// Every rule, `0..n`.
+    All(usize),
+    /// The rules the filter shows, in order.
+    Some(Vec<usize>),
+}
+
+impl Shown {
+    /// How many rules are shown.
+    pub fn len(&self) -> usize {
+        match self {
+            Shown::All(n) => *n,
+            Shown::Some(v) => v.len(),
+        }
+    }
+
+    /// Whether none is shown.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rule at position `pos` among the shown ones.
+    pub fn get(&self, pos: usize) -> Option<usize> {
+        match self {
+            Shown::All(n) => (pos < *n).then_some(pos),
+            Shown::Some(v) => v.get(pos).copied(),
+        }
+    }
+
+    /// The position of rule `i` among the shown ones.
+    pub fn position(&self, i: usize) -> Option<usize> {
+        match self {
+            Shown::All(n) => (i < *n).then_some(i),
+            Shown::Some(v) => v.iter().position(|&x| x == i),
+        }
+    }
+}
+
 /// The rule table's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleTable {
@@ -47,12 +88,22 @@ impl RuleTable {
 
     /// The rules shown, in order.
     pub fn visible(&self, rules: &[IngressRule]) -> Vec<usize> {
-        if self.filter.is_empty() {
-            return (0..rules.len()).collect();
+        match self.shown(rules) {
+            Shown::All(n) => (0..n).collect(),
+            Shown::Some(v) => v,
         }
-        (0..rules.len())
-            .filter(|&i| self.shows(&rules[i]))
-            .collect()
+    }
+
+    /// The rules shown, without a list when all are.
+    pub fn shown(&self, rules: &[IngressRule]) -> Shown {
+        if self.filter.is_empty() {
+            return Shown::All(rules.len());
+        }
+        Shown::Some(
+            (0..rules.len())
+                .filter(|&i| self.shows(&rules[i]))
+                .collect(),
+        )
     }
 
     /// The selected rule, when it exists and the filter shows it.
@@ -73,16 +124,15 @@ impl RuleTable {
 
     /// Moves the selection `delta` rows among the shown rules.
     pub fn move_by(&mut self, rules: &[IngressRule], delta: isize) {
-        let visible = self.visible(rules);
-        if visible.is_empty() {
+        let shown = self.shown(rules);
+        if shown.is_empty() {
             return;
         }
-        let pos = visible
-            .iter()
-            .position(|&i| i == self.selected)
-            .unwrap_or(0) as isize;
-        let new = (pos + delta).clamp(0, visible.len() as isize - 1) as usize;
-        self.select(visible[new]);
+        let pos = shown.position(self.selected).unwrap_or(0) as isize;
+        let new = (pos + delta).clamp(0, shown.len() as isize - 1) as usize;
+        if let Some(i) = shown.get(new) {
+            self.select(i);
+        }
     }
 
     /// After the filter changed: selects the first shown rule if the selection is hidden.
@@ -97,17 +147,14 @@ impl RuleTable {
 
     /// Scrolls as little as possible to keep the selection among `page` rows.
     pub fn keep_visible(&mut self, rules: &[IngressRule], page: usize) {
-        let visible = self.visible(rules);
-        let pos = visible
-            .iter()
-            .position(|&i| i == self.selected)
-            .unwrap_or(0);
+        let shown = self.shown(rules);
+        let pos = shown.position(self.selected).unwrap_or(0);
         if pos < self.offset {
             self.offset = pos;
         } else if pos >= self.offset + page {
             self.offset = pos + 1 - page;
         }
-        self.offset = self.offset.min(visible.len().saturating_sub(page));
+        self.offset = self.offset.min(shown.len().saturating_sub(page));
     }
 
     /// Height of the detail pane in a window `height` rows tall (0 when hidden).

@@ -885,17 +885,19 @@ async fn editor_inner(
             }
         };
         // A tunnel name that matches nothing opens the picker filtered by it, rather than
-        // leaving: the name was probably mistyped.
-        let unknown_name = match &remote.tunnel {
+        // leaving: the name was probably mistyped. One name lookup serves both cases.
+        let (tunnel, unknown_name) = match &remote.tunnel {
             Some(t) if !looks_like_uuid(t) => {
                 let found = remote.client.list_tunnels(&remote.account, Some(t)).await?;
-                found.is_empty().then(|| t.clone())
+                match found.as_slice() {
+                    [] => (None, Some(t.clone())),
+                    [one] => (Some(one.id.clone()), None),
+                    // Several with that name: the usual message asks for the id.
+                    _ => (Some(remote.tunnel_id().await?), None),
+                }
             }
-            _ => None,
-        };
-        let tunnel = match (&remote.tunnel, &unknown_name) {
-            (Some(_), None) => Some(remote.tunnel_id().await?),
-            _ => None,
+            Some(_) => (Some(remote.tunnel_id().await?), None),
+            None => (None, None),
         };
         let account = if tunnel.is_some() || unknown_name.is_some() {
             Some(remote.account.clone())

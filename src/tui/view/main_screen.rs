@@ -227,12 +227,10 @@ fn selected_rule_problem(app: &App, theme: Theme) -> Option<Line<'static>> {
 }
 
 fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
-    let visible = app.visible_rules();
+    let rules = app.draft.rules();
+    let visible = app.table.shown(rules);
     let rows_fit = usize::from(area.height.saturating_sub(3)).max(1);
-    let pos = visible
-        .iter()
-        .position(|&i| i == app.table.selected)
-        .unwrap_or(0);
+    let pos = visible.position(app.table.selected).unwrap_or(0);
     // The app keeps the offset (it scrolls only when the selection would leave the window);
     // clamp it here too in case this window is smaller than the app thinks.
     let mut offset = app.table.offset.min(visible.len().saturating_sub(1));
@@ -241,7 +239,6 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     } else if pos >= offset + rows_fit {
         offset = pos + 1 - rows_fit;
     }
-    let rules = app.draft.rules();
     let last = rules.len().saturating_sub(1);
     let (err_mark, warn_mark, ok_mark) = theme.marks();
     // Widths: the number column fits the largest rule number; the text columns share the rest.
@@ -253,11 +250,9 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let path_w = rest * 18 / 86;
     let service_w = rest.saturating_sub(host_w + path_w);
     let current = app.current_rule();
-    let rows: Vec<Row<'_>> = visible
-        .iter()
-        .skip(offset)
-        .take(rows_fit)
-        .map(|&i| {
+    let rows: Vec<Row<'_>> = (offset..offset + rows_fit)
+        .map_while(|pos| visible.get(pos))
+        .map(|i| {
             let r = &rules[i];
             let host = r.hostname.as_str();
             let host_cell = if r.is_catch_all() && i == last {
