@@ -3,7 +3,7 @@
 //! edit updates that in place (no pass over the whole config per keystroke), and a rule that
 //! comes back (undoing a delete) finds its base row again by content.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 use rustc_hash::FxBuildHasher;
 
@@ -36,9 +36,7 @@ impl RowChange {
 /// A rule's hash by (hostname, path, service): a cheap key to find equal rules (equality is
 /// checked after), with no copy of the strings.
 fn key(r: &IngressRule) -> u64 {
-    let mut h = FxBuildHasher.build_hasher();
-    (r.hostname.as_str(), r.path.as_str(), r.service.as_str()).hash(&mut h);
-    h.finish()
+    FxBuildHasher.hash_one((r.hostname.as_str(), r.path.as_str(), r.service.as_str()))
 }
 
 /// The base row of every draft row.
