@@ -363,9 +363,8 @@ fn str_yaml(s: String) -> Yaml<'static> {
 /// YAML allows implicit keys of at most 1024 characters.
 const MAX_YAML_KEY: usize = 1024;
 
-/// The deepest nesting a config.yml may have: well under the JSON reader's limit of 128, so that
-/// every YAML config that loads can be written as JSON and read back (and the reverse).
-pub(crate) const MAX_YAML_DEPTH: usize = 100;
+/// The deepest nesting a config.yml may have (the reader's limit).
+pub(crate) const MAX_YAML_DEPTH: usize = super::yamltree::MAX_DEPTH;
 
 /// Refuses a collection nested deeper than config.yml allows (`depth` counts from 0).
 fn nest(depth: usize) -> Result<(), EncodeError> {

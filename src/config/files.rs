@@ -5,14 +5,14 @@
 use std::fmt;
 use std::path::Path;
 
-use saphyr::{MarkedYaml, YamlData, YamlLoader};
 use serde_json::Value;
 use thiserror::Error;
 
 use super::decode::{DecodeError, Dialect, Node, decode_config, go_fold_eq};
-use super::encode::{EncodeError, MAX_YAML_DEPTH, config_to_json, config_to_yaml};
+use super::encode::{EncodeError, config_to_json, config_to_yaml};
 use super::jsontree::Json;
 use super::model::TunnelConfig;
+use super::yamltree;
 
 /// The syntax of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,52 +234,13 @@ fn prefix_path(prefix: &str, mut e: DecodeError) -> DecodeError {
 
 /// Reads a cloudflared `config.yml`.
 pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
-    let mut parser = saphyr_parser::Parser::new_from_str(text);
-    let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
-    loader.early_parse(false);
-    loader.alias_limit(10_000);
-    let scan = |e: &saphyr::ScanError| ReadError::Yaml {
-        line: e.marker().line(),
-        column: e.marker().col() + 1,
-        message: e.info().to_owned(),
-    };
-    parser.load(&mut loader, true).map_err(|e| scan(&e))?;
-    if let Some(e) = loader.error() {
-        return Err(scan(e));
-    }
-    let docs = loader.into_documents();
-    let root = match docs.len() {
-        0 => None,
-        1 => docs.first(),
-        _ => {
-            let second = &docs[1];
-            return Err(ReadError::Yaml {
-                line: second.span.start.line(),
-                column: second.span.start.col() + 1,
-                message: "a config.yml holds one document; found another after \"---\"".to_owned(),
-            });
-        }
-    };
-    if let Some(deep) = root.and_then(too_deep) {
-        return Err(ReadError::Yaml {
-            line: deep.span.start.line(),
-            column: deep.span.start.col() + 1,
-            message: format!(
-                "nested more than {MAX_YAML_DEPTH} levels deep; a tunnel config never needs that (and its JSON form could not be read back)"
-            ),
-        });
-    }
-    if let Some(key) = root.and_then(complex_key) {
-        return Err(ReadError::Yaml {
-            line: key.span.start.line(),
-            column: key.span.start.col() + 1,
-            message: "a key here is a list or a mapping; config.yml keys must be plain values"
-                .to_owned(),
-        });
-    }
-    let config = match root {
+    let root = yamltree::parse(text).map_err(|e| ReadError::Yaml {
+        line: e.line,
+        column: e.col,
+        message: e.message,
+    })?;
+    let config = match &root {
         None => TunnelConfig::default(),
-        Some(node) if node.data.is_badvalue() => TunnelConfig::default(),
         Some(node) => decode_config(Node::Yaml(node), Dialect::Yaml).map_err(ReadError::Decode)?,
     };
     Ok(Loaded {
@@ -287,57 +248,6 @@ pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
         shape: Shape::ConfigYml,
         version: None,
     })
-}
-
-/// The first collection nested deeper than [`MAX_YAML_DEPTH`], found without recursion.
-fn too_deep<'a>(root: &'a MarkedYaml<'a>) -> Option<&'a MarkedYaml<'a>> {
-    let mut stack = vec![(root, 1usize)];
-    while let Some((node, depth)) = stack.pop() {
-        match &node.data {
-            YamlData::Sequence(items) => {
-                if depth > MAX_YAML_DEPTH {
-                    return Some(node);
-                }
-                stack.extend(items.iter().map(|i| (i, depth + 1)));
-            }
-            YamlData::Mapping(map) => {
-                if depth > MAX_YAML_DEPTH {
-                    return Some(node);
-                }
-                // Keys that are collections become strings in the model: only values nest.
-                stack.extend(map.values().map(|v| (v, depth + 1)));
-            }
-            YamlData::Tagged(_, inner) => stack.push((inner, depth)),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The first mapping key that is itself a collection (YAML `? [a]: b`), found without recursion.
-/// Such keys cannot be a config field, and their text form grows exponentially with nesting.
-fn complex_key<'a>(root: &'a MarkedYaml<'a>) -> Option<&'a MarkedYaml<'a>> {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match &node.data {
-            YamlData::Sequence(items) => stack.extend(items.iter()),
-            YamlData::Mapping(map) => {
-                for (k, v) in map {
-                    let mut key = k;
-                    while let YamlData::Tagged(_, inner) = &key.data {
-                        key = inner;
-                    }
-                    if matches!(key.data, YamlData::Sequence(_) | YamlData::Mapping(_)) {
-                        return Some(k);
-                    }
-                    stack.push(v);
-                }
-            }
-            YamlData::Tagged(_, inner) => stack.push(inner),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Reads text in the given format.

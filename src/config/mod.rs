@@ -14,6 +14,7 @@ pub mod jsontree;
 pub mod matching;
 pub mod model;
 pub mod validate;
+pub mod yamltree;
 
 pub use duration::Duration;
 pub use fields::{Field, OriginField};
