@@ -94,6 +94,100 @@ pub enum ReadError {
     /// An API response without a config.
     #[error("{0}")]
     NoConfig(String),
+    /// A device, folder or pipe where a config file was expected.
+    #[error("not a regular file but {0}; name a config file")]
+    NotAFile(&'static str),
+    /// A file larger than cfingress reads.
+    #[error(
+        "the file is {size} bytes, more than the {limit} bytes cfingress reads (a 100 000-rule config takes about 16 MB): is it the right file?"
+    )]
+    TooLarge {
+        /// Its size in bytes (at least; a growing file may be larger).
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+}
+
+/// The largest config file cfingress reads: 64 MiB.
+pub const MAX_CONFIG_BYTES: u64 = 64 << 20;
+
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
+}
+
+/// Reads a regular file of at most `limit` bytes as UTF-8 text. Devices, folders and pipes are
+/// refused before anything is read from them (a pipe is opened without waiting for a writer), and
+/// a file that grows past the limit while being read is refused too, so `/dev/zero`, a FIFO or a
+/// huge file costs neither time nor memory.
+pub fn read_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| ReadError::Io(e.to_string());
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(file_kind(&meta.file_type())));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // A file swapped for a FIFO after the check above must not block the open.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(file_kind(&meta.file_type())));
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > limit {
+        return Err(ReadError::TooLarge { size: read, limit });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ReadError::Io(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Reads a config file's text (a regular file of at most [`MAX_CONFIG_BYTES`]).
+pub fn read_config_text(path: &Path) -> Result<String, FileError> {
+    read_text_capped(path, MAX_CONFIG_BYTES).map_err(|error| FileError {
+        path: path.display().to_string(),
+        error,
+    })
 }
 
 /// A read error with the file it came from.
@@ -118,6 +212,11 @@ fn json_error(e: &serde_json::Error) -> ReadError {
     let message = match full.rfind(" at line ") {
         Some(i) => full[..i].to_owned(),
         None => full,
+    };
+    let message = if message == "recursion limit exceeded" {
+        "nested more than 128 levels deep; a tunnel config never needs that".to_owned()
+    } else {
+        message
     };
     ReadError::Json {
         line: e.line(),
@@ -265,19 +364,11 @@ pub fn parse_json_str(text: &str) -> Result<TunnelConfig, ReadError> {
 
 /// Reads a config file; the format follows the extension.
 pub fn read_file(path: &Path) -> Result<Loaded, FileError> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| FileError {
-        path: shown.clone(),
-        error: ReadError::Io(e.to_string()),
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| FileError {
-        path: shown.clone(),
-        error: ReadError::Io(format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )),
-    })?;
-    parse_str(&text, Format::from_path(path)).map_err(|error| FileError { path: shown, error })
+    let text = read_config_text(path)?;
+    parse_str(&text, Format::from_path(path)).map_err(|error| FileError {
+        path: path.display().to_string(),
+        error,
+    })
 }
 
 /// The config as pretty-printed JSON: bare, or wrapped as a PUT body.

@@ -171,4 +171,19 @@ mod tests {
         );
         assert_eq!(t.to_value(), serde_json::json!({"a":2,"b":{"c":"d"}}));
     }
+
+    #[test]
+    fn deep_nesting_is_refused_by_the_parser_not_the_stack() {
+        for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+            let text = format!("{}1{}", open.repeat(20_000), close.repeat(20_000));
+            let e = serde_json::from_str::<Json<'_>>(&text);
+            assert!(
+                e.as_ref()
+                    .is_err_and(|e| e.to_string().starts_with("recursion limit exceeded")),
+                "{e:?}"
+            );
+        }
+        let ok = format!("{}1{}", "[".repeat(120), "]".repeat(120));
+        assert!(serde_json::from_str::<Json<'_>>(&ok).is_ok());
+    }
 }
