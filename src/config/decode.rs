@@ -14,6 +14,7 @@ use super::jsontree::Json;
 use super::model::{
     Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };
+use super::rawjson::{RawJson, collapsed_order, push_json_str};
 use super::yamltree::{ScalarTag, YamlNode, YamlValue};
 
 /// Where a wrong value was found, and what is wrong with it.
@@ -535,12 +536,25 @@ impl<'a> Node<'a> {
         self.is_null()
     }
 
-    /// The node as JSON, for keys the model does not know.
-    pub fn to_json(self) -> Value {
+    /// The node as a `serde_json::Value` (builds a tree: for the few small values read whole).
+    pub fn to_value(self) -> Value {
         match self {
             Node::Json(v) => v.clone(),
             Node::Tree(t) => t.to_value(),
             Node::Yaml(y) => yaml_to_json(y),
+        }
+    }
+
+    /// The node as compact JSON text, for keys the model does not know.
+    pub fn to_json(self) -> RawJson {
+        match self {
+            Node::Json(v) => RawJson::from_value(v),
+            Node::Tree(t) => t.to_raw(),
+            Node::Yaml(y) => {
+                let mut out = String::new();
+                write_yaml_as_json(y, &mut out);
+                RawJson::from_canonical(out)
+            }
         }
     }
 }
@@ -597,6 +611,44 @@ fn yaml_to_json(y: &YamlNode<'_>) -> Value {
             Value::Object(out)
         }
         YamlValue::Empty => Value::Null,
+    }
+}
+
+/// Writes a YAML node as canonical JSON text (see [`RawJson`]); recursion is bounded by the
+/// tree's depth limit.
+fn write_yaml_as_json(y: &YamlNode<'_>, out: &mut String) {
+    match &y.value {
+        YamlValue::Seq { items, .. } => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_yaml_as_json(item, out);
+            }
+            out.push(']');
+        }
+        YamlValue::Map { entries, .. } => {
+            let keys: Vec<String> = entries
+                .iter()
+                .map(|(k, _)| match &k.value {
+                    YamlValue::Scalar { text, .. } => text.to_string(),
+                    _ => format!("{:?}", yaml_to_json(k)),
+                })
+                .collect();
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            out.push('{');
+            for (n, i) in collapsed_order(&refs).into_iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, &keys[i]);
+                out.push(':');
+                write_yaml_as_json(&entries[i].1, out);
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&serde_json::to_string(&yaml_to_json(y)).unwrap_or_default()),
     }
 }
 

@@ -110,7 +110,7 @@ fn put_extra<'k>(
     for (k, v) in extra {
         let out = match known.iter().find(|name| go_fold_eq(k, name)) {
             Some(name) => Out::Folded(
-                v.clone(),
+                v.to_value(),
                 if path.is_empty() {
                     k.clone()
                 } else {
@@ -118,7 +118,7 @@ fn put_extra<'k>(
                 },
                 (*name).to_owned(),
             ),
-            None => Out::Json(v.clone()),
+            None => Out::Json(v.to_value()),
         };
         map.push((k.clone(), out));
     }

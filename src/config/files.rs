@@ -277,10 +277,10 @@ fn from_node(root: Node<'_>) -> Result<Loaded, ReadError> {
     let keys = root.keys();
     let wrapper = is_wrapper(&keys);
     if wrapper && let Some(result) = root.field("result") {
-        if root.field("success").map(|s| s.to_json()) == Some(Value::Bool(false)) {
+        if root.field("success").map(|s| s.to_value()) == Some(Value::Bool(false)) {
             let errors = root
                 .field("errors")
-                .map(|e| e.to_json())
+                .map(|e| e.to_value())
                 .and_then(|e| e.as_array().cloned())
                 .map(|errs| {
                     errs.iter()
@@ -300,7 +300,7 @@ fn from_node(root: Node<'_>) -> Result<Loaded, ReadError> {
                 "this is an API error response (success: false), not a config: {errors}"
             )));
         }
-        let version = result.field("version").and_then(|v| v.to_json().as_u64());
+        let version = result.field("version").and_then(|v| v.to_value().as_u64());
         return match result.field("config") {
             None => Err(ReadError::NoConfig(
                 "this API response holds no config (config: null): the tunnel has no remote configuration yet".to_owned(),
@@ -495,7 +495,9 @@ mod tests {
         assert_eq!(l.config.rules()[0].hostname, Setting::Set("123".into()));
         assert_eq!(
             l.config.extra.get("tunnel"),
-            Some(&Value::String("abc".into()))
+            Some(&crate::config::model::RawJson::from_value(&Value::String(
+                "abc".into()
+            )))
         );
         let e = parse_yaml("originRequest:\n  connectTimeout: 30\n");
         let Err(ReadError::Decode(e)) = e else {

@@ -8,6 +8,8 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+use super::rawjson::{RawJson, collapsed_order, push_json_number, push_json_str};
+
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json<'a> {
@@ -40,6 +42,45 @@ impl Json<'_> {
                     m.insert(k.to_string(), v.to_value());
                 }
                 Value::Object(m)
+            }
+        }
+    }
+
+    /// The value as canonical compact JSON text (see [`RawJson`]), written without a `Value`.
+    pub fn to_raw(&self) -> RawJson {
+        let mut out = String::new();
+        self.write_canonical(&mut out);
+        RawJson::from_canonical(out)
+    }
+
+    fn write_canonical(&self, out: &mut String) {
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Number(n) => push_json_number(out, n),
+            Json::String(s) => push_json_str(out, s),
+            Json::Array(a) => {
+                out.push('[');
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write_canonical(out);
+                }
+                out.push(']');
+            }
+            Json::Object(o) => {
+                let keys: Vec<&str> = o.iter().map(|(k, _)| k.as_ref()).collect();
+                out.push('{');
+                for (n, i) in collapsed_order(&keys).into_iter().enumerate() {
+                    if n > 0 {
+                        out.push(',');
+                    }
+                    push_json_str(out, &o[i].0);
+                    out.push(':');
+                    o[i].1.write_canonical(out);
+                }
+                out.push('}');
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod goregex;
 pub mod jsontree;
 pub mod matching;
 pub mod model;
+pub mod rawjson;
 pub mod validate;
 pub mod yamltree;
 
