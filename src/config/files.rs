@@ -12,7 +12,7 @@ use super::decode::{DecodeError, Dialect, Node, decode_config, go_fold_eq};
 use super::encode::{EncodeError, config_to_json, config_to_yaml};
 use super::jsontree::Json;
 use super::model::TunnelConfig;
-use super::yamltree;
+use super::{yamlfast, yamltree};
 
 /// The syntax of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,11 +333,15 @@ fn prefix_path(prefix: &str, mut e: DecodeError) -> DecodeError {
 
 /// Reads a cloudflared `config.yml`.
 pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
-    let root = yamltree::parse(text).map_err(|e| ReadError::Yaml {
-        line: e.line,
-        column: e.col,
-        message: e.message,
-    })?;
+    // The fast reader takes the usual block style; anything else goes to the general parser.
+    let root = match yamlfast::parse(text) {
+        Some(root) => Some(root),
+        None => yamltree::parse(text).map_err(|e| ReadError::Yaml {
+            line: e.line,
+            column: e.col,
+            message: e.message,
+        })?,
+    };
     let config = match &root {
         None => TunnelConfig::default(),
         Some(node) => decode_config(Node::Yaml(node), Dialect::Yaml).map_err(ReadError::Decode)?,

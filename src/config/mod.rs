@@ -15,6 +15,7 @@ pub mod matching;
 pub mod model;
 pub mod rawjson;
 pub mod validate;
+pub mod yamlfast;
 pub mod yamltree;
 
 pub use duration::Duration;

@@ -330,7 +330,9 @@ impl<'a> Builder<'a> {
 
 /// The later of two equal keys, if a mapping repeats one (keys are equal when their text, style
 /// and tag are: `a` and `"a"` are different keys, as saphyr's own loader sees them).
-fn duplicate_key<'n, 'a>(entries: &'n [(YamlNode<'a>, YamlNode<'a>)]) -> Option<&'n YamlNode<'a>> {
+pub(crate) fn duplicate_key<'n, 'a>(
+    entries: &'n [(YamlNode<'a>, YamlNode<'a>)],
+) -> Option<&'n YamlNode<'a>> {
     let key = |n: &'n YamlNode<'a>| match &n.value {
         YamlValue::Scalar { text, style, tag } => {
             let style = match style {
