@@ -287,7 +287,7 @@ impl Envelope {
 
     /// `result` read as a tunnel configuration.
     pub fn remote_config(&self) -> Result<super::types::RemoteConfig, ApiError> {
-        let tree: Json<'_> = serde_json::from_slice(&self.body)
+        let tree = crate::config::jsontree::parse_config_slice(&self.body)
             .map_err(|e| ApiError::Unexpected(format!("the answer stopped being JSON: {e}")))?;
         super::types::RemoteConfig::from_tree(tree.get("result").unwrap_or(&Json::Null))
     }

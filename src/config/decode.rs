@@ -170,6 +170,8 @@ fn describe(node: Node<'_>) -> String {
             Json::String(s) => format!("string {}", short_quote(s)),
             Json::Array(_) => "a list".to_owned(),
             Json::Object(_) => "an object".to_owned(),
+            Json::Raw(r) if r.get().starts_with('[') => "a list".to_owned(),
+            Json::Raw(_) => "an object".to_owned(),
         },
         Node::Json(v) => match v {
             Value::Null => "null".to_owned(),

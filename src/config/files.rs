@@ -227,7 +227,7 @@ fn json_error(e: &serde_json::Error) -> ReadError {
 
 /// Reads JSON text in any accepted shape.
 pub fn parse_json(text: &str) -> Result<Loaded, ReadError> {
-    let tree: Json<'_> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let tree = super::jsontree::parse_config(text).map_err(|e| json_error(&e))?;
     from_node(Node::Tree(&tree))
 }
 

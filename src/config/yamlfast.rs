@@ -506,7 +506,11 @@ mod tests {
             .into_iter()
             .flatten()
             .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "yml" || x == "yaml"))
+            .filter(|e| {
+                e.path()
+                    .extension()
+                    .is_some_and(|x| x == "yml" || x == "yaml")
+            })
             .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
             .collect();
         texts.push(
