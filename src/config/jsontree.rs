@@ -3,7 +3,7 @@
 //! have no escapes. A 10 000-rule config parses several times faster than into `serde_json::Value`.
 //!
 //! [`parse_config`] builds nodes only where a config reader looks: a list or an object under a key
-//! no config, rule or API envelope has is kept as its raw text ([`Json::Raw`], a slice of the
+//! that no config, rule or API envelope reader reads is kept as its raw text ([`Json::Raw`], a slice of the
 //! input), so a large unknown value costs no memory beyond the input until it is kept (as
 //! compact text, see [`RawJson`]).
 
@@ -174,22 +174,59 @@ fn nesting(text: &str) -> usize {
     max
 }
 
-/// The keys under which a config, rule or API envelope reader looks into a list or object
-/// (compared as Go's `encoding/json` compares keys).
-const CONTAINER_KEYS: &[&str] = &[
+/// The keys of API envelopes whose values are read.
+const ENVELOPE_KEYS: &[&str] = &[
+    "success",
     "result",
     "config",
     "errors",
     "messages",
     "result_info",
-    "ingress",
-    "originRequest",
-    "warp-routing",
-    "access",
-    "ipRules",
-    "ports",
-    "audTag",
+    "version",
+    "tunnel_id",
+    "source",
+    "created_at",
+    "code",
+    "message",
 ];
+
+/// Whether a config, rule or envelope reader reads the value of `key` (compared as Go's
+/// `encoding/json` compares keys): every key the model knows, at any level, and the envelope's.
+fn is_read(key: &str) -> bool {
+    static LOWER: std::sync::OnceLock<rustc_hash::FxHashSet<String>> = std::sync::OnceLock::new();
+    let known = || {
+        use super::encode::{
+            ACCESS_KEYS, IP_RULE_KEYS, RULE_KEYS, TOP_KEYS, WARP_KEYS, origin_keys,
+        };
+        let fixed = [
+            TOP_KEYS,
+            RULE_KEYS,
+            ACCESS_KEYS,
+            IP_RULE_KEYS,
+            WARP_KEYS,
+            ENVELOPE_KEYS,
+        ];
+        fixed
+            .into_iter()
+            .flatten()
+            .copied()
+            .chain(origin_keys())
+            .collect::<Vec<&str>>()
+    };
+    if key.is_ascii() {
+        let set = LOWER.get_or_init(|| known().iter().map(|k| k.to_ascii_lowercase()).collect());
+        let mut buf = [0u8; 32];
+        let Some(lower) = buf.get_mut(..key.len()) else {
+            return false;
+        };
+        for (d, b) in lower.iter_mut().zip(key.bytes()) {
+            *d = b.to_ascii_lowercase();
+        }
+        std::str::from_utf8(lower).is_ok_and(|k| set.contains(k))
+    } else {
+        known().iter().any(|k| go_fold_eq(key, k))
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for TreeVisitor {
     type Value = Json<'de>;
@@ -286,7 +323,7 @@ impl<'de> Visitor<'de> for TreeVisitor {
             ..self
         };
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            let read = !self.capture || CONTAINER_KEYS.iter().any(|k| go_fold_eq(&key.0, k));
+            let read = !self.capture || is_read(&key.0);
             let value = if read {
                 map.next_value_seed(inner)?
             } else {
