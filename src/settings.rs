@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::safe_fs::{self, FolderError};
+use crate::text::inert;
+
 /// One named profile.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -74,7 +77,7 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SettingsError {
     /// The file is not valid TOML or has unknown keys.
-    #[error("{path}: {message}")]
+    #[error("{}: {}", inert(path), inert(message))]
     Malformed {
         /// The file.
         path: String,
@@ -82,7 +85,7 @@ pub enum SettingsError {
         message: String,
     },
     /// The file could not be read.
-    #[error("{path}: cannot read: {message}")]
+    #[error("{}: cannot read: {}", inert(path), inert(message))]
     Io {
         /// The file.
         path: String,
@@ -90,7 +93,12 @@ pub enum SettingsError {
         message: String,
     },
     /// `--profile NAME` names no profile.
-    #[error("no profile named \"{name}\" in {path} (profiles: {known})")]
+    #[error(
+        "no profile named \"{}\" in {} (profiles: {})",
+        inert(name),
+        inert(path),
+        inert(known)
+    )]
     UnknownProfile {
         /// The name asked for.
         name: String,
@@ -110,9 +118,9 @@ pub fn settings_path() -> Option<PathBuf> {
         .map(|d| d.config_dir().join("settings.toml"))
 }
 
-/// The state directory (drafts, logs): `$CFINGRESS_STATE_DIR`, else the platform's.
+/// The state directory (drafts, logs): `$CFINGRESS_STATE_DIR` (unless empty), else the platform's.
 pub fn state_dir() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CFINGRESS_STATE_DIR") {
+    if let Some(p) = std::env::var_os("CFINGRESS_STATE_DIR").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
     directories::ProjectDirs::from("", "", "cfingress").map(|d| {
@@ -120,6 +128,71 @@ pub fn state_dir() -> Option<PathBuf> {
             .unwrap_or_else(|| d.data_local_dir())
             .to_path_buf()
     })
+}
+
+/// The largest settings file read (a real one is a few hundred bytes).
+pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
+
+/// The file's text, refusing more than [`MAX_SETTINGS_BYTES`] (`/dev/zero` is not read forever).
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_SETTINGS_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SETTINGS_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB: this is not a settings file",
+            MAX_SETTINGS_BYTES >> 10
+        )));
+    }
+    Ok(text)
+}
+
+/// The state folder, vetted by [`safe_fs::private_dir`]: created with mode 0700 when missing,
+/// never chmod'ed, refused when another user owns it or group or others can write in it.
+/// `Ok(None)`: there is no home folder to put it in. The error names the folder, what is wrong
+/// and the fix.
+pub fn private_state_dir() -> Result<Option<PathBuf>, String> {
+    let Some(dir) = state_dir() else {
+        return Ok(None);
+    };
+    safe_fs::private_dir(&dir).map_err(refusal)?;
+    Ok(Some(dir))
+}
+
+/// A folder inside the state folder (`drafts`, `journal`), both vetted like
+/// [`private_state_dir`]. Commands that need it fail with the error; others go on without it.
+pub fn private_state_subdir(name: &str) -> Result<PathBuf, String> {
+    let dir = private_state_dir()?
+        .ok_or("no state folder: set CFINGRESS_STATE_DIR (or HOME)")?
+        .join(name);
+    safe_fs::private_dir(&dir).map_err(refusal)?;
+    Ok(dir)
+}
+
+/// Where drafts are saved: `drafts` in the state folder.
+pub fn drafts_dir() -> Result<PathBuf, String> {
+    private_state_subdir("drafts")
+}
+
+/// Why a state folder is refused, and what to do about it.
+fn refusal(e: FolderError) -> String {
+    let mut fix = match e.chmod_fix() {
+        Some(cmd) => format!("run `{cmd}`, or set CFINGRESS_STATE_DIR to a folder of your own"),
+        None => "set CFINGRESS_STATE_DIR to a folder of your own (a missing one is created with mode 0700)".to_owned(),
+    };
+    if matches!(
+        e,
+        FolderError::Owner { me: 0, .. } | FolderError::ForeignParent { .. }
+    ) {
+        fix.push_str("; under sudo, `sudo -H` gives root its own home");
+    }
+    let what = match e {
+        FolderError::Io { .. } => "cannot use the state folder",
+        _ => "unsafe state folder",
+    };
+    format!("{what}: {e}: {fix}")
 }
 
 impl Settings {
@@ -151,7 +224,7 @@ impl Settings {
         let Some(path) = settings_path() else {
             return Ok(Settings::default());
         };
-        match std::fs::read_to_string(&path) {
+        match read_bounded(&path) {
             Ok(text) => Self::parse(&text, &path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
             Err(e) => Err(SettingsError::Io {
@@ -161,29 +234,15 @@ impl Settings {
         }
     }
 
-    /// Warnings about the file itself: a secret in a file that others can read.
+    /// Warnings about the file itself ([`safe_fs::permission_warnings`]): it names the command
+    /// that prints the token and the URL the token is sent to, so other users must not be able to
+    /// change it (nor read it, when it holds a token).
     pub fn warnings(&self) -> Vec<String> {
         let Some(path) = &self.path else {
             return Vec::new();
         };
         let holds_secret = self.profiles.values().any(|p| p.api_token.is_some());
-        if !holds_secret {
-            return Vec::new();
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            if let Ok(meta) = std::fs::metadata(path)
-                && meta.permissions().mode() & 0o077 != 0
-            {
-                return vec![format!(
-                    "{} holds an API token and can be read by other users: run `chmod 600 {}` (better: use token_command with a password manager)",
-                    path.display(),
-                    path.display()
-                )];
-            }
-        }
-        Vec::new()
+        safe_fs::permission_warnings(path, "the settings file", holds_secret)
     }
 
     /// The profile named `name`, or the default profile, or none.
@@ -242,9 +301,33 @@ mod tests {
         assert!(e.is_err());
     }
 
+    #[test]
+    fn errors_never_echo_raw_control_characters() {
+        for text in [
+            "[profiles.w]\naccount_id = \"a\u{1b}]2;owned\u{7}\" x\n",
+            "[profiles.\"\u{1b}[2J\"]\nfoo = 1\n",
+            "\u{1b}[2J = 1\n",
+            "[profiles.w]\n\"k\u{9b}31m\u{202e}\" = 1\n",
+            "x = \"\u{1b}\"\n",
+        ] {
+            let e = Settings::parse(text, Path::new("s\u{1b}[1m.toml"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(!e.is_empty(), "{text:?} parsed");
+            assert!(
+                !e.chars().any(crate::text::is_unsafe),
+                "{text:?} gave {e:?}"
+            );
+        }
+        let s = Settings::parse("", Path::new("s.toml")).unwrap_or_default();
+        let e = s.profile(Some("\u{1b}[2J")).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("\\x1b[2J")));
+    }
+
     #[cfg(unix)]
     #[test]
-    fn a_readable_secret_is_warned_about() {
+    fn a_readable_secret_or_a_writable_file_is_warned_about() {
         use std::os::unix::fs::PermissionsExt;
         let path =
             std::env::temp_dir().join(format!("cfingress-settings-{}.toml", std::process::id()));
@@ -260,6 +343,19 @@ mod tests {
         );
         let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         assert!(s.warnings().is_empty());
+        // Without a token, reading is harmless but changing it is not (token_command, api_url).
+        let text = "[profiles.w]\ntoken_command = \"pass show cf\"\n";
+        let s = Settings::parse(text, &path).unwrap_or_default();
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644));
+        assert!(s.warnings().is_empty());
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620));
+        let w = s.warnings();
+        assert!(
+            w.first()
+                .is_some_and(|w| w.contains("can be changed by other users (mode 0620)")
+                    && w.contains(&format!("chmod go-w {}", path.display()))),
+            "{w:?}"
+        );
         let _ = std::fs::remove_file(&path);
     }
 }

@@ -153,7 +153,8 @@ pub fn read_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
     {
         // A file swapped for a FIFO after the check above must not block the open.
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
+        let nonblock = rustix::fs::OFlags::NONBLOCK.bits();
+        options.custom_flags(i32::try_from(nonblock).unwrap_or(0));
     }
     let file = options.open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
@@ -387,7 +388,8 @@ pub fn to_json_string(config: &TunnelConfig, put_body: bool) -> Result<String, E
     } else {
         value
     };
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    // C1, bidi and invisible characters as \uXXXX: the same config, readable on any terminal.
+    let mut s = crate::text::json_inert_pretty(&value);
     s.push('\n');
     Ok(s)
 }
@@ -522,7 +524,7 @@ mod tests {
         let Err(e) = e else { panic!("accepted") };
         assert_eq!(
             e.to_string(),
-            "originRequest.tlsTimeout is 1.5s, which is not a whole number of seconds; the remote config stores durations in whole seconds, so round it (for example to 2s)"
+            "originRequest.tlsTimeout is 1.5s, but remote configs store whole seconds: use 2s"
         );
         assert!(to_yaml_string(&l.config).is_ok_and(|y| y.contains("tlsTimeout: 1.5s")));
     }
