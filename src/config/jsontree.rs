@@ -249,18 +249,6 @@ pub fn parse_config(text: &str) -> Result<Json<'_>, serde_json::Error> {
     Ok(tree)
 }
 
-/// [`parse_config`] for bytes (an HTTP body).
-pub fn parse_config_slice(bytes: &[u8]) -> Result<Json<'_>, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let tree = TreeVisitor {
-        capture: true,
-        depth: 0,
-    }
-    .deserialize(&mut de)?;
-    de.end()?;
-    Ok(tree)
-}
-
 impl<'de> Visitor<'de> for TreeVisitor {
     type Value = Json<'de>;
 
