@@ -75,13 +75,14 @@ pub fn parse(text: &str) -> Option<YamlNode<'_>> {
                 }
                 open(&mut stack, indent, is_entry, line_no)?;
                 if is_entry && indent == parent {
-                    // saphyr places a sequence at its parent key's column at its first item.
-                    let rest = content[1..].trim_start_matches(' ');
-                    if rest.is_empty() {
+                    // saphyr places a sequence at its parent key's column at its first item;
+                    // only the plain `- item` form is certain.
+                    let item = content.strip_prefix("- ").unwrap_or_default();
+                    if item.is_empty() || item.starts_with([' ', '#']) {
                         return None;
                     }
                     if let Some(top) = stack.last_mut() {
-                        top.node.col = line.len() - rest.len() + 1;
+                        top.node.col = indent + 3;
                     }
                 }
             }
@@ -472,6 +473,10 @@ mod tests {
             "a: 'it''s'\n",
             "? a\n: b\n",
             "a: -1\n",
+            // Found by the yaml_fast fuzzer: where saphyr places a sequence at its parent key's
+            // column whose first item is empty is not certain.
+            ".9:\n- #a$...- .  0 0 .0: #0:\\1|2 - .\n - a'0:).",
+            "a:\n-   b\n",
             "",
         ] {
             assert!(parse(text).is_none(), "accepted {text:?}");
