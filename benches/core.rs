@@ -1,11 +1,14 @@
-//! Core speed: parse + validate a generated 10 000-rule config, and match 10 000 URLs against it.
+//! Core speed: parse + validate a generated 10 000-rule config, and match 10 000 URLs against it;
+//! reading the same config as config.yml (the fast reader and the general parser side by side),
+//! and reading both formats at 100 000 rules.
 //! Target (release, 2-core machine): parse + validate under 20 ms.
 
 use std::hint::black_box;
 
-use cfingress::config::files::{parse_json, to_json_string};
+use cfingress::config::files::{parse_json, parse_yaml, to_json_string, to_yaml_string};
 use cfingress::config::matching::Matcher;
 use cfingress::config::validate::validate;
+use cfingress::config::{yamlfast, yamltree};
 use cfingress::fixtures::{scale_config, urls};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -19,6 +22,17 @@ fn core(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("{n}_rules"));
         group.sample_size(20);
         group.bench_function("parse", |b| b.iter(|| parse_json(black_box(&text))));
+        let yaml = match to_yaml_string(&config) {
+            Ok(t) => t,
+            Err(e) => panic!("fixture does not encode as YAML: {e}"),
+        };
+        group.bench_function("parse_yaml", |b| b.iter(|| parse_yaml(black_box(&yaml))));
+        group.bench_function("yaml_tree_fast_reader", |b| {
+            b.iter(|| yamlfast::parse(black_box(&yaml)).is_some())
+        });
+        group.bench_function("yaml_tree_general_parser", |b| {
+            b.iter(|| yamltree::parse(black_box(&yaml)).is_ok())
+        });
         group.bench_function("validate", |b| b.iter(|| validate(black_box(&config))));
         group.bench_function("parse_and_validate", |b| {
             b.iter(|| parse_json(black_box(&text)).map(|l| validate(&l.config)))
@@ -50,5 +64,19 @@ fn core(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, core);
+/// Reading a 100 000-rule config in both formats (what the editor's launch and `validate` pay).
+fn large(c: &mut Criterion) {
+    let config = scale_config(100_000, 42);
+    let (json, yaml) = match (to_json_string(&config, false), to_yaml_string(&config)) {
+        (Ok(j), Ok(y)) => (j, y),
+        _ => panic!("fixture does not encode"),
+    };
+    let mut group = c.benchmark_group("100000_rules");
+    group.sample_size(10);
+    group.bench_function("parse", |b| b.iter(|| parse_json(black_box(&json))));
+    group.bench_function("parse_yaml", |b| b.iter(|| parse_yaml(black_box(&yaml))));
+    group.finish();
+}
+
+criterion_group!(benches, core, large);
 criterion_main!(benches);

@@ -59,6 +59,59 @@ fn validate_valid_file_exits_zero_and_names_warnings() {
 }
 
 #[test]
+fn validate_warns_about_what_cloudflared_accepts_silently() {
+    let file = example("mistakes.yml");
+    let o = run(&["validate", s(&file)]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "warnings never fail: {}",
+        stdout(&o)
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("mistakes.yml: valid (7 rules, 8 warnings)"),
+        "{out}"
+    );
+    for line in [
+        "warning  config orginRequest: unknown key \"orginRequest\" is ignored by cloudflared, so originRequest is not set here; did you mean \"originRequest\"?",
+        "warning  rule #1 (grafana.example.com) originRequest.access.required: Access is not enforced",
+        "warning  rule #2 (api.example.com) originRequest.conectTimeout: unknown key \"conectTimeout\"",
+        "warning  rule #2 (api.example.com) originRequest.noTLSVerify: noTLSVerify does nothing for the service \"http://localhost:8081\"",
+        "warning  rule #3 (ssh.example.com) originRequest.httpHostHeader: httpHostHeader does nothing",
+        "warning  rule #4 (wiki.example.com) service: \"htp://localhost:8083\" has the unknown scheme \"htp\"",
+        "xn--pypal-4ve.example.com",
+        "warning  rule #6 (docs.example.com/api) hostname: hostname \"docs.example.com/api\" holds a path",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    let o = run(&["validate", "--format", "json", s(&file)]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let diags = v["files"][0]["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(diags.len(), 8, "{v}");
+    assert!(diags.iter().all(|d| d["severity"] == "warning"), "{v}");
+    let fields: Vec<&str> = diags.iter().filter_map(|d| d["field"].as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "orginRequest",
+            "originRequest.access.required",
+            "originRequest.conectTimeout",
+            "originRequest.noTLSVerify",
+            "originRequest.httpHostHeader",
+            "service",
+            "hostname",
+            "hostname"
+        ],
+        "{v}"
+    );
+    assert_eq!(diags[5]["rule"], 3);
+}
+
+#[test]
 fn validate_invalid_file_names_file_rule_and_field() {
     let file = example("broken.yml");
     let o = run(&["validate", s(&file)]);
@@ -242,4 +295,80 @@ fn the_editor_refuses_without_a_terminal() {
         "{}",
         stderr(&o)
     );
+}
+
+/// Runs `cfingress validate PATH` and gives up (failing) after 20 s instead of hanging.
+fn validate_within_20s(path: &str) -> (Option<i32>, String) {
+    let mut child = bin()
+        .args(["validate", path])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run cfingress: {e}"));
+    let start = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() > std::time::Duration::from_secs(20) => {
+                let _ = child.kill();
+                panic!("validate {path} hung");
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let o = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot read cfingress's output: {e}"));
+    (o.status.code(), format!("{}{}", stdout(&o), stderr(&o)))
+}
+
+#[test]
+fn hostile_files_are_refused_quickly_with_what_is_wrong() {
+    // Nested 20 000 levels: a clear error at the 101st level, not a stack overflow (exit 134).
+    let deep_yaml = temp_file("deep.yml", &format!("{}a\n", "- ".repeat(20_000)));
+    let (code, out) = validate_within_20s(s(&deep_yaml));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("line 1, column 201: not valid YAML: nested more than 100 levels deep"),
+        "{out}"
+    );
+    let deep_json = temp_file(
+        "deep.json",
+        &format!("{}{}", "[".repeat(20_000), "]".repeat(20_000)),
+    );
+    let (code, out) = validate_within_20s(s(&deep_json));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("nested more than 128 levels deep"), "{out}");
+
+    // Devices, pipes and folders are refused before anything is read from them.
+    let (code, out) = validate_within_20s("/dev/zero");
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("/dev/zero: unreadable: not a regular file but a character device"),
+        "{out}"
+    );
+    let fifo = deep_yaml.with_file_name("fifo.yml");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let (code, out) = validate_within_20s(s(&fifo));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("a named pipe (FIFO)"), "{out}");
+    let dir = deep_yaml.with_file_name("");
+    let (code, out) = validate_within_20s(s(&dir));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("not a regular file but a folder"), "{out}");
+
+    // Larger than 64 MiB: refused from its size (a sparse file: nothing is written or read).
+    let big = deep_yaml.with_file_name("big.json");
+    let f = std::fs::File::create(&big).unwrap_or_else(|e| panic!("{e}"));
+    f.set_len((64 << 20) + 1).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out) = validate_within_20s(s(&big));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("the file is 67108865 bytes, more than the 67108864 bytes cfingress reads"),
+        "{out}"
+    );
+    let _ = std::fs::remove_file(&big);
 }

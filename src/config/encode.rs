@@ -93,7 +93,11 @@ pub(crate) fn origin_keys() -> Vec<&'static str> {
         .collect()
 }
 
-/// Known keys of `access`.
+/// Known keys of `access`, as a constant for the readers that need one (a test checks it
+/// equals the catalogue's [`access_keys`]).
+pub(crate) const ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
+
+/// Known keys of `access`, from the field catalogue.
 pub(crate) fn access_keys() -> Vec<&'static str> {
     OriginField::ALL
         .iter()
@@ -115,7 +119,7 @@ fn put_extra<'k>(
     for (k, v) in extra {
         let out = match known.iter().find(|name| go_fold_eq(k, name)) {
             Some(name) => Out::Folded(
-                v.clone(),
+                v.to_value(),
                 if path.is_empty() {
                     k.clone()
                 } else {
@@ -123,7 +127,7 @@ fn put_extra<'k>(
                 },
                 (*name).to_owned(),
             ),
-            None => Out::Json(v.clone()),
+            None => Out::Json(v.to_value()),
         };
         map.push((k.clone(), out));
     }
@@ -339,9 +343,8 @@ fn str_yaml(s: String) -> Yaml<'static> {
 /// YAML allows implicit keys of at most 1024 characters.
 const MAX_YAML_KEY: usize = 1024;
 
-/// The deepest nesting a config.yml may have: well under the JSON reader's limit of 128, so that
-/// every YAML config that loads can be written as JSON and read back (and the reverse).
-pub(crate) const MAX_YAML_DEPTH: usize = 100;
+/// The deepest nesting a config.yml may have (the reader's limit).
+pub(crate) const MAX_YAML_DEPTH: usize = super::yamltree::MAX_DEPTH;
 
 /// Refuses a collection nested deeper than config.yml allows (`depth` counts from 0).
 fn nest(depth: usize) -> Result<(), EncodeError> {

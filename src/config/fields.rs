@@ -655,6 +655,14 @@ mod tests {
     }
 
     #[test]
+    fn the_access_key_constant_follows_the_catalogue() {
+        assert_eq!(
+            crate::config::encode::ACCESS_KEYS.to_vec(),
+            crate::config::encode::access_keys()
+        );
+    }
+
+    #[test]
     fn defaults_are_stated_once_and_agree() {
         assert_eq!(OriginField::ConnectTimeout.default_display(), "30s");
         assert_eq!(

@@ -15,9 +15,9 @@ pub fn read_snapshot(
     format: Format,
     shape: &std::sync::Mutex<Shape>,
 ) -> Result<Snapshot, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::config::files::read_config_text(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(_) if !path.exists() && std::fs::symlink_metadata(path).is_err() => {
             let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
             if parent.is_some_and(|p| !p.is_dir()) {
                 return Err(format!(
@@ -27,7 +27,7 @@ pub fn read_snapshot(
             }
             return Ok(Snapshot::default());
         }
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(e) => return Err(e.to_string()),
     };
     let loaded = parse_str(&text, format).map_err(|e| format!("{}: {e}", path.display()))?;
     if let Ok(mut s) = shape.lock() {

@@ -266,7 +266,7 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             if r.overrides().is_some_and(|o| !o.is_empty()) {
                 opts.push('O');
             }
-            if r.overrides().is_some_and(|o| o.access.is_set()) {
+            if crate::config::effective::access_enforced(r) {
                 opts.push('A');
             }
             let (e, w) = app.checks.rule_counts.get(i).copied().unwrap_or((0, 0));
@@ -391,14 +391,16 @@ fn detail_pane(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let mut unknown: Vec<String> = rule
         .extra
         .iter()
-        .map(|(k, v)| format!("{}={}", inert(k), crate::text::json_inert(v)))
+        .map(|(k, v)| format!("{}={}", inert(k), crate::text::json_inert(&v.to_value())))
         .collect();
     if let Some(o) = rule.overrides() {
-        unknown.extend(
-            o.extra
-                .iter()
-                .map(|(k, v)| format!("originRequest.{}={}", inert(k), crate::text::json_inert(v))),
-        );
+        unknown.extend(o.extra.iter().map(|(k, v)| {
+            format!(
+                "originRequest.{}={}",
+                inert(k),
+                crate::text::json_inert(&v.to_value())
+            )
+        }));
     }
     if !unknown.is_empty() {
         lines.push(Line::from(vec![
