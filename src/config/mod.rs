@@ -13,6 +13,7 @@ pub mod goregex;
 pub mod jsontree;
 pub mod matching;
 pub mod model;
+pub mod preserve;
 pub mod validate;
 
 pub use duration::Duration;
