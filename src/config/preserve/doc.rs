@@ -73,9 +73,9 @@ pub(super) struct Node {
 
 /// A parsed file: its text, the span tree, and line positions.
 #[derive(Debug)]
-pub(super) struct Doc<'t> {
+pub(super) struct Doc {
     /// The whole file.
-    pub text: &'t str,
+    pub text: String,
     /// Every node; children before their parents' ends, in text order.
     pub nodes: Vec<Node>,
     /// The top node (none for an empty YAML document).
@@ -90,19 +90,10 @@ pub(super) struct Doc<'t> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct LayoutError(pub String);
 
-impl<'t> Doc<'t> {
-    fn new(text: &'t str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        let nl = match text.find('\n') {
-            Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
-            _ => "\n",
-        };
+impl Doc {
+    fn new(text: String) -> Self {
+        let line_starts = line_starts(&text);
+        let nl = line_break(&text);
         Doc {
             text,
             nodes: Vec::new(),
@@ -118,7 +109,7 @@ impl<'t> Doc<'t> {
     }
 
     /// The text of a node.
-    pub fn slice(&self, id: NodeId) -> &'t str {
+    pub fn slice(&self, id: NodeId) -> &str {
         let n = &self.nodes[id];
         &self.text[n.start..n.end]
     }
@@ -149,7 +140,7 @@ impl<'t> Doc<'t> {
     }
 
     /// The text of line `line` without its line break.
-    pub fn line_text(&self, line: usize) -> &'t str {
+    pub fn line_text(&self, line: usize) -> &str {
         let s = &self.text[self.line_start(line)..self.line_end(line)];
         s.strip_suffix('\n')
             .map(|s| s.strip_suffix('\r').unwrap_or(s))
@@ -164,8 +155,26 @@ impl<'t> Doc<'t> {
     }
 
     /// The text between the start of `pos`'s line and `pos`.
-    pub fn before_on_line(&self, pos: usize) -> &'t str {
+    pub fn before_on_line(&self, pos: usize) -> &str {
         &self.text[self.line_start(self.line_of(pos))..pos]
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    starts
+}
+
+fn line_break(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
     }
 }
 
@@ -201,9 +210,25 @@ struct Open {
     pending_key: Option<(String, NodeId)>,
 }
 
+/// Why a text's layout could not be read, with the text given back.
+pub(super) type Unreadable = (String, LayoutError);
+
 /// Parses config.yml text into its span tree.
-pub(super) fn parse_yaml(text: &str) -> Result<Doc<'_>, LayoutError> {
-    let mut doc = Doc::new(text);
+pub(super) fn parse_yaml(text: String) -> Result<Doc, Unreadable> {
+    let mut doc = Doc::new(String::new());
+    match build_yaml(&mut doc, &text) {
+        Ok(()) => {
+            doc = Doc { text, ..doc };
+            Ok(doc)
+        }
+        Err(e) => Err((text, e)),
+    }
+}
+
+fn build_yaml(doc: &mut Doc, text: &str) -> Result<(), LayoutError> {
+    *doc = Doc::new(String::new());
+    doc.line_starts = line_starts(text);
+    doc.nl = line_break(text);
     let idx = CharIndex::new(text);
     let mut stack: Vec<Open> = Vec::new();
     let mut anchors: Vec<(usize, NodeId)> = Vec::new();
@@ -233,16 +258,16 @@ pub(super) fn parse_yaml(text: &str) -> Result<Doc<'_>, LayoutError> {
                     ScalarStyle::DoubleQuoted => Style::Double,
                     ScalarStyle::Literal | ScalarStyle::Folded => Style::Block,
                 };
-                let id = push(&mut doc, leaf(Kind::Scalar(style)));
+                let id = push(doc, leaf(Kind::Scalar(style)));
                 if anchor != 0 {
                     anchors.push((anchor, id));
                 }
-                attach(&mut doc, &mut stack, id, Some(value.into_owned()))?;
+                attach(doc, &mut stack, id, Some(value.into_owned()))?;
             }
             Event::Alias(anchor) => {
                 aliased.insert(anchor);
-                let id = push(&mut doc, leaf(Kind::Alias));
-                attach(&mut doc, &mut stack, id, None)?;
+                let id = push(doc, leaf(Kind::Alias));
+                attach(doc, &mut stack, id, None)?;
             }
             Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
                 let is_map = matches!(event, Event::MappingStart(..));
@@ -259,7 +284,7 @@ pub(super) fn parse_yaml(text: &str) -> Result<Doc<'_>, LayoutError> {
                         items: Vec::new(),
                     }
                 };
-                let id = push(&mut doc, leaf(kind));
+                let id = push(doc, leaf(kind));
                 if anchor != 0 {
                     anchors.push((anchor, id));
                 }
@@ -286,7 +311,7 @@ pub(super) fn parse_yaml(text: &str) -> Result<Doc<'_>, LayoutError> {
                 } else {
                     last_child_end.unwrap_or(node.end)
                 };
-                attach(&mut doc, &mut stack, open.id, None)?;
+                attach(doc, &mut stack, open.id, None)?;
             }
             _ => {}
         }
@@ -296,10 +321,10 @@ pub(super) fn parse_yaml(text: &str) -> Result<Doc<'_>, LayoutError> {
             doc.nodes[id].aliased = true;
         }
     }
-    Ok(doc)
+    Ok(())
 }
 
-fn push(doc: &mut Doc<'_>, node: Node) -> NodeId {
+fn push(doc: &mut Doc, node: Node) -> NodeId {
     doc.nodes.push(node);
     doc.nodes.len() - 1
 }
@@ -316,7 +341,7 @@ fn children(node: &Node) -> Vec<NodeId> {
 /// Adds a finished node to the open collection (or makes it the root). `key_text` is the scalar's
 /// value, used when the node is a mapping key.
 fn attach(
-    doc: &mut Doc<'_>,
+    doc: &mut Doc,
     stack: &mut [Open],
     id: NodeId,
     key_text: Option<String>,
@@ -346,8 +371,18 @@ fn attach(
 }
 
 /// Parses JSON text (already known to be valid JSON) into its span tree.
-pub(super) fn parse_json(text: &str) -> Result<Doc<'_>, LayoutError> {
-    let mut doc = Doc::new(text);
+pub(super) fn parse_json(text: String) -> Result<Doc, Unreadable> {
+    let mut doc = Doc::new(String::new());
+    match build_json(&mut doc, &text) {
+        Ok(()) => Ok(Doc { text, ..doc }),
+        Err(e) => Err((text, e)),
+    }
+}
+
+fn build_json(doc: &mut Doc, text: &str) -> Result<(), LayoutError> {
+    *doc = Doc::new(String::new());
+    doc.line_starts = line_starts(text);
+    doc.nl = line_break(text);
     let bytes = text.as_bytes();
     let mut stack: Vec<Open> = Vec::new();
     let mut i = 0;
@@ -368,7 +403,7 @@ pub(super) fn parse_json(text: &str) -> Result<Doc<'_>, LayoutError> {
                     }
                 };
                 let id = push(
-                    &mut doc,
+                    doc,
                     Node {
                         kind,
                         start: i,
@@ -386,7 +421,7 @@ pub(super) fn parse_json(text: &str) -> Result<Doc<'_>, LayoutError> {
                 let open = stack.pop().ok_or_else(|| bad("unbalanced bracket", i))?;
                 doc.nodes[open.id].end = i + 1;
                 i += 1;
-                attach(&mut doc, &mut stack, open.id, None)?;
+                attach(doc, &mut stack, open.id, None)?;
             }
             b'"' => {
                 let start = i;
@@ -410,7 +445,7 @@ pub(super) fn parse_json(text: &str) -> Result<Doc<'_>, LayoutError> {
                     literal[1..literal.len() - 1].to_owned()
                 };
                 let id = push(
-                    &mut doc,
+                    doc,
                     Node {
                         kind: Kind::Scalar(Style::Double),
                         start,
@@ -418,7 +453,7 @@ pub(super) fn parse_json(text: &str) -> Result<Doc<'_>, LayoutError> {
                         aliased: false,
                     },
                 );
-                attach(&mut doc, &mut stack, id, Some(value))?;
+                attach(doc, &mut stack, id, Some(value))?;
             }
             _ => {
                 let start = i;
@@ -434,7 +469,7 @@ pub(super) fn parse_json(text: &str) -> Result<Doc<'_>, LayoutError> {
                     return Err(bad("unexpected character", i));
                 }
                 let id = push(
-                    &mut doc,
+                    doc,
                     Node {
                         kind: Kind::Scalar(Style::Plain),
                         start,
@@ -442,21 +477,21 @@ pub(super) fn parse_json(text: &str) -> Result<Doc<'_>, LayoutError> {
                         aliased: false,
                     },
                 );
-                attach(&mut doc, &mut stack, id, None)?;
+                attach(doc, &mut stack, id, None)?;
             }
         }
     }
     if !stack.is_empty() {
         return Err(bad("unclosed bracket", text.len()));
     }
-    Ok(doc)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn kinds(doc: &Doc<'_>) -> Vec<String> {
+    fn kinds(doc: &Doc) -> Vec<String> {
         doc.nodes
             .iter()
             .map(|n| {
@@ -474,7 +509,9 @@ mod tests {
     #[test]
     fn yaml_spans_cover_what_is_written() {
         let text = "a: 1 # c\nb:\n  - x: 'q'\n    y: [1, 2]\n  - &n {z: \"é\"}\nc: *n\n";
-        let Ok(doc) = parse_yaml(text) else { panic!() };
+        let Ok(doc) = parse_yaml(text.to_owned()) else {
+            panic!()
+        };
         assert_eq!(
             kinds(&doc),
             [
@@ -506,7 +543,9 @@ mod tests {
     #[test]
     fn json_spans_and_keys() {
         let text = "{\r\n\t\"a\\u0041\": [1, true, null],\r\n\t\"b\": {\"c\": \"d\"}\r\n}";
-        let Ok(doc) = parse_json(text) else { panic!() };
+        let Ok(doc) = parse_json(text.to_owned()) else {
+            panic!()
+        };
         assert_eq!(doc.nl, "\r\n");
         let Some(root) = doc.root else { panic!() };
         let Kind::Map { entries, .. } = &doc.node(root).kind else {
@@ -516,6 +555,6 @@ mod tests {
         assert_eq!(doc.slice(entries[0].value), "[1, true, null]");
         assert_eq!(doc.slice(entries[1].value), "{\"c\": \"d\"}");
         assert_eq!(doc.slice(root), text);
-        assert!(parse_json("{\"a\": [1}").is_err() || parse_json("{\"a\": [1").is_err());
+        assert!(parse_json("{\"a\": [1".to_owned()).is_err());
     }
 }

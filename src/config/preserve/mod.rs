@@ -46,7 +46,14 @@
 //! config; when the user saves, call [`rewrite`] with that text, format and shape, the config read
 //! and the draft. Show a unified diff of `original` → [`Rewrite::text`] and the [`Rewrite::notes`]
 //! in the review, and write exactly `text`. An error means the draft cannot be written in this
-//! format at all (for example a fractional duration in a JSON file).
+//! format at all (for example a fractional duration in a JSON file). An editor that reviews many
+//! times builds a [`Rewriter`] once (when the file is loaded, off the input thread) and calls
+//! [`Rewriter::rewrite`] per review: it skips re-parsing the original's layout.
+//!
+//! # Cost
+//! A rewrite parses the original's layout (skipped by a prepared [`Rewriter`]), compares and edits
+//! (a few milliseconds; only changed rules are converted), and reads the result back with the
+//! project's reader, which is most of the time for a large config.yml.
 
 mod align;
 mod doc;
@@ -88,6 +95,8 @@ pub enum RewriteError {
 /// The new text of a config file after editing: `original` (in `format`, with the config where
 /// `shape` says) was read as `read`, and should now hold `edited`. Only what differs between
 /// `read` and `edited` changes in the text; the rest keeps its bytes (see the module docs).
+/// To rewrite the same file several times (every review of a long session), prepare a
+/// [`Rewriter`] once instead.
 pub fn rewrite(
     original: &str,
     format: Format,
@@ -101,14 +110,101 @@ pub fn rewrite(
             notes: Vec::new(),
         });
     }
-    let reason = match in_place(original, format, shape, read, edited) {
-        Ok(rewrite) if reads_back(&rewrite.text, format, edited) => return Ok(rewrite),
-        Ok(_) => "an edit could not be placed so that the file reads back the same".to_owned(),
-        Err(Fail::Encode(e)) => return Err(RewriteError::Encode(e)),
-        Err(Fail::Whole(reason)) => reason,
-        Err(Fail::Layout) => "its layout could not be followed".to_owned(),
+    let layout = Layout::read(original.to_owned(), format);
+    rewrite_with(&layout, format, shape, read, edited)
+}
+
+/// A config file read once, ready to be rewritten with any number of edited configs: its layout
+/// is parsed once, so each [`Rewriter::rewrite`] costs only the edit and the read-back check.
+#[derive(Debug)]
+pub struct Rewriter {
+    format: Format,
+    shape: Shape,
+    read: TunnelConfig,
+    layout: Layout,
+}
+
+impl Rewriter {
+    /// Prepares `original` (in `format`, the config where `shape` says), which reads as `read`.
+    pub fn new(original: String, format: Format, shape: Shape, read: TunnelConfig) -> Self {
+        Rewriter {
+            format,
+            shape,
+            read,
+            layout: Layout::read(original, format),
+        }
+    }
+
+    /// The file's text as it was read.
+    pub fn original(&self) -> &str {
+        self.layout.text()
+    }
+
+    /// The config read from it.
+    pub fn read(&self) -> &TunnelConfig {
+        &self.read
+    }
+
+    /// The new text of the file holding `edited` (see [`rewrite`]).
+    pub fn rewrite(&self, edited: &TunnelConfig) -> Result<Rewrite, RewriteError> {
+        if self.read == *edited {
+            return Ok(Rewrite {
+                text: self.original().to_owned(),
+                notes: Vec::new(),
+            });
+        }
+        rewrite_with(&self.layout, self.format, self.shape, &self.read, edited)
+    }
+}
+
+/// A file's span tree, or why it could not be built.
+#[derive(Debug)]
+enum Layout {
+    Parsed(Doc),
+    Unreadable { text: String, reason: String },
+}
+
+impl Layout {
+    fn read(text: String, format: Format) -> Self {
+        let parsed = match format {
+            Format::Yaml => doc::parse_yaml(text),
+            Format::Json => doc::parse_json(text),
+        };
+        match parsed {
+            Ok(doc) => Layout::Parsed(doc),
+            Err((text, e)) => Layout::Unreadable {
+                text,
+                reason: format!("its layout could not be read: {}", e.0),
+            },
+        }
+    }
+
+    fn text(&self) -> &str {
+        match self {
+            Layout::Parsed(doc) => &doc.text,
+            Layout::Unreadable { text, .. } => text,
+        }
+    }
+}
+
+fn rewrite_with(
+    layout: &Layout,
+    format: Format,
+    shape: Shape,
+    read: &TunnelConfig,
+    edited: &TunnelConfig,
+) -> Result<Rewrite, RewriteError> {
+    let reason = match layout {
+        Layout::Parsed(doc) => match in_place(doc, format, shape, read, edited) {
+            Ok(rewrite) if reads_back(&rewrite.text, format, edited) => return Ok(rewrite),
+            Ok(_) => "an edit could not be placed so that the file reads back the same".to_owned(),
+            Err(Fail::Encode(e)) => return Err(RewriteError::Encode(e)),
+            Err(Fail::Whole(reason)) => reason,
+            Err(Fail::Layout) => "its layout could not be followed".to_owned(),
+        },
+        Layout::Unreadable { reason, .. } => reason.clone(),
     };
-    whole_file(original, format, shape, edited, &reason)
+    whole_file(layout.text(), format, shape, edited, &reason)
 }
 
 fn reads_back(text: &str, format: Format, edited: &TunnelConfig) -> bool {
@@ -116,31 +212,24 @@ fn reads_back(text: &str, format: Format, edited: &TunnelConfig) -> bool {
 }
 
 fn in_place(
-    original: &str,
+    doc: &Doc,
     format: Format,
     shape: Shape,
     read: &TunnelConfig,
     edited: &TunnelConfig,
 ) -> Result<Rewrite, Fail> {
-    let yaml = format == Format::Yaml;
-    let parsed = if yaml {
-        doc::parse_yaml(original)
-    } else {
-        doc::parse_json(original)
-    };
-    let doc = parsed.map_err(|e| Fail::Whole(format!("its layout could not be read: {}", e.0)))?;
-    let node = locate(&doc, shape)?;
-    let mut patcher = Patcher::new(&doc, yaml);
+    let node = locate(doc, shape)?;
+    let mut patcher = Patcher::new(doc, format == Format::Yaml);
     patcher.config(node, read, edited)?;
     let (edits, notes) = patcher.into_edits();
-    let text = patch::apply(original, 0, edits)
+    let text = patch::apply(&doc.text, 0, edits)
         .ok_or_else(|| Fail::Whole("two edits would overlap".to_owned()))?;
     Ok(Rewrite { text, notes })
 }
 
 /// The node that holds the config: the root, or `config` of a PUT body, or `result.config` of an
 /// API response.
-fn locate(doc: &Doc<'_>, shape: Shape) -> Result<Option<NodeId>, Fail> {
+fn locate(doc: &Doc, shape: Shape) -> Result<Option<NodeId>, Fail> {
     let field = |node: Option<NodeId>, key: &str| -> Result<Option<NodeId>, Fail> {
         let Some(node) = node else { return Ok(None) };
         match &doc.node(node).kind {

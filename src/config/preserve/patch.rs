@@ -146,8 +146,8 @@ struct Geom {
 }
 
 /// One rewrite in progress.
-pub(super) struct Patcher<'d, 't> {
-    doc: &'d Doc<'t>,
+pub(super) struct Patcher<'d> {
+    doc: &'d Doc,
     yaml: bool,
     yl: YamlLayout,
     jl: JsonLayout,
@@ -215,9 +215,9 @@ pub(super) fn apply(text: &str, offset: usize, mut edits: Vec<Edit>) -> Option<S
     Some(out)
 }
 
-impl<'d, 't> Patcher<'d, 't> {
+impl<'d> Patcher<'d> {
     /// A rewrite of `doc` (config.yml when `yaml`, else JSON), learning its layout.
-    pub fn new(doc: &'d Doc<'t>, yaml: bool) -> Self {
+    pub fn new(doc: &'d Doc, yaml: bool) -> Self {
         let mut p = Patcher {
             doc,
             yaml,
@@ -239,8 +239,8 @@ impl<'d, 't> Patcher<'d, 't> {
         (self.edits, self.notes)
     }
 
-    fn text(&self) -> &'t str {
-        self.doc.text
+    fn text(&self) -> &'d str {
+        &self.doc.text
     }
 
     /// Text written with `\n`, in the file's line breaks.
@@ -358,7 +358,7 @@ impl<'d, 't> Patcher<'d, 't> {
     }
 
     /// The leading whitespace of the line that holds `pos`.
-    fn line_indent(&self, pos: usize) -> &'t str {
+    fn line_indent(&self, pos: usize) -> &'d str {
         let line = self.doc.line_text(self.doc.line_of(pos));
         &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
     }
@@ -471,8 +471,24 @@ impl<'d, 't> Patcher<'d, 't> {
     }
 
     /// The whitespace in front of member `i` of a flow collection (after the comma or bracket).
-    fn ws_before(&self, node: NodeId, i: usize) -> R<&'t str> {
-        let members = self.flow_members(node);
+    fn ws_before(&self, node: NodeId, i: usize) -> R<&'d str> {
+        let members = match (&self.doc.node(node).kind, i) {
+            // Only the first member's start is needed: do not list a long list's members.
+            (Kind::Map { entries, .. }, 0) => entries
+                .first()
+                .map(|e| vec![(self.doc.node(e.key_node).start, 0)])
+                .unwrap_or_default(),
+            (Kind::Seq { items, .. }, 0) => items
+                .first()
+                .map(|&n| vec![(self.doc.node(n).start, 0)])
+                .unwrap_or_default(),
+            _ => self.flow_members(node),
+        };
+        self.ws_in(node, &members, i)
+    }
+
+    /// [`Self::ws_before`] with the members already listed.
+    fn ws_in(&self, node: NodeId, members: &[(usize, usize)], i: usize) -> R<&'d str> {
         let text = self.text();
         let (start, _) = *members.get(i).ok_or(Fail::Layout)?;
         let seg = if i == 0 {
@@ -522,7 +538,7 @@ impl<'d, 't> Patcher<'d, 't> {
         level: Level,
         path: &str,
         slot: Slot,
-        hint: Hint<'d, 't>,
+        hint: Hint<'d>,
     ) -> R {
         if old == new {
             return Ok(());
@@ -546,7 +562,7 @@ impl<'d, 't> Patcher<'d, 't> {
         new: &Value,
         level: Level,
         path: &str,
-        hint: Hint<'d, 't>,
+        hint: Hint<'d>,
     ) -> R {
         let n = self.doc.node(node);
         if n.aliased {
@@ -631,7 +647,7 @@ impl<'d, 't> Patcher<'d, 't> {
         node: NodeId,
         value: &Value,
         slot: Slot,
-        hint: Hint<'d, 't>,
+        hint: Hint<'d>,
     ) -> R<(usize, usize, String)> {
         let n = self.doc.node(node);
         let (start, end) = (n.start, n.end);
@@ -726,7 +742,7 @@ impl<'d, 't> Patcher<'d, 't> {
         new: &Value,
         path: &str,
         slot: Slot,
-        hint: Hint<'d, 't>,
+        hint: Hint<'d>,
     ) -> R {
         let n = self.doc.node(node);
         if n.aliased {
@@ -788,7 +804,7 @@ impl<'d, 't> Patcher<'d, 't> {
         new: &Map<String, Value>,
         level: Level,
         path: &str,
-        hint: Hint<'d, 't>,
+        hint: Hint<'d>,
     ) -> R {
         let Kind::Map { entries, .. } = &self.doc.node(node).kind else {
             return Err(Fail::Layout);
@@ -796,30 +812,39 @@ impl<'d, 't> Patcher<'d, 't> {
         let entries = entries.clone();
         let mut deleted = vec![false; entries.len()];
         let mut inserts = Vec::new();
-        let mut last = None;
-        for (k, nv) in new {
-            match (old.get(k), self.find(&entries, k, level)?) {
-                (Some(ov), Some(i)) => {
-                    last = Some(i);
-                    if ov != nv {
-                        let slot = self.slot_in(node, i)?;
-                        self.value(
-                            entries[i].value,
-                            ov,
-                            nv,
-                            level.child(k),
-                            &child_path(path, k),
-                            slot,
-                            hint.key(k),
-                        )?;
-                    }
+        // Keys are looked up only where something changes: a key the file repeats does no harm
+        // elsewhere.
+        let keys: Vec<&String> = new.keys().collect();
+        for (pos, (k, nv)) in new.iter().enumerate() {
+            match old.get(k) {
+                Some(ov) if ov == nv => {}
+                Some(ov) => {
+                    let i = self.find(&entries, k, level)?.ok_or(Fail::Layout)?;
+                    let slot = self.slot_in(node, i)?;
+                    let p = child_path(path, k);
+                    self.value(
+                        entries[i].value,
+                        ov,
+                        nv,
+                        level.child(k),
+                        &p,
+                        slot,
+                        hint.key(k),
+                    )?;
                 }
-                (None, None) => {
-                    let anchor = last.map_or(Anchor::At(0), Anchor::After);
+                None => {
+                    if self.find(&entries, k, level)?.is_some() {
+                        // The file has a key that was not read: write this mapping anew.
+                        return Err(Fail::Layout);
+                    }
+                    // After the nearest key before it (in cfingress's order) that the file has.
+                    let after = keys[..pos]
+                        .iter()
+                        .rev()
+                        .find_map(|prev| self.find(&entries, prev, level).ok().flatten());
+                    let anchor = after.map_or(Anchor::At(0), Anchor::After);
                     inserts.push((anchor, Piece::Entry(k.clone(), nv.clone())));
                 }
-                // The file and what was read from it disagree: write this mapping anew.
-                _ => return Err(Fail::Layout),
             }
         }
         for k in old.keys().filter(|k| !new.contains_key(*k)) {
@@ -1007,7 +1032,7 @@ impl<'d, 't> Patcher<'d, 't> {
         node: NodeId,
         deleted: &[bool],
         inserts: Vec<(Anchor, Piece)>,
-        hint: Hint<'d, 't>,
+        hint: Hint<'d>,
     ) -> R {
         if inserts.is_empty() && !deleted.contains(&true) {
             return Ok(());
@@ -1051,7 +1076,7 @@ impl<'d, 't> Patcher<'d, 't> {
         node: NodeId,
         deleted: &[bool],
         groups: Vec<(Result<usize, usize>, Vec<Piece>)>,
-        hint: Hint<'d, 't>,
+        hint: Hint<'d>,
     ) -> R {
         let doc = self.doc;
         let geo = self.geometry(node)?;
@@ -1179,13 +1204,13 @@ impl<'d, 't> Patcher<'d, 't> {
         node: NodeId,
         deleted: &[bool],
         groups: Vec<(Result<usize, usize>, Vec<Piece>)>,
-        hint: Hint<'d, 't>,
+        hint: Hint<'d>,
     ) -> R {
         let members = self.flow_members(node);
         let n = members.len();
         let mut ws = Vec::with_capacity(n);
         for i in 0..n {
-            ws.push(self.ws_before(node, i)?);
+            ws.push(self.ws_in(node, &members, i)?);
         }
         let multiline = ws.first().is_some_and(|w| w.contains('\n'));
         let item_ws: String = if n >= 2 {

@@ -53,14 +53,14 @@ impl Default for JsonLayout {
 
 /// A node of the file whose scalar styles new text follows (the same key in a neighbouring rule).
 #[derive(Clone, Copy)]
-pub(super) struct Hint<'d, 't> {
-    doc: Option<&'d Doc<'t>>,
+pub(super) struct Hint<'d> {
+    doc: Option<&'d Doc>,
     node: Option<NodeId>,
 }
 
-impl<'d, 't> Hint<'d, 't> {
+impl<'d> Hint<'d> {
     /// A hint from `node` of `doc`.
-    pub fn new(doc: &'d Doc<'t>, node: Option<NodeId>) -> Self {
+    pub fn new(doc: &'d Doc, node: Option<NodeId>) -> Self {
         Hint {
             doc: Some(doc),
             node,
@@ -190,7 +190,7 @@ pub(super) fn is_inline(v: &Value) -> bool {
 }
 
 /// A value in YAML flow style, on one line.
-pub(super) fn yaml_flow(v: &Value, hint: Hint<'_, '_>) -> String {
+pub(super) fn yaml_flow(v: &Value, hint: Hint<'_>) -> String {
     match v {
         Value::Array(items) => {
             let parts: Vec<String> = items
@@ -218,7 +218,7 @@ pub(super) fn yaml_entry(
     value: &Value,
     indent: usize,
     layout: YamlLayout,
-    hint: Hint<'_, '_>,
+    hint: Hint<'_>,
 ) {
     pad(out, indent);
     out.push_str(&yaml_key(key, false));
@@ -246,7 +246,7 @@ pub(super) fn yaml_map(
     map: &Map<String, Value>,
     indent: usize,
     layout: YamlLayout,
-    hint: Hint<'_, '_>,
+    hint: Hint<'_>,
 ) {
     for (k, v) in map {
         yaml_entry(out, k, v, indent, layout, hint.key(k));
@@ -254,13 +254,7 @@ pub(super) fn yaml_map(
 }
 
 /// A non-empty list as block lines with the `-` at column `indent`.
-fn yaml_seq(
-    out: &mut String,
-    items: &[Value],
-    indent: usize,
-    layout: YamlLayout,
-    hint: Hint<'_, '_>,
-) {
+fn yaml_seq(out: &mut String, items: &[Value], indent: usize, layout: YamlLayout, hint: Hint<'_>) {
     for (i, item) in items.iter().enumerate() {
         yaml_item(out, item, indent, layout, hint.item(i));
     }
@@ -273,7 +267,7 @@ pub(super) fn yaml_item(
     value: &Value,
     dash: usize,
     layout: YamlLayout,
-    hint: Hint<'_, '_>,
+    hint: Hint<'_>,
 ) {
     let gap = layout.item_gap.max(2);
     let mut body = String::new();
@@ -302,7 +296,7 @@ pub(super) fn yaml_item_body(
     value: &Value,
     dash: usize,
     layout: YamlLayout,
-    hint: Hint<'_, '_>,
+    hint: Hint<'_>,
 ) -> String {
     let mut out = String::new();
     yaml_item(&mut out, value, dash, layout, hint);

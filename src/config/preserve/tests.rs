@@ -119,13 +119,32 @@ fn unchanged_files_come_back_byte_for_byte() {
             path.display()
         );
         // The in-place machinery itself touches nothing when nothing changed.
-        let out = in_place(&text, format, l.shape, &l.config, &l.config);
+        let Layout::Parsed(doc) = Layout::read(text.clone(), format) else {
+            panic!("{}: layout unreadable", path.display())
+        };
+        let out = in_place(&doc, format, l.shape, &l.config, &l.config);
         let Ok(out) = out else {
             panic!("{}: {:?}", path.display(), out.err())
         };
         assert_eq!(out.text, text, "{}", path.display());
         assert_eq!(out.notes, Vec::<String>::new());
     }
+}
+
+#[test]
+fn a_prepared_rewriter_gives_what_rewrite_gives() {
+    let (text, format, l) = load("homelab.yml");
+    let prepared = Rewriter::new(text.clone(), format, l.shape, l.config.clone());
+    assert_eq!(prepared.original(), text);
+    for i in 0..3 {
+        let mut edited = l.config.clone();
+        edited.rules_mut()[i].service = set("http://10.0.0.1");
+        assert_eq!(
+            prepared.rewrite(&edited),
+            rewrite(&text, format, l.shape, &l.config, &edited)
+        );
+    }
+    assert_eq!(prepared.rewrite(&l.config).map(|r| r.text), Ok(text));
 }
 
 const SMALL: &str = "\
@@ -585,6 +604,17 @@ fn odd_layouts_fall_back_to_the_smallest_enclosing_value() {
         out.notes,
         ["rule #1 was rewritten whole: its comments are dropped"]
     );
+    // A key a JSON file repeats (the last one counts) is left alone by edits elsewhere, and an
+    // object with a repeated key that the edit touches is written anew.
+    let text = "{\"tunnel\": \"a\", \"tunnel\": \"b\", \"ingress\": [{\"service\": \"x\", \"service\": \"y\", \"path\": \"/p\"}]}";
+    let read = parse_str(text, Format::Json).map(|l| l.config).unwrap_or_default();
+    let mut edited = read.clone();
+    edited.rules_mut()[0].path = set("/q");
+    let out = checked(text, Format::Json, Shape::Bare, &read, &edited);
+    assert_eq!(out.text, text.replace("/p", "/q"));
+    edited.rules_mut()[0].service = set("z");
+    let out = checked(text, Format::Json, Shape::Bare, &read, &edited);
+    assert_eq!(out.text, "{\"tunnel\": \"a\", \"tunnel\": \"b\", \"ingress\": [{\"path\": \"/q\", \"service\": \"z\"}]}");
     // Empty files and files of only comments get the config after what they hold.
     let out = yaml("# to do\n", |c| *c = TunnelConfig::new_catch_all());
     assert_eq!(
