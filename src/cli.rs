@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the headless subcommands.
 
+mod history;
 mod remote;
 
 use std::io::Write;
@@ -25,7 +26,8 @@ use crate::text::inert;
     after_help = "Without a subcommand, cfingress opens the editor on a tunnel (--tunnel, or a picker), on a file (--file), or on a built-in sandbox (--demo)."
 )]
 pub struct Cli {
-    /// Which account, tunnel and credentials (also read by every remote command).
+    /// Which account, tunnel and credentials the editor opens (remote commands take the same
+    /// options after their name; given here, before it, they count for them too).
     #[command(flatten)]
     pub target: TargetArgs,
     /// Open the editor on a built-in sandbox with a demo tunnel: no account needed.
@@ -50,27 +52,120 @@ pub struct Cli {
 pub struct TargetArgs {
     /// Cloudflare account id (default: $CLOUDFLARE_ACCOUNT_ID, the profile, or the only account the
     /// credentials see).
-    #[arg(long, global = true, value_name = "ID")]
+    #[arg(long, value_name = "ID")]
     pub account: Option<String>,
     /// Tunnel id or name (default: $CLOUDFLARE_TUNNEL_ID or the profile's).
-    #[arg(long, global = true, value_name = "ID|NAME")]
+    #[arg(long, value_name = "ID|NAME")]
     pub tunnel: Option<String>,
     /// Settings profile to use.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// API base URL (default: $CFINGRESS_API_URL, the profile's, or Cloudflare's). Plain http:// is
     /// allowed only to loopback addresses.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
     /// Read the API token from this file (keeps it out of process lists).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub api_token_file: Option<PathBuf>,
     /// Account email, for a Global API Key.
-    #[arg(long, global = true, value_name = "EMAIL")]
+    #[arg(long, value_name = "EMAIL")]
     pub email: Option<String>,
     /// Read a Global API Key from this file (with --email or $CLOUDFLARE_EMAIL).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,
+}
+
+impl TargetArgs {
+    /// These options, each falling back to `outer`'s (given before the subcommand's name).
+    pub fn or(&self, outer: &TargetArgs) -> TargetArgs {
+        TargetArgs {
+            account: self.account.clone().or_else(|| outer.account.clone()),
+            tunnel: self.tunnel.clone().or_else(|| outer.tunnel.clone()),
+            profile: self.profile.clone().or_else(|| outer.profile.clone()),
+            api_url: self.api_url.clone().or_else(|| outer.api_url.clone()),
+            api_token_file: self
+                .api_token_file
+                .clone()
+                .or_else(|| outer.api_token_file.clone()),
+            email: self.email.clone().or_else(|| outer.email.clone()),
+            api_key_file: self
+                .api_key_file
+                .clone()
+                .or_else(|| outer.api_key_file.clone()),
+        }
+    }
+
+    /// The options given, as shell words ready to paste (`--tunnel 'my tunnel'`).
+    pub fn shell_words(&self) -> String {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        let given = [
+            ("--account", self.account.clone()),
+            ("--tunnel", self.tunnel.clone()),
+            ("--profile", self.profile.clone()),
+            ("--api-url", self.api_url.clone()),
+            ("--api-token-file", path(&self.api_token_file)),
+            ("--email", self.email.clone()),
+            ("--api-key-file", path(&self.api_key_file)),
+        ];
+        let mut out = Vec::new();
+        for (flag, value) in given {
+            if let Some(v) = value {
+                out.push(format!("{flag} {}", shell_quote(&v)));
+            }
+        }
+        out.join(" ")
+    }
+
+    /// The long names of the options given.
+    fn given(&self) -> Vec<&'static str> {
+        [
+            ("--account", self.account.is_some()),
+            ("--tunnel", self.tunnel.is_some()),
+            ("--profile", self.profile.is_some()),
+            ("--api-url", self.api_url.is_some()),
+            ("--api-token-file", self.api_token_file.is_some()),
+            ("--email", self.email.is_some()),
+            ("--api-key-file", self.api_key_file.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
+    }
+}
+
+/// Which tunnel's journal `history` reads: offline, so without the API and credential options.
+#[derive(Debug, Clone, Default, Args)]
+pub struct JournalTarget {
+    /// Cloudflare account id, when journals of tunnels of the same name exist in several accounts
+    /// (default: $CLOUDFLARE_ACCOUNT_ID or the profile's).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Tunnel id, or the name the journal remembers (default: $CLOUDFLARE_TUNNEL_ID or the
+    /// profile's).
+    #[arg(long, value_name = "ID|NAME")]
+    pub tunnel: Option<String>,
+    /// Settings profile to use.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+impl JournalTarget {
+    /// As [`TargetArgs`], each option falling back to `outer`'s.
+    pub fn or(&self, outer: &TargetArgs) -> TargetArgs {
+        TargetArgs {
+            account: self.account.clone(),
+            tunnel: self.tunnel.clone(),
+            profile: self.profile.clone(),
+            ..TargetArgs::default()
+        }
+        .or(outer)
+    }
+}
+
+/// `s` as one shell word that pastes back as itself (inert first: never a control character).
+pub fn shell_quote(s: &str) -> String {
+    let s = inert(s);
+    shlex::try_quote(&s).map_or_else(|_| format!("'{s}'"), |q| q.into_owned())
 }
 
 /// Output format of the headless commands.
@@ -126,12 +221,18 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Which account and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Print a tunnel's remote config.
     Get {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: ConfigFormat,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Compare the remote config with FILE (exit 0 no changes, 1 changes, 2 error).
     Diff {
@@ -141,8 +242,15 @@ pub enum Command {
         /// The config to compare with.
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Publish FILE as the tunnel's config, after showing the diff and asking.
+    ///
+    /// The remote version is read again after the question: if someone published meanwhile,
+    /// nothing is sent (exit 1) and what they changed is shown. Every publish is journaled
+    /// (`cfingress history`).
     Apply {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
@@ -156,6 +264,42 @@ pub enum Command {
         /// Refuse unless the remote config is at this version (guards against concurrent edits).
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// List the local journal of a tunnel's publishes (or a file's saves), newest first.
+    ///
+    /// The journal holds what this user published from this machine (with apply, rollback or the
+    /// editor): time, user@host, versions, the rule-level summary and both configs. It is read
+    /// offline.
+    History {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// The journal of a file edited with `cfingress --file PATH`, instead of a tunnel's.
+        #[arg(long, value_name = "PATH", conflicts_with = "tunnel")]
+        file: Option<PathBuf>,
+        /// Which tunnel (an id or a name the journal remembers; no credentials needed).
+        #[command(flatten)]
+        target: JournalTarget,
+    },
+    /// Publish a journaled version's config again, as a normal publish (diff, question, check).
+    ///
+    /// Version N's config is the one a journaled publish created, or the one it replaced.
+    Rollback {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// The version whose config to publish again.
+        #[arg(long, value_name = "N")]
+        to_version: u64,
+        /// Publish without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
@@ -195,9 +339,36 @@ pub enum Command {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
+    // First: no token read later may end up in a core dump.
+    let dumps = crate::hardening::forbid_core_dumps();
     let cli = Cli::parse();
-    crate::logging::init(cli.log_level.as_deref());
+    // A refused state folder costs the log, never the command: the editor says that its drafts
+    // are not saved, and only commands that cannot work without the folder fail.
+    if let Err(e) = crate::logging::init(cli.log_level.as_deref()) {
+        eprintln!("cfingress: warning: {e}; no log is written");
+    }
+    if let Err(e) = dumps {
+        eprintln!("cfingress: warning: {e}: a crash could write the token to a core dump");
+    }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "cfingress started");
+    if let Some(command) = &cli.command
+        && let Some(name) = command.offline_name()
+    {
+        let given = cli.target.given();
+        if !given.is_empty() {
+            report_failure(
+                &format!(
+                    "{} {} not used by `cfingress {name}`, which reads only local files",
+                    given.join(", "),
+                    if given.len() == 1 { "is" } else { "are" }
+                ),
+                2,
+                None,
+                command.json_output(),
+            );
+            return ExitCode::from(2);
+        }
+    }
     let mut out = std::io::stdout().lock();
     let code = match cli.command {
         Some(Command::Completions { shell }) => {
@@ -263,6 +434,58 @@ pub fn run() -> ExitCode {
     };
     let _ = out.flush();
     ExitCode::from(code)
+}
+
+impl Command {
+    /// The name of a command that reads only local files (no tunnel, no credentials).
+    fn offline_name(&self) -> Option<&'static str> {
+        match self {
+            Command::Validate { .. } => Some("validate"),
+            Command::Match { .. } => Some("match"),
+            Command::Completions { .. } => Some("completions"),
+            Command::Man => Some("man"),
+            Command::Fixture { .. } => Some("fixture"),
+            Command::Sandbox { .. } => Some("sandbox"),
+            _ => None,
+        }
+    }
+
+    /// Whether the command's output is a JSON report (`--format json`), so failures are
+    /// reported as JSON on stdout too. Not `get`: its JSON is the config itself, and an error
+    /// object saved in its place would read as a config.
+    pub fn json_output(&self) -> bool {
+        match self {
+            Command::Validate { format, .. }
+            | Command::Match { format, .. }
+            | Command::Tunnels { format, .. }
+            | Command::Diff { format, .. }
+            | Command::Apply { format, .. }
+            | Command::History { format, .. }
+            | Command::Rollback { format, .. } => *format == OutputFormat::Json,
+            _ => false,
+        }
+    }
+}
+
+/// Reports a failure: `cfingress: MESSAGE` on stderr and, for JSON output,
+/// `{"error":{"message":S,"exit_status":N,...details}}` on stdout.
+pub fn report_failure(
+    message: &str,
+    code: u8,
+    details: Option<&serde_json::Map<String, serde_json::Value>>,
+    json: bool,
+) {
+    eprintln!("cfingress: {}", crate::text::inert_multiline(message));
+    if json {
+        let mut error = serde_json::Map::new();
+        error.insert("message".to_owned(), message.into());
+        error.insert("exit_status".to_owned(), code.into());
+        if let Some(d) = details {
+            error.extend(d.clone());
+        }
+        let doc = serde_json::json!({ "error": error });
+        println!("{}", crate::text::json_inert(&doc));
+    }
 }
 
 /// How a rule is named in text: `rule #2 (app.example.com)`.
@@ -360,7 +583,7 @@ fn cmd_validate(files: &[PathBuf], format: OutputFormat, out: &mut impl Write) -
                 })
                 .collect();
             let doc = serde_json::json!({ "files": files });
-            let _ = writeln!(out, "{doc}");
+            let _ = writeln!(out, "{}", crate::text::json_inert(&doc));
         }
         OutputFormat::Text => {
             for (file, r) in &results {
@@ -424,12 +647,14 @@ struct JsonMatch<'a> {
 }
 
 fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut impl Write) -> u8 {
+    let json = format == OutputFormat::Json;
+    let failed = |message: &str, code: u8| {
+        report_failure(message, code, None, json);
+        code
+    };
     let loaded = match read_file(file) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("cfingress: {e}");
-            return 2;
-        }
+        Err(e) => return failed(&e.to_string(), 2),
     };
     let config = loaded.config;
     let diags = validate(&config);
@@ -443,20 +668,19 @@ fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut 
                     .map(|r| format!(" ({})", rule_label(i, r)))
             })
             .unwrap_or_default();
-        eprintln!(
-            "cfingress: {} is not a valid config, so cloudflared would not serve it{at}: {}",
-            inert(&file.display().to_string()),
-            inert(&err.message)
+        return failed(
+            &format!(
+                "{} is not a valid config, so cloudflared would not serve it{at}: {}",
+                inert(&file.display().to_string()),
+                inert(&err.message)
+            ),
+            1,
         );
-        return 1;
     }
     let matcher = Matcher::new(config.rules());
     let index = match matcher.match_url(url) {
         Ok(i) => i,
-        Err(e) => {
-            eprintln!("cfingress: {}", inert(&e.to_string()));
-            return 2;
-        }
+        Err(e) => return failed(&inert(&e.to_string()), 2),
     };
     let rule = &config.rules()[index];
     match format {
@@ -467,7 +691,7 @@ fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut 
                 path: rule.path.get().map(String::as_str),
                 service: rule.service.as_str(),
             };
-            let _ = writeln!(out, "{}", serde_json::to_string(&m).unwrap_or_default());
+            let _ = writeln!(out, "{}", crate::text::json_inert(&m));
         }
         OutputFormat::Text => {
             let _ = writeln!(

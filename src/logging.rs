@@ -7,24 +7,16 @@ use std::path::PathBuf;
 
 use tracing_subscriber::EnvFilter;
 
-/// Starts logging; returns the log file, or `None` when there is no state directory.
-pub fn init(level: Option<&str>) -> Option<PathBuf> {
-    let dir = crate::settings::state_dir()?;
-    std::fs::create_dir_all(&dir).ok()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
-    }
+/// Starts logging to `cfingress.log` in the state folder, opened without following a symbolic
+/// link ([`crate::safe_fs::open_append`]). `Ok(None)`: there is no state folder (no home);
+/// `Err`: the state folder is refused ([`crate::settings::private_state_dir`]) or the file
+/// cannot be opened, and nothing is logged.
+pub fn init(level: Option<&str>) -> Result<Option<PathBuf>, String> {
+    let Some(dir) = crate::settings::private_state_dir()? else {
+        return Ok(None);
+    };
     let path = dir.join("cfingress.log");
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&path).ok()?;
+    let file = crate::safe_fs::open_append(&path).map_err(|e| e.to_string())?;
     let filter = level
         .map(str::to_owned)
         .or_else(|| std::env::var("CFINGRESS_LOG").ok())
@@ -35,6 +27,6 @@ pub fn init(level: Option<&str>) -> Option<PathBuf> {
         .with_ansi(false)
         .with_writer(std::sync::Mutex::new(file))
         .try_init()
-        .ok()?;
-    Some(path)
+        .map_err(|e| e.to_string())?;
+    Ok(Some(path))
 }

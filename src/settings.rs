@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::safe_fs::{self, FolderError};
+
 /// One named profile.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -110,9 +112,9 @@ pub fn settings_path() -> Option<PathBuf> {
         .map(|d| d.config_dir().join("settings.toml"))
 }
 
-/// The state directory (drafts, logs): `$CFINGRESS_STATE_DIR`, else the platform's.
+/// The state directory (drafts, logs): `$CFINGRESS_STATE_DIR` (unless empty), else the platform's.
 pub fn state_dir() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CFINGRESS_STATE_DIR") {
+    if let Some(p) = std::env::var_os("CFINGRESS_STATE_DIR").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
     directories::ProjectDirs::from("", "", "cfingress").map(|d| {
@@ -120,6 +122,52 @@ pub fn state_dir() -> Option<PathBuf> {
             .unwrap_or_else(|| d.data_local_dir())
             .to_path_buf()
     })
+}
+
+/// The state folder, vetted by [`safe_fs::private_dir`]: created with mode 0700 when missing,
+/// never chmod'ed, refused when another user owns it or group or others can write in it.
+/// `Ok(None)`: there is no home folder to put it in. The error names the folder, what is wrong
+/// and the fix.
+pub fn private_state_dir() -> Result<Option<PathBuf>, String> {
+    let Some(dir) = state_dir() else {
+        return Ok(None);
+    };
+    safe_fs::private_dir(&dir).map_err(refusal)?;
+    Ok(Some(dir))
+}
+
+/// A folder inside the state folder (`drafts`, `journal`), both vetted like
+/// [`private_state_dir`]. Commands that need it fail with the error; others go on without it.
+pub fn private_state_subdir(name: &str) -> Result<PathBuf, String> {
+    let dir = private_state_dir()?
+        .ok_or("no state folder: set CFINGRESS_STATE_DIR (or HOME)")?
+        .join(name);
+    safe_fs::private_dir(&dir).map_err(refusal)?;
+    Ok(dir)
+}
+
+/// Where drafts are saved: `drafts` in the state folder.
+pub fn drafts_dir() -> Result<PathBuf, String> {
+    private_state_subdir("drafts")
+}
+
+/// Why a state folder is refused, and what to do about it.
+fn refusal(e: FolderError) -> String {
+    let mut fix = match e.chmod_fix() {
+        Some(cmd) => format!("run `{cmd}`, or set CFINGRESS_STATE_DIR to a folder of your own"),
+        None => "set CFINGRESS_STATE_DIR to a folder of your own (a missing one is created with mode 0700)".to_owned(),
+    };
+    if matches!(
+        e,
+        FolderError::Owner { me: 0, .. } | FolderError::ForeignParent { .. }
+    ) {
+        fix.push_str("; under sudo, `sudo -H` gives root its own home");
+    }
+    let what = match e {
+        FolderError::Io { .. } => "cannot use the state folder",
+        _ => "unsafe state folder",
+    };
+    format!("{what}: {e}: {fix}")
 }
 
 impl Settings {
@@ -161,29 +209,15 @@ impl Settings {
         }
     }
 
-    /// Warnings about the file itself: a secret in a file that others can read.
+    /// Warnings about the file itself ([`safe_fs::permission_warnings`]): it names the command
+    /// that prints the token and the URL the token is sent to, so other users must not be able to
+    /// change it (nor read it, when it holds a token).
     pub fn warnings(&self) -> Vec<String> {
         let Some(path) = &self.path else {
             return Vec::new();
         };
         let holds_secret = self.profiles.values().any(|p| p.api_token.is_some());
-        if !holds_secret {
-            return Vec::new();
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            if let Ok(meta) = std::fs::metadata(path)
-                && meta.permissions().mode() & 0o077 != 0
-            {
-                return vec![format!(
-                    "{} holds an API token and can be read by other users: run `chmod 600 {}` (better: use token_command with a password manager)",
-                    path.display(),
-                    path.display()
-                )];
-            }
-        }
-        Vec::new()
+        safe_fs::permission_warnings(path, "the settings file", holds_secret)
     }
 
     /// The profile named `name`, or the default profile, or none.
@@ -244,7 +278,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_readable_secret_is_warned_about() {
+    fn a_readable_secret_or_a_writable_file_is_warned_about() {
         use std::os::unix::fs::PermissionsExt;
         let path =
             std::env::temp_dir().join(format!("cfingress-settings-{}.toml", std::process::id()));
@@ -260,6 +294,19 @@ mod tests {
         );
         let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         assert!(s.warnings().is_empty());
+        // Without a token, reading is harmless but changing it is not (token_command, api_url).
+        let text = "[profiles.w]\ntoken_command = \"pass show cf\"\n";
+        let s = Settings::parse(text, &path).unwrap_or_default();
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644));
+        assert!(s.warnings().is_empty());
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620));
+        let w = s.warnings();
+        assert!(
+            w.first()
+                .is_some_and(|w| w.contains("can be changed by other users (mode 0620)")
+                    && w.contains(&format!("chmod go-w {}", path.display()))),
+            "{w:?}"
+        );
         let _ = std::fs::remove_file(&path);
     }
 }

@@ -209,7 +209,9 @@ fn tunnels_get_diff_apply_round_trip() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        err(&o).contains("the remote config is at version 2, not 1"),
+        err(&o).contains("is at version 2, not 1: someone changed it")
+            && err(&o)
+                .contains("publish it with `cfingress apply --tunnel config --expect-version 2 "),
         "{}",
         err(&o)
     );
@@ -279,4 +281,46 @@ fn remote_errors_are_explained_and_exit_two() {
         !all.contains(sb.info["token"].as_str().unwrap_or("?")),
         "the token is never printed"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn settings_and_token_files_that_others_can_change_or_read_are_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let chmod = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("{e}"));
+    };
+    let sb = start(&[], "exposed");
+    let settings = sb.home.join("settings.toml");
+    std::fs::write(&settings, "[ui]\nascii = true\n").unwrap_or_else(|e| panic!("{e}"));
+    chmod(&settings, 0o666);
+    let token = sb.home.join("token");
+    std::fs::write(&token, sb.info["token"].as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    chmod(&token, 0o644);
+    let token_arg = token.display().to_string();
+    let args = ["tunnels", "--api-token-file", token_arg.as_str()];
+    let o = sb.run_with_token(&args, "");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let (s, t) = (settings.display(), token.display());
+    assert!(
+        err(&o).contains(&format!(
+            "warning: the settings file {s} can be changed by other users (mode 0666)"
+        )) && err(&o).contains(&format!("run `chmod go-w {s}`")),
+        "{}",
+        err(&o)
+    );
+    assert!(
+        err(&o).contains(&format!(
+            "warning: the token file {t} holds a secret and can be read or changed by other users (mode 0644): run `chmod 600 {t}`"
+        )),
+        "{}",
+        err(&o)
+    );
+    chmod(&settings, 0o644);
+    chmod(&token, 0o600);
+    let o = sb.run_with_token(&args, "");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(!err(&o).contains("warning"), "{}", err(&o));
 }

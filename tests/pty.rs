@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 mod common;
-use common::{Pty, bin};
+use common::{Pty, bin, files_under};
 
 struct Sandbox {
     child: Child,
@@ -201,21 +201,6 @@ fn control(sb: &Sandbox, method: &str, path: &str, body: &str) {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(files_under(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 fn add_rule(s: &mut Pty, host: &str) {

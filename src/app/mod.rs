@@ -326,6 +326,9 @@ pub struct App {
     /// Whether the detail pane (the selected rule's effective settings) is shown. Off by
     /// default: with it, every move rewrites a dozen lines, which is slow over thin SSH links.
     pub show_details: bool,
+    /// Why drafts cannot be saved (the state folder was refused), or `None` when they are: shown
+    /// when the config loads and in the header, so nobody relies on a draft that is not there.
+    pub drafts_off: Option<String>,
     /// Whether to leave.
     pub quit: bool,
     /// The accounts listed (to name the account in the header).
@@ -440,6 +443,7 @@ impl App {
             matcher: None,
             table_offset: 0,
             show_details: false,
+            drafts_off: None,
             quit: false,
             accounts: Vec::new(),
             generation: 0,
@@ -705,6 +709,9 @@ impl App {
         self.revalidate();
         if self.unpublished_new {
             self.info("this tunnel has no remote config yet: a new config with one catch-all rule is ready; p publishes it");
+        }
+        if let Some(why) = &self.drafts_off {
+            self.error(format!("no drafts: {why}"));
         }
     }
 

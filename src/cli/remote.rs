@@ -1,27 +1,35 @@
-//! The commands that talk to the API (`tunnels`, `get`, `diff`, `apply`) and `sandbox`.
-//! Exit status: 0 done, 1 a refusal (changes found by `diff`, an invalid config, a version
-//! mismatch, a declined confirmation), 2 a failure (unreadable file, network or API error).
+//! The commands that talk to the API (`tunnels`, `get`, `diff`, `apply`, `rollback`) and
+//! `sandbox`; `history` (offline) lives in its own module. Exit status: 0 done, 1 a refusal (changes found by `diff`,
+//! an invalid config, a version mismatch, a declined confirmation, a publish that needs
+//! attention), 2 a failure (unreadable file, network or API error).
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use std::path::Path;
 
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
-use super::{Command, ConfigFormat, OutputFormat, TargetArgs, diag_line};
+use super::{
+    Command, ConfigFormat, OutputFormat, TargetArgs, diag_line, report_failure, shell_quote,
+};
 use crate::api::{self, ApiError, Client, CredentialFlags, DEFAULT_API_URL, RemoteConfig};
 use crate::config::diff::{canonical_text, summarize, unified};
+use crate::config::encode::config_to_json;
 use crate::config::files::{read_file, to_json_string, to_yaml_string};
 use crate::config::model::TunnelConfig;
 use crate::config::validate::{Diagnostic, validate};
+use crate::effects::journal::{self, Found, Journal};
+use crate::effects::publish::{self, Outcome};
 use crate::sandbox::{self, SandboxOptions};
 use crate::settings::Settings;
-use crate::text::{inert, inert_multiline};
+use crate::text::{inert, inert_multiline, json_inert};
 
 /// A command's failure: a message for stderr and an exit status.
-struct Failure {
+pub(super) struct Failure {
     code: u8,
     message: String,
+    /// Extra fields of the JSON error object.
+    details: Option<Map<String, Value>>,
 }
 
 impl From<ApiError> for Failure {
@@ -30,32 +38,48 @@ impl From<ApiError> for Failure {
             ApiError::BadConfiguration { .. } | ApiError::Unsendable { .. } => 1,
             _ => 2,
         };
-        Failure {
-            code,
-            message: e.to_string(),
-        }
+        fail(code, e.to_string())
     }
 }
 
-fn fail(code: u8, message: impl Into<String>) -> Failure {
+pub(super) fn fail(code: u8, message: impl Into<String>) -> Failure {
     Failure {
         code,
         message: message.into(),
+        details: None,
     }
 }
 
-/// Runs a remote command; prints failures to stderr.
-pub async fn run(command: Command, target: &TargetArgs) -> u8 {
+/// Runs a remote command; prints failures to stderr (and as JSON on stdout for `--format json`).
+/// `outer`: the target options given before the command's name.
+pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
+    let json = command.json_output();
     let result = match command {
-        Command::Tunnels { format } => tunnels(target, format).await,
-        Command::Get { format } => get(target, format).await,
-        Command::Diff { format, file } => diff(target, &file, format).await,
+        Command::Tunnels { format, target } => tunnels(&target.or(outer), format).await,
+        Command::Get { format, target } => get(&target.or(outer), format).await,
+        Command::Diff {
+            format,
+            file,
+            target,
+        } => diff(&target.or(outer), &file, format).await,
         Command::Apply {
             format,
             file,
             yes,
             expect_version,
-        } => apply(target, &file, format, yes, expect_version).await,
+            target,
+        } => apply(&target.or(outer), &file, format, yes, expect_version).await,
+        Command::History {
+            format,
+            file,
+            target,
+        } => super::history::history(&target.or(outer), file.as_deref(), format),
+        Command::Rollback {
+            format,
+            to_version,
+            yes,
+            target,
+        } => rollback(&target.or(outer), to_version, yes, format).await,
         Command::Sandbox {
             listen,
             seeds,
@@ -77,7 +101,7 @@ pub async fn run(command: Command, target: &TargetArgs) -> u8 {
     match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("cfingress: {}", f.message);
+            report_failure(&f.message, f.code, f.details.as_ref(), json);
             f.code
         }
     }
@@ -138,8 +162,17 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
 
 /// The client, and the account and tunnel given by flags, environment or profile (if any).
 fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<String>), Failure> {
-    let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
-    for w in settings.warnings() {
+    let settings = load_settings()?;
+    let token_files = [
+        (&target.api_token_file, "the token file"),
+        (&target.api_key_file, "the key file"),
+    ];
+    let file_warnings = token_files.into_iter().flat_map(|(path, what)| {
+        path.as_deref()
+            .map(|p| crate::safe_fs::permission_warnings(p, what, true))
+            .unwrap_or_default()
+    });
+    for w in file_warnings {
         eprintln!("cfingress: warning: {w}");
     }
     let profile = settings
@@ -158,6 +191,31 @@ fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<Str
     };
     let creds = api::resolve(&flags, &|k| std::env::var(k).ok(), profile)?;
     let client = Client::new(&api_url, creds)?;
+    let (account, tunnel) = ids_in(target, profile);
+    Ok((client, account, tunnel))
+}
+
+fn load_settings() -> Result<Settings, Failure> {
+    let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
+    for w in settings.warnings() {
+        eprintln!("cfingress: warning: {w}");
+    }
+    Ok(settings)
+}
+
+/// The account and tunnel given by flags, environment or profile (no network, no credentials).
+pub(super) fn ids_for(target: &TargetArgs) -> Result<(Option<String>, Option<String>), Failure> {
+    let settings = load_settings()?;
+    let profile = settings
+        .profile(target.profile.as_deref())
+        .map_err(|e| fail(2, e.to_string()))?;
+    Ok(ids_in(target, profile))
+}
+
+fn ids_in(
+    target: &TargetArgs,
+    profile: Option<&crate::settings::Profile>,
+) -> (Option<String>, Option<String>) {
     let account = target
         .account
         .clone()
@@ -168,16 +226,38 @@ fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<Str
         .clone()
         .or_else(|| env("CLOUDFLARE_TUNNEL_ID"))
         .or_else(|| profile.and_then(|p| p.tunnel_id.clone()));
-    Ok((client, account, tunnel))
+    (account, tunnel)
 }
 
-fn looks_like_uuid(s: &str) -> bool {
+pub(super) fn looks_like_uuid(s: &str) -> bool {
     s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
+}
+
+/// A tunnel as the commands name it.
+pub(super) struct TunnelRef {
+    pub(super) id: String,
+    pub(super) name: Option<String>,
+}
+
+impl TunnelRef {
+    /// `name (id)`, or the id alone.
+    pub(super) fn shown(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{} ({})", inert(n), self.id),
+            None => self.id.clone(),
+        }
+    }
 }
 
 impl Remote {
     /// The tunnel id: given as an id, or looked up by name.
     async fn tunnel_id(&self) -> Result<String, Failure> {
+        self.tunnel(false).await.map(|t| t.id)
+    }
+
+    /// The tunnel, given as an id or a name; with `named`, its name is looked up when an id was
+    /// given.
+    async fn tunnel(&self, named: bool) -> Result<TunnelRef, Failure> {
         let Some(t) = &self.tunnel else {
             return Err(fail(
                 2,
@@ -185,11 +265,22 @@ impl Remote {
             ));
         };
         if looks_like_uuid(t) {
-            return Ok(t.clone());
+            let name = if named {
+                Some(self.client.get_tunnel(&self.account, t).await?.name).filter(|n| !n.is_empty())
+            } else {
+                None
+            };
+            return Ok(TunnelRef {
+                id: t.clone(),
+                name,
+            });
         }
         let found = self.client.list_tunnels(&self.account, Some(t)).await?;
         match found.as_slice() {
-            [one] => Ok(one.id.clone()),
+            [one] => Ok(TunnelRef {
+                id: one.id.clone(),
+                name: Some(one.name.clone()),
+            }),
             [] => Err(fail(
                 2,
                 format!(
@@ -211,7 +302,7 @@ async fn tunnels(target: &TargetArgs, format: OutputFormat) -> Result<u8, Failur
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Json => {
-            let _ = writeln!(out, "{}", serde_json::to_string(&list).unwrap_or_default());
+            let _ = writeln!(out, "{}", json_inert(&list));
         }
         OutputFormat::Text => {
             if list.is_empty() {
@@ -279,12 +370,57 @@ fn load_file(file: &Path) -> Result<TunnelConfig, Failure> {
         .map_err(|e| fail(2, e.to_string()))
 }
 
+pub(super) fn shown_path(file: &Path) -> String {
+    inert(&file.display().to_string()).into_owned()
+}
+
+/// Words joined by single spaces, empty ones left out: a command line to paste.
+fn command_line(words: &[&str]) -> String {
+    words
+        .iter()
+        .filter(|w| !w.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn details(fields: &[(&str, Value)]) -> Option<Map<String, Value>> {
+    Some(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
+}
+
+/// Refuses a config the API cannot store (a fractional duration, a key that would change meaning
+/// in JSON), before any diff is shown: `what` says what is refused.
+fn check_sendable(config: &TunnelConfig, what: &str, code: u8) -> Result<(), Failure> {
+    config_to_json(config)
+        .map(|_| ())
+        .map_err(|e| fail(code, format!("{what}: {}", inert(&e.to_string()))))
+}
+
+/// Refuses a config cloudflared would refuse; returns its diagnostics (warnings) otherwise.
+fn refuse_invalid(config: &TunnelConfig, what: &str) -> Result<Vec<Diagnostic>, Failure> {
+    let diags = validate(config);
+    if diags.iter().any(Diagnostic::is_error) {
+        let mut msg = format!("{what}: cloudflared would refuse it:");
+        for d in diags.iter().filter(|d| d.is_error()) {
+            msg.push('\n');
+            msg.push_str(&diag_line(config, d));
+        }
+        return Err(fail(1, msg));
+    }
+    Ok(diags)
+}
+
 struct Comparison {
     lines: Vec<String>,
     diff: String,
 }
 
-fn compare(remote: Option<&TunnelConfig>, local: &TunnelConfig, file: &Path) -> Comparison {
+fn compare(remote: Option<&TunnelConfig>, local: &TunnelConfig, new_name: &str) -> Comparison {
     let empty = TunnelConfig::default();
     let old = remote.unwrap_or(&empty);
     let summary = summarize(old, local);
@@ -295,29 +431,26 @@ fn compare(remote: Option<&TunnelConfig>, local: &TunnelConfig, file: &Path) -> 
     };
     Comparison {
         lines: summary.lines(),
-        diff: unified(
-            &old_text,
-            &canonical_text(local),
-            "remote",
-            &file.display().to_string(),
-        ),
+        diff: unified(&old_text, &canonical_text(local), "remote", new_name),
     }
 }
 
 async fn diff(target: &TargetArgs, file: &Path, format: OutputFormat) -> Result<u8, Failure> {
     let local = load_file(file)?;
+    check_sendable(
+        &local,
+        &format!("cannot compare {} with the remote config", shown_path(file)),
+        2,
+    )?;
     let remote = connect(target).await?;
     let (_, rc) = fetch(&remote).await?;
-    let c = compare(rc.config.as_ref(), &local, file);
+    let c = compare(rc.config.as_ref(), &local, &file.display().to_string());
     let changed = !c.diff.is_empty();
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Json => {
-            let _ = writeln!(
-                out,
-                "{}",
-                json!({"changes": changed, "remote_version": rc.version, "summary": c.lines, "diff": c.diff})
-            );
+            let doc = json!({"changes": changed, "remote_version": rc.version, "summary": c.lines, "diff": c.diff});
+            let _ = writeln!(out, "{}", json_inert(&doc));
         }
         OutputFormat::Text => {
             if changed {
@@ -325,7 +458,7 @@ async fn diff(target: &TargetArgs, file: &Path, format: OutputFormat) -> Result<
                     out,
                     "Changes from the remote config (version {}) to {}:",
                     rc.version,
-                    inert(&file.display().to_string())
+                    shown_path(file)
                 );
                 for l in &c.lines {
                     let _ = writeln!(out, "  {l}");
@@ -337,7 +470,7 @@ async fn diff(target: &TargetArgs, file: &Path, format: OutputFormat) -> Result<
                     out,
                     "No changes: the remote config (version {}) equals {}",
                     rc.version,
-                    inert(&file.display().to_string())
+                    shown_path(file)
                 );
             }
         }
@@ -370,82 +503,293 @@ async fn apply(
     expect_version: Option<u64>,
 ) -> Result<u8, Failure> {
     let local = load_file(file)?;
-    let diags = validate(&local);
-    if diags.iter().any(Diagnostic::is_error) {
-        let mut msg = format!(
-            "not publishing {}: cloudflared would refuse it:",
-            inert(&file.display().to_string())
-        );
-        for d in diags.iter().filter(|d| d.is_error()) {
-            msg.push('\n');
-            msg.push_str(&diag_line(&local, d));
-        }
-        return Err(fail(1, msg));
-    }
+    let refusal = format!("not publishing {}", shown_path(file));
+    check_sendable(&local, &refusal, 1)?;
+    let diags = refuse_invalid(&local, &refusal)?;
     let remote = connect(target).await?;
-    let (id, rc) = fetch(&remote).await?;
+    let tunnel = remote.tunnel(true).await?;
+    let rc = remote
+        .client
+        .get_config(&remote.account, &tunnel.id)
+        .await?;
+    let words = target.shell_words();
+    let quoted_file = shell_quote(&file.display().to_string());
+    let again = command_line(&["cfingress diff", &words, &quoted_file]);
     if let Some(want) = expect_version
         && rc.version != want
     {
-        return Err(fail(
-            1,
-            format!(
-                "not publishing: the remote config is at version {}, not {want}: someone changed it; run `cfingress diff {}` and retry with --expect-version {}",
-                rc.version,
-                inert(&file.display().to_string()),
-                rc.version
+        let version = rc.version.to_string();
+        let retry = command_line(&[
+            "cfingress apply",
+            &words,
+            "--expect-version",
+            &version,
+            &quoted_file,
+        ]);
+        return Err(Failure {
+            code: 1,
+            message: format!(
+                "not publishing: the remote config of tunnel {} is at version {version}, not {want}: someone changed it. See what changed with `{again}`; if {} is still what you want, publish it with `{retry}`",
+                tunnel.shown(),
+                shown_path(file),
             ),
-        ));
+            details: details(&[
+                ("remote_version", rc.version.into()),
+                ("expected_version", want.into()),
+            ]),
+        });
     }
-    let c = compare(rc.config.as_ref(), &local, file);
-    let text_out = format == OutputFormat::Text;
-    if c.diff.is_empty() {
+    let plan = Plan {
+        new_name: file.display().to_string(),
+        via: format!(
+            "apply {}",
+            std::fs::canonicalize(file)
+                .unwrap_or_else(|_| file.to_path_buf())
+                .display()
+        ),
+        again,
+        yes,
+        format,
+    };
+    publish_reviewed(&remote, &tunnel, rc, &local, &diags, &plan).await
+}
+
+/// How a reviewed publish is named and asked for.
+struct Plan {
+    /// The new config's name in the diff and messages: a file, `version N`.
+    new_name: String,
+    /// For the journal: `apply FILE`, `rollback to version N`.
+    via: String,
+    /// A command that shows the difference again.
+    again: String,
+    /// Publish without asking.
+    yes: bool,
+    /// Output format.
+    format: OutputFormat,
+}
+
+/// Shows the change from `rc` to `config`, asks (unless `--yes`), then publishes through the
+/// checked protocol: nothing is sent when the remote moved from `rc` meanwhile.
+async fn publish_reviewed(
+    remote: &Remote,
+    tunnel: &TunnelRef,
+    rc: RemoteConfig,
+    config: &TunnelConfig,
+    diags: &[Diagnostic],
+    plan: &Plan,
+) -> Result<u8, Failure> {
+    let text_out = plan.format == OutputFormat::Text;
+    let nothing = |version: u64| {
         if text_out {
             println!(
-                "Nothing to publish: the remote config (version {}) already equals {}",
-                rc.version,
-                inert(&file.display().to_string())
+                "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
+                tunnel.shown(),
+                inert(&plan.new_name)
             );
         } else {
-            println!("{}", json!({"published": false, "version": rc.version}));
+            println!(
+                "{}",
+                json_inert(&json!({"published": false, "version": version}))
+            );
         }
-        return Ok(0);
+        Ok(0)
+    };
+    let c = compare(rc.config.as_ref(), config, &plan.new_name);
+    if c.diff.is_empty() {
+        return nothing(rc.version);
     }
     {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
             err,
-            "Changes to tunnel {id} (remote version {}):",
+            "Changes to tunnel {}, from remote version {}:",
+            tunnel.shown(),
             rc.version
         );
         for l in &c.lines {
             let _ = writeln!(err, "  {l}");
         }
-        for d in diags.iter() {
-            let _ = writeln!(err, "{}", diag_line(&local, d));
+        for d in diags {
+            let _ = writeln!(err, "{}", diag_line(config, d));
         }
         let _ = writeln!(err);
         let _ = write!(err, "{}", inert_multiline(&c.diff));
     }
-    if !yes && !confirm("Publish these changes?")? {
+    if !plan.yes && !confirm("Publish these changes?")? {
         return Err(fail(1, "not published"));
     }
-    let published = remote
-        .client
-        .put_config(&remote.account, &id, &local, Some(rc.version))
-        .await?;
-    if text_out {
-        println!(
-            "Published version {} (was {})",
-            published.version, rc.version
-        );
-    } else {
-        println!(
-            "{}",
-            json!({"published": true, "version": published.version, "previous_version": rc.version})
-        );
+    let report = publish::publish(publish::Request {
+        client: &remote.client,
+        account: &remote.account,
+        tunnel: &tunnel.id,
+        tunnel_name: tunnel.name.as_deref(),
+        config,
+        reviewed_version: rc.version,
+        via: &plan.via,
+    })
+    .await?;
+    if let Some(w) = report.journal.warning() {
+        eprintln!("cfingress: warning: {}", inert(&w));
     }
-    Ok(0)
+    match report.outcome {
+        Outcome::NoChanges { current } => nothing(current.version),
+        Outcome::Moved { reviewed, current } => {
+            Err(moved(tunnel, rc.config.as_ref(), reviewed, &current, plan))
+        }
+        Outcome::Unknown { error, .. } => {
+            let mut f = Failure::from(error);
+            f.message
+                .push_str(" (journaled as a publish whose outcome is unknown)");
+            Err(f)
+        }
+        Outcome::Published(p) => {
+            let warnings = p.warnings();
+            if text_out {
+                println!("{}", p.headline());
+            } else {
+                let mut doc = json!({"published": true, "version": p.after.version, "previous_version": p.before.version});
+                if !warnings.is_empty() {
+                    doc["warnings"] = json!(warnings);
+                }
+                println!("{}", json_inert(&doc));
+            }
+            for w in &warnings {
+                eprintln!("cfingress: WARNING: {}", inert_multiline(w));
+            }
+            Ok(u8::from(!warnings.is_empty()))
+        }
+    }
+}
+
+/// The refusal when the remote moved while the user decided: what changed remotely.
+fn moved(
+    tunnel: &TunnelRef,
+    reviewed_config: Option<&TunnelConfig>,
+    reviewed: u64,
+    current: &RemoteConfig,
+    plan: &Plan,
+) -> Failure {
+    let empty = TunnelConfig::default();
+    let theirs = summarize(
+        reviewed_config.unwrap_or(&empty),
+        current.config.as_ref().unwrap_or(&empty),
+    )
+    .lines();
+    let mut message = format!(
+        "not published: the remote config of tunnel {} changed while you were deciding (version {reviewed} → {}), so nothing was sent. What changed remotely:",
+        tunnel.shown(),
+        current.version
+    );
+    if theirs.is_empty() {
+        message.push_str("\n  (no rule-level change: the same config was published again)");
+    }
+    for l in &theirs {
+        message.push_str("\n  ");
+        message.push_str(l);
+    }
+    message.push_str(&format!(
+        "\nPublishing {} now would undo that. See the difference with `{}`.",
+        inert(&plan.new_name),
+        plan.again
+    ));
+    Failure {
+        code: 1,
+        message,
+        details: details(&[
+            ("reviewed_version", reviewed.into()),
+            ("remote_version", current.version.into()),
+            ("remote_changes", json!(theirs)),
+        ]),
+    }
+}
+
+async fn rollback(
+    target: &TargetArgs,
+    version: u64,
+    yes: bool,
+    format: OutputFormat,
+) -> Result<u8, Failure> {
+    let remote = connect(target).await?;
+    let tunnel = remote.tunnel(true).await?;
+    let journal = Journal::remote(&remote.account, &tunnel.id).ok_or_else(no_state_dir)?;
+    let info = journal.read().map_err(|e| fail(2, e.to_string()))?;
+    let kept = || {
+        let v = journal::kept_versions(&info.entries);
+        if v.is_empty() {
+            "none".to_owned()
+        } else {
+            v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let config = match journal::find_version(&info.entries, version) {
+        Found::Kept { config, .. } => journal.config(config).map_err(|e| fail(2, e.to_string()))?,
+        Found::Pruned => {
+            return Err(fail(
+                1,
+                format!(
+                    "the journal of tunnel {} no longer keeps the config of version {version} (it keeps the configs of the newest publishes, up to {} MB); versions it keeps: {}",
+                    tunnel.shown(),
+                    journal::MAX_CONFIG_BYTES >> 20,
+                    kept()
+                ),
+            ));
+        }
+        Found::Overwritten(e) => {
+            return Err(fail(
+                1,
+                format!(
+                    "version {version} of tunnel {} was published by someone else and replaced by the publish of {} ({}) before cfingress could read it: its config is not known here; versions the journal keeps: {}",
+                    tunnel.shown(),
+                    inert(&e.time),
+                    inert(&e.via),
+                    kept()
+                ),
+            ));
+        }
+        Found::Missing if info.entries.is_empty() => {
+            return Err(fail(
+                1,
+                format!(
+                    "no journal entry for version {version} of tunnel {}: its journal is empty ({}); it holds what this user published from this machine",
+                    tunnel.shown(),
+                    journal.dir().display()
+                ),
+            ));
+        }
+        Found::Missing => {
+            return Err(fail(
+                1,
+                format!(
+                    "no journal entry for version {version} of tunnel {}; versions the journal keeps: {} (`cfingress history` lists its publishes)",
+                    tunnel.shown(),
+                    kept()
+                ),
+            ));
+        }
+    };
+    let refusal = format!("not publishing version {version}");
+    check_sendable(&config, &refusal, 1)?;
+    let diags = refuse_invalid(&config, &refusal)?;
+    let rc = remote
+        .client
+        .get_config(&remote.account, &tunnel.id)
+        .await?;
+    let to = format!("--to-version {version}");
+    let plan = Plan {
+        new_name: format!("version {version}"),
+        via: format!("rollback to version {version}"),
+        again: command_line(&["cfingress rollback", &target.shell_words(), &to]),
+        yes,
+        format,
+    };
+    publish_reviewed(&remote, &tunnel, rc, &config, &diags, &plan).await
+}
+
+pub(super) fn no_state_dir() -> Failure {
+    fail(
+        2,
+        "there is no state folder for the publish journal (set CFINGRESS_STATE_DIR or HOME)",
+    )
 }
 
 /// Opens the editor: on the demo sandbox, on a file, or on a tunnel.
@@ -486,7 +830,10 @@ async fn editor_inner(
         ascii: ascii || settings.ui.ascii == Some(true),
     };
     let mut _sandbox = None;
-    let (app, effects, ctx) = if let Some(path) = file {
+    let (mut app, effects, ctx) = if let Some(path) = file {
+        // A symbolic link the user names (config.yml -> /srv/tunnel/config.yml) is resolved once,
+        // here: the editor reads and replaces the file it points to and the link stays. A link
+        // planted at that name later is refused when saving (`safe_fs::write_atomic`).
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         let format = Format::from_path(&path);
         let (app, effects) = App::file(path.clone(), format);
@@ -549,6 +896,11 @@ async fn editor_inner(
         let ctx = Context::new(Some(remote.client), None);
         (app, effects, ctx)
     };
+    // `Context::new` leaves drafts off when the folder is refused; the editor still edits, and
+    // says so.
+    if let Err(why) = crate::settings::drafts_dir() {
+        app.drafts_off = Some(why);
+    }
     match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {
         Ok(Exit::Quit) => Ok(0),
         Ok(Exit::Signal) => Ok(1),

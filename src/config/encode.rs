@@ -19,9 +19,7 @@ use super::model::{
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EncodeError {
     /// A duration with a fraction of a second cannot become remote JSON.
-    #[error(
-        "{path} is {value}, which is not a whole number of seconds; the remote config stores durations in whole seconds, so round it (for example to {rounded})"
-    )]
+    #[error("{path} is {value}, but remote configs store whole seconds: use {rounded}")]
     FractionalSeconds {
         /// Where.
         path: String,

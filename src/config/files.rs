@@ -515,7 +515,7 @@ mod tests {
         let Err(e) = e else { panic!("accepted") };
         assert_eq!(
             e.to_string(),
-            "originRequest.tlsTimeout is 1.5s, which is not a whole number of seconds; the remote config stores durations in whole seconds, so round it (for example to 2s)"
+            "originRequest.tlsTimeout is 1.5s, but remote configs store whole seconds: use 2s"
         );
         assert!(to_yaml_string(&l.config).is_ok_and(|y| y.contains("tlsTimeout: 1.5s")));
     }

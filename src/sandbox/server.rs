@@ -202,6 +202,22 @@ async fn handle(
         }
         _ => {}
     }
+    match &fault {
+        Some(FaultKind::RemoteEditFirst) => {
+            if let Some(id) = tunnel_in_path(path) {
+                lock(&state).remote_edit(&id);
+            }
+        }
+        Some(FaultKind::AlterConfig) => {
+            if let Ok(mut body) = serde_json::from_slice::<Value>(&sreq.body)
+                && let Some(config) = body.get_mut("config")
+            {
+                super::state::someone_elses_edit(config);
+                sreq.body = serde_json::to_vec(&body).unwrap_or_default();
+            }
+        }
+        _ => {}
+    }
     let reply = lock(&state).handle(&sreq);
     match fault {
         Some(FaultKind::TruncatedJson) => {

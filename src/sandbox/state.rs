@@ -128,6 +128,12 @@ pub enum FaultKind {
     TruncatedJson,
     /// Answer normally, then let "someone else" change the tunnel's config (a new version).
     RemoteEdit,
+    /// Let "someone else" change the tunnel's config first, then answer: on a PUT, their edit
+    /// lands in the gap between the client's last read and its PUT, which then overwrites it.
+    RemoteEditFirst,
+    /// Apply a PUT with "someone else's" edit added to the config (as a server that rewrites what
+    /// it is sent would), and answer with what it stored.
+    AlterConfig,
     /// Apply the request, then fail with HTTP 500 (the outcome is unknown to the client).
     ApplyThenFail,
     /// Apply the request, then close the connection without answering.

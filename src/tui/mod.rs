@@ -47,7 +47,7 @@ impl Context {
             client,
             file,
             shape: std::sync::Mutex::new(Shape::Bare),
-            drafts_dir: crate::settings::state_dir().map(|d| d.join("drafts")),
+            drafts_dir: crate::settings::drafts_dir().ok(),
             draft_seq: std::sync::atomic::AtomicU64::new(0),
             draft_lock: std::sync::Mutex::new(()),
         }
@@ -68,46 +68,17 @@ impl Context {
     }
 }
 
-/// Writes a draft atomically with mode 0600 in a 0700 folder: temp file, fsync, rename.
+/// Writes a draft atomically with mode 0600 ([`crate::safe_fs::write_atomic_with`]), in a folder
+/// only this user can write in ([`crate::safe_fs::private_dir`]: created 0700 when missing).
 pub fn save_draft_file(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-    }
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("draft"),
-        std::process::id()
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let result = (|| {
-        let mut f = std::io::BufWriter::new(options.open(&tmp)?);
-        write(&mut f)?;
-        let f = f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::safe_fs::private_dir(dir)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e.to_string()))?;
+    crate::safe_fs::write_atomic_with(path, &crate::safe_fs::WriteOptions::PRIVATE, write)
+        .map(|_| ())
 }
 
 /// Where the last draft was saved, for the panic message.
@@ -268,40 +239,18 @@ fn read_snapshot(
     })
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same folder, flushed and synced,
-/// renamed over the original, which is first copied to `PATH.bak`. Keeps the file's permissions.
+/// Writes `text` to `path` atomically ([`crate::safe_fs::write_atomic`]): the new file keeps the
+/// replaced one's mode, owner and group, and the replaced one is kept as `PATH.bak`. Returns the
+/// backup's path, if there was a file to back up.
 pub fn write_atomically(path: &Path, text: &str) -> Result<Option<PathBuf>, String> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("config");
-    let tmp = dir.join(format!(".{name}.cfingress-{}.tmp", std::process::id()));
-    let backup = dir.join(format!("{name}.bak"));
-    let result = (|| -> std::io::Result<Option<PathBuf>> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        drop(f);
-        let had_original = path.exists();
-        if had_original {
-            let perms = std::fs::metadata(path)?.permissions();
-            std::fs::set_permissions(&tmp, perms)?;
-            std::fs::copy(path, &backup)?;
-        }
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(had_original.then_some(backup.clone()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
+    crate::safe_fs::write_atomic(path, text.as_bytes(), &crate::safe_fs::WriteOptions::CONFIG)
+        .map(|written| written.backup)
+        .map_err(|e| {
+            format!(
+                "cannot write {}: {e}",
+                crate::text::inert(&path.display().to_string())
+            )
+        })
 }
 
 /// Runs one effect; its result comes back as an event.
@@ -374,13 +323,18 @@ pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSe
             base_version,
         } => match &ctx.client {
             Some(c) => Event::Published(
-                c.put_config(&account, &tunnel, &config, Some(base_version))
-                    .await
-                    .map(|rc| Published {
-                        version: Some(rc.version),
-                        message: format!("Published version {} (was {base_version})", rc.version),
-                    })
-                    .map_err(|e| e.to_string()),
+                crate::effects::publish::publish_for_editor(
+                    c,
+                    &account,
+                    &tunnel,
+                    &config,
+                    base_version,
+                )
+                .await
+                .map(|(version, message)| Published {
+                    version: Some(version),
+                    message,
+                }),
             ),
             None => Event::Published(Err(no_client())),
         },
@@ -392,18 +346,30 @@ pub async fn run_effect(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSe
                         Format::Yaml => to_yaml_string(&config),
                         Format::Json => to_json_string(&config, shape == Shape::PutBody),
                     };
+                    let before = std::fs::read_to_string(path).ok();
                     match text {
                         Err(e) => Err(e.to_string()),
-                        Ok(text) => write_atomically(path, &text).map(|backup| Published {
-                            version: None,
-                            message: match backup {
-                                Some(b) => format!(
-                                    "Saved {} (previous version kept as {})",
-                                    path.display(),
-                                    b.display()
-                                ),
-                                None => format!("Saved {}", path.display()),
-                            },
+                        Ok(text) => write_atomically(path, &text).map(|backup| {
+                            let journal = crate::effects::publish::journal_file_save(
+                                path,
+                                *format,
+                                before.as_deref(),
+                                &text,
+                                "editor",
+                            )
+                            .map(|w| format!("; warning: {w}"))
+                            .unwrap_or_default();
+                            Published {
+                                version: None,
+                                message: match backup {
+                                    Some(b) => format!(
+                                        "Saved {} (previous version kept as {}){journal}",
+                                        path.display(),
+                                        b.display()
+                                    ),
+                                    None => format!("Saved {}{journal}", path.display()),
+                                },
+                            }
                         }),
                     }
                 }

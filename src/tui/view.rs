@@ -318,6 +318,10 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
             theme.dim(),
         ));
     }
+    if app.drafts_off.is_some() {
+        spans.push(sep());
+        spans.push(Span::styled("no drafts", theme.error()));
+    }
     spans.push(sep());
     spans.push(Span::styled(
         format!("{errors} error{}", if errors == 1 { "" } else { "s" }),

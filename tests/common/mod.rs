@@ -153,3 +153,122 @@ impl Pty {
         }
     }
 }
+
+/// A `cfingress sandbox` process, stopped when dropped.
+pub struct SandboxProcess {
+    child: std::process::Child,
+    /// The line it printed: `api_url`, `token`, `account_id`, `tunnels`.
+    pub info: serde_json::Value,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SandboxProcess {
+    /// Starts a sandbox serving `seeds` (paths relative to the repository).
+    pub fn start(seeds: &[&str]) -> SandboxProcess {
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(bin());
+        cmd.arg("sandbox");
+        for s in seeds {
+            cmd.arg("--seed")
+                .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(s));
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the sandbox: {e}"));
+        let out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let mut line = String::new();
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let info = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        SandboxProcess { child, info }
+    }
+
+    /// A string field of the announcement.
+    pub fn field(&self, key: &str) -> String {
+        self.info[key].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The id of the tunnel named `name`.
+    pub fn tunnel_id(&self, name: &str) -> String {
+        self.info["tunnels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| t["name"] == name)
+            .and_then(|t| t["id"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The environment that points cfingress at this sandbox, with settings and state in `home`.
+    pub fn env(&self, home: &std::path::Path) -> Vec<(&'static str, String)> {
+        vec![
+            ("HOME", home.display().to_string()),
+            ("USER", "oncall".to_owned()),
+            (
+                "CFINGRESS_SETTINGS",
+                home.join("settings.toml").display().to_string(),
+            ),
+            (
+                "CFINGRESS_STATE_DIR",
+                home.join("state").display().to_string(),
+            ),
+            ("CFINGRESS_API_URL", self.field("api_url")),
+            ("CLOUDFLARE_API_TOKEN", self.field("token")),
+        ]
+    }
+
+    /// Calls the sandbox's control API (`/__sandbox/...`); panics unless it answers 200.
+    pub fn control(&self, method: &str, path: &str, body: &str) {
+        let api_url = self.field("api_url");
+        let hostport = api_url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let mut stream = std::net::TcpStream::connect(&hostport).unwrap_or_else(|e| panic!("{e}"));
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.field("token"),
+            body.len()
+        );
+        stream
+            .write_all(req.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+}
+
+/// An empty folder for one test's settings, state and files.
+pub fn fresh_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cfingress-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Every file below `dir`.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
