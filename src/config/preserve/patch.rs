@@ -1067,6 +1067,15 @@ impl<'d> Patcher<'d> {
         }
     }
 
+    /// The value nodes of a mapping's entries or a list's items.
+    fn values(&self, node: NodeId) -> R<Vec<NodeId>> {
+        match &self.doc.node(node).kind {
+            Kind::Map { entries, .. } => Ok(entries.iter().map(|e| e.value).collect()),
+            Kind::Seq { items, .. } => Ok(items.clone()),
+            _ => Err(Fail::Layout),
+        }
+    }
+
     fn region_text(&self, start: usize, end: usize, edits: Vec<Edit>) -> R<String> {
         apply(&self.text()[start..end], start, edits).ok_or(Fail::Layout)
     }
@@ -1091,25 +1100,11 @@ impl<'d> Patcher<'d> {
             .count();
         let blank_sep = is_seq && n >= 2 && blank_gaps * 2 > n - 1;
         let gap_blank = |i: usize| gap(i).trim().is_empty();
-        let values: Vec<NodeId> = match &doc.node(node).kind {
-            Kind::Map { entries, .. } => entries.iter().map(|e| e.value).collect(),
-            Kind::Seq { items, .. } => items.clone(),
-            _ => return Err(Fail::Layout),
-        };
+        let values = self.values(node)?;
 
         // Deletions, one run of neighbouring entries at a time.
         let mut inline_cut = None;
-        let mut i = 0;
-        while i < n {
-            if !deleted[i] {
-                i += 1;
-                continue;
-            }
-            let a = i;
-            while i < n && deleted[i] {
-                i += 1;
-            }
-            let b = i - 1;
+        for (a, b) in runs(deleted) {
             if !geo[a].own_line {
                 // The first key of `- key: v`: the next key that stays moves up to the dash.
                 let next = geo.get(b + 1).ok_or(Fail::Layout)?;
@@ -1169,9 +1164,13 @@ impl<'d> Patcher<'d> {
                 };
                 texts.push(t);
             }
-            let sep = if blank_sep { doc.nl } else { "" };
+            // Rules follow the list's habit; a new key follows the spacing where it lands (a
+            // section added between blank-separated sections gets its blank line).
+            let spaced = |i: usize| i + 1 < n && gap(i).lines().any(is_blank) && !gap(i).is_empty();
+            let sep = |spaced: bool| if blank_sep || spaced { doc.nl } else { "" };
             match at {
                 Ok(s) if geo[s].own_line && inline_cut != Some(s) => {
+                    let sep = sep(!is_seq && s > 0 && spaced(s - 1));
                     let text: String = texts.iter().map(|t| format!("{t}{sep}")).collect();
                     self.edit(geo[s].attached, geo[s].attached, text);
                 }
@@ -1186,6 +1185,7 @@ impl<'d> Patcher<'d> {
                     );
                 }
                 Err(p) => {
+                    let sep = sep(!is_seq && spaced(p));
                     let mut text: String = texts.iter().map(|t| format!("{sep}{t}")).collect();
                     let pos = geo[p].end;
                     if pos == doc.text.len() && !doc.text.ends_with('\n') {
@@ -1222,17 +1222,7 @@ impl<'d> Patcher<'d> {
         } else {
             self.jl.inline_sep.clone()
         };
-        let mut i = 0;
-        while i < n {
-            if !deleted[i] {
-                i += 1;
-                continue;
-            }
-            let a = i;
-            while i < n && deleted[i] {
-                i += 1;
-            }
-            let b = i - 1;
+        for (a, b) in runs(deleted) {
             if b + 1 < n {
                 self.edit(members[a].0, members[b + 1].0, String::new());
             } else if a > 0 {
@@ -1241,11 +1231,7 @@ impl<'d> Patcher<'d> {
                 return Err(Fail::Layout);
             }
         }
-        let values: Vec<NodeId> = match &self.doc.node(node).kind {
-            Kind::Map { entries, .. } => entries.iter().map(|e| e.value).collect(),
-            Kind::Seq { items, .. } => items.clone(),
-            _ => return Err(Fail::Layout),
-        };
+        let values = self.values(node)?;
         for (at, pieces) in groups {
             let anchor = match at {
                 Ok(s) | Err(s) => s,
@@ -1291,6 +1277,24 @@ impl<'d> Patcher<'d> {
         }
         Ok(())
     }
+}
+
+/// The maximal runs `(first, last)` of neighbouring deleted entries.
+fn runs(deleted: &[bool]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < deleted.len() {
+        if deleted[i] {
+            let a = i;
+            while i < deleted.len() && deleted[i] {
+                i += 1;
+            }
+            out.push((a, i - 1));
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The entry whose style a new list item follows: the one above where it goes, else the one below.

@@ -408,6 +408,21 @@ fn global_settings_and_warp_routing_change_in_place() {
         "{}",
         out.text
     );
+    // A section added between blank-separated sections gets its blank line.
+    let text = "tunnel: t\n\noriginRequest:\n  connectTimeout: 5s\n\ningress:\n  - service: http_status:404\n";
+    let out = yaml(text, |c| {
+        c.warp_routing = Setting::Set(WarpRouting {
+            enabled: Setting::Set(true),
+            ..WarpRouting::default()
+        });
+    });
+    assert_eq!(
+        out.text,
+        with(
+            text,
+            &[("5s\n\n", "5s\n\nwarp-routing:\n  enabled: true\n\n")]
+        )
+    );
     let out = yaml(SMALL, |c| {
         c.warp_routing = Setting::Set(WarpRouting {
             enabled: Setting::Set(false),
@@ -607,14 +622,19 @@ fn odd_layouts_fall_back_to_the_smallest_enclosing_value() {
     // A key a JSON file repeats (the last one counts) is left alone by edits elsewhere, and an
     // object with a repeated key that the edit touches is written anew.
     let text = "{\"tunnel\": \"a\", \"tunnel\": \"b\", \"ingress\": [{\"service\": \"x\", \"service\": \"y\", \"path\": \"/p\"}]}";
-    let read = parse_str(text, Format::Json).map(|l| l.config).unwrap_or_default();
+    let read = parse_str(text, Format::Json)
+        .map(|l| l.config)
+        .unwrap_or_default();
     let mut edited = read.clone();
     edited.rules_mut()[0].path = set("/q");
     let out = checked(text, Format::Json, Shape::Bare, &read, &edited);
     assert_eq!(out.text, text.replace("/p", "/q"));
     edited.rules_mut()[0].service = set("z");
     let out = checked(text, Format::Json, Shape::Bare, &read, &edited);
-    assert_eq!(out.text, "{\"tunnel\": \"a\", \"tunnel\": \"b\", \"ingress\": [{\"path\": \"/q\", \"service\": \"z\"}]}");
+    assert_eq!(
+        out.text,
+        "{\"tunnel\": \"a\", \"tunnel\": \"b\", \"ingress\": [{\"path\": \"/q\", \"service\": \"z\"}]}"
+    );
     // Empty files and files of only comments get the config after what they hold.
     let out = yaml("# to do\n", |c| *c = TunnelConfig::new_catch_all());
     assert_eq!(
