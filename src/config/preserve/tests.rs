@@ -661,6 +661,57 @@ fn odd_layouts_fall_back_to_the_smallest_enclosing_value() {
     );
 }
 
+#[test]
+fn document_markers_byte_order_marks_and_non_ascii_text_stay() {
+    let text = "\u{feff}--- # ünïcode comment ✓\ningress:\n  - hostname: café.example.com # ☕\n    service: http://x\n  - service: http_status:404\n...\n";
+    let out = yaml(text, |c| {
+        c.rules_mut()[0].service = set("http://ÿ");
+        c.rules_mut().push(rule("z.example.com", "http://z"));
+    });
+    assert_eq!(
+        out.text,
+        with(
+            text,
+            &[
+                ("http://x", "http://ÿ"),
+                (
+                    "http_status:404\n",
+                    "http_status:404\n  - hostname: z.example.com\n    service: http://z\n"
+                ),
+            ]
+        )
+    );
+}
+
+#[test]
+fn the_whole_file_fallback_keeps_the_shape() {
+    for name in [
+        "api-response.json",
+        "put-body.json",
+        "tabs.json",
+        "homelab.yml",
+    ] {
+        let (text, format, l) = load(name);
+        let mut edited = l.config.clone();
+        edited.rules_mut()[0].service = set("http://fallback");
+        let out = whole_file(&text, format, l.shape, &edited, "a test");
+        let Ok(out) = out else {
+            panic!("{name}: {out:?}")
+        };
+        let back = parse_str(&out.text, format);
+        assert_eq!(
+            back.as_ref().map(|b| (&b.config, b.shape)),
+            Ok((&edited, l.shape)),
+            "{name}"
+        );
+        assert!(
+            out.notes[0].starts_with("the whole file was written anew (a test): "),
+            "{:?}",
+            out.notes
+        );
+    }
+}
+
 /// Golden diffs of typical edits on a real-world config.yml.
 #[test]
 fn typical_edits_golden() {
