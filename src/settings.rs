@@ -20,6 +20,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::safe_fs::{self, FolderError};
+use crate::text::inert;
 
 /// One named profile.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -76,7 +77,7 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SettingsError {
     /// The file is not valid TOML or has unknown keys.
-    #[error("{path}: {message}")]
+    #[error("{}: {}", inert(path), inert(message))]
     Malformed {
         /// The file.
         path: String,
@@ -84,7 +85,7 @@ pub enum SettingsError {
         message: String,
     },
     /// The file could not be read.
-    #[error("{path}: cannot read: {message}")]
+    #[error("{}: cannot read: {}", inert(path), inert(message))]
     Io {
         /// The file.
         path: String,
@@ -92,7 +93,12 @@ pub enum SettingsError {
         message: String,
     },
     /// `--profile NAME` names no profile.
-    #[error("no profile named \"{name}\" in {path} (profiles: {known})")]
+    #[error(
+        "no profile named \"{}\" in {} (profiles: {})",
+        inert(name),
+        inert(path),
+        inert(known)
+    )]
     UnknownProfile {
         /// The name asked for.
         name: String,
@@ -122,6 +128,25 @@ pub fn state_dir() -> Option<PathBuf> {
             .unwrap_or_else(|| d.data_local_dir())
             .to_path_buf()
     })
+}
+
+/// The largest settings file read (a real one is a few hundred bytes).
+pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
+
+/// The file's text, refusing more than [`MAX_SETTINGS_BYTES`] (`/dev/zero` is not read forever).
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_SETTINGS_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SETTINGS_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB: this is not a settings file",
+            MAX_SETTINGS_BYTES >> 10
+        )));
+    }
+    Ok(text)
 }
 
 /// The state folder, vetted by [`safe_fs::private_dir`]: created with mode 0700 when missing,
@@ -199,7 +224,7 @@ impl Settings {
         let Some(path) = settings_path() else {
             return Ok(Settings::default());
         };
-        match std::fs::read_to_string(&path) {
+        match read_bounded(&path) {
             Ok(text) => Self::parse(&text, &path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
             Err(e) => Err(SettingsError::Io {
@@ -274,6 +299,30 @@ mod tests {
         assert!(e.to_string().contains("line 2"), "{e}");
         let e = Settings::parse("[profiles.w]\ntoken = \"x\"\n", Path::new("s.toml"));
         assert!(e.is_err());
+    }
+
+    #[test]
+    fn errors_never_echo_raw_control_characters() {
+        for text in [
+            "[profiles.w]\naccount_id = \"a\u{1b}]2;owned\u{7}\" x\n",
+            "[profiles.\"\u{1b}[2J\"]\nfoo = 1\n",
+            "\u{1b}[2J = 1\n",
+            "[profiles.w]\n\"k\u{9b}31m\u{202e}\" = 1\n",
+            "x = \"\u{1b}\"\n",
+        ] {
+            let e = Settings::parse(text, Path::new("s\u{1b}[1m.toml"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(!e.is_empty(), "{text:?} parsed");
+            assert!(
+                !e.chars().any(crate::text::is_unsafe),
+                "{text:?} gave {e:?}"
+            );
+        }
+        let s = Settings::parse("", Path::new("s.toml")).unwrap_or_default();
+        let e = s.profile(Some("\u{1b}[2J")).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("\\x1b[2J")));
     }
 
     #[cfg(unix)]

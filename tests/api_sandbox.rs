@@ -19,6 +19,7 @@ fn options() -> ClientOptions {
         retry_budget: Duration::from_secs(6),
         backoff: Duration::from_millis(20),
         max_body: 1 << 20,
+        ..ClientOptions::default()
     }
 }
 
@@ -243,24 +244,63 @@ async fn errors_say_what_to_do() {
     }
 
     let c = client(&sb);
-    assert!(matches!(
-        c.get_config("not-an-account", &demo).await,
-        Err(ApiError::MalformedId { .. })
-    ));
-    assert!(matches!(
-        c.get_config(&account, "not-a-uuid").await,
-        Err(ApiError::MalformedId { .. })
-    ));
+    let sent_before = sb.state().requests.len();
+    let e = c.get_config("not-an-account", &demo).await.err();
+    assert!(
+        e.as_ref().is_some_and(|e| e.to_string().contains(
+            "the account id \"not-an-account\" is malformed: it should be 32 hexadecimal characters"
+        )),
+        "{e:?}"
+    );
+    let e = c.get_config(&account, "not-a-uuid").await.err();
+    assert!(
+        matches!(
+            e,
+            Some(ApiError::InvalidId {
+                kind: cfingress::api::IdKind::Tunnel,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        sb.state().requests.len(),
+        sent_before,
+        "a malformed id is refused before anything is sent"
+    );
     let e = c
         .get_config(&account, "00000000-0000-4000-8000-000000000000")
         .await
         .err();
     assert!(matches!(e, Some(ApiError::NotFound { .. })), "{e:?}");
-    assert!(matches!(
-        c.get_config("0123456789abcdef0123456789abcdef", &demo)
-            .await,
-        Err(ApiError::MissingPermission { .. })
-    ));
+    // A well-formed account id the token cannot see: the API says "Authentication error"
+    // (10000), the client says it is the wrong account, perhaps a zone id.
+    let e = c
+        .get_config("0123456789abcdef0123456789abcdef", &demo)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("the account id 0123456789abcdef0123456789abcdef is not an account these credentials can see")
+            && e.contains(&format!("they see Sandbox Account ({account})"))
+            && e.contains("zone id"),
+        "{e}"
+    );
+    let e = c
+        .list_tunnels("0123456789abcdef0123456789abcdef", None)
+        .await
+        .err();
+    assert!(matches!(e, Some(ApiError::UnknownAccount { .. })), "{e:?}");
+    // The right account with a token lacking the permission stays a permission error.
+    let e = ro
+        .put_config(&account, &demo, &small_config(), None)
+        .await
+        .err();
+    assert!(
+        matches!(e, Some(ApiError::MissingPermission { .. })),
+        "{e:?}"
+    );
 
     let bad = parse_json_str(r#"{"ingress":[{"hostname":"a.com:443","service":"http://x"},{"service":"http_status:404"}]}"#)
         .unwrap_or_default();
@@ -830,7 +870,7 @@ async fn hostile_and_broken_replies_never_panic_and_always_explain() {
         (body(200, "application/json", ""), "an empty body"),
         (
             body(200, "application/json", "[1,2,3]"),
-            "not complete JSON",
+            "JSON of another shape",
         ),
     ];
     for (kind, want) in cases {
@@ -852,4 +892,56 @@ async fn hostile_and_broken_replies_never_panic_and_always_explain() {
             other => panic!("{kind:?}: {other:?}"),
         }
     }
+}
+
+/// Sends raw request headers (no body) and returns the status line the sandbox answers.
+fn status_without_body(sb: &SandboxHandle, headers: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let addr = sb
+        .info
+        .api_url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    stream
+        .write_all(headers.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut line = String::new();
+    let _ = BufReader::new(stream).read_line(&mut line);
+    line
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_answers_unauthenticated_writes_before_reading_them() {
+    let (sb, _, account, demo) = demo_setup().await;
+    let path = format!("/client/v4/accounts/{account}/cfd_tunnel/{demo}/configurations");
+    // 8 MB announced, none sent: the answer comes from the headers alone, for a request without
+    // credentials, with a wrong token, and (over the cap) with the right one.
+    let wrong = "z".repeat(40);
+    for (auth, length, want) in [
+        (None, 8_000_000, "HTTP/1.1 400"),
+        (Some(wrong.as_str()), 8_000_000, "HTTP/1.1 401"),
+        (Some(sb.info.token.as_str()), 9_000_000, "HTTP/1.1 413"),
+    ] {
+        let auth = auth
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let headers = format!(
+            "PUT {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+        );
+        let line = tokio::task::block_in_place(|| status_without_body(&sb, &headers));
+        assert!(line.starts_with(want), "{want}: {line:?}");
+    }
+    assert_eq!(
+        sb.state()
+            .tunnels
+            .iter()
+            .find(|t| t.id == demo)
+            .map(|t| t.version),
+        Some(1)
+    );
 }

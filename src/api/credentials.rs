@@ -4,9 +4,11 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::error::ApiError;
@@ -64,76 +66,215 @@ pub struct CredentialFlags {
     pub key_file: Option<PathBuf>,
 }
 
+/// The most a secret file or a `token_command` may print: a token is 40 characters.
+pub const MAX_SECRET_OUTPUT: usize = 64 << 10;
+
+/// Reads at most [`MAX_SECRET_OUTPUT`] bytes (a pipe such as `<(pass show x)` is fine; `/dev/zero`
+/// is refused, not read forever).
 fn read_secret_file(path: &PathBuf, what: &str) -> Result<SecretString, ApiError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ApiError::Credentials(format!(
-            "cannot read the {what} file {}: {e}",
-            inert(&path.display().to_string())
-        ))
-    })?;
-    let t = text.trim();
-    if t.is_empty() {
+    let shown = || inert(&path.display().to_string()).into_owned();
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SECRET_OUTPUT as u64 + 1).read_to_end(&mut bytes));
+    if let Err(e) = read {
         return Err(ApiError::Credentials(format!(
-            "the {what} file {} is empty",
-            inert(&path.display().to_string())
+            "cannot read the {what} file {}: {e}",
+            shown()
         )));
     }
-    Ok(SecretString::from(t.to_owned()))
+    let result = if bytes.len() > MAX_SECRET_OUTPUT {
+        Err(ApiError::Credentials(format!(
+            "the {what} file {} is larger than {} KiB: it should hold only the {what}",
+            shown(),
+            MAX_SECRET_OUTPUT >> 10
+        )))
+    } else {
+        match std::str::from_utf8(&bytes).map(str::trim) {
+            Ok("") => Err(ApiError::Credentials(format!(
+                "the {what} file {} is empty",
+                shown()
+            ))),
+            Ok(t) => Ok(SecretString::from(t.to_owned())),
+            Err(_) => Err(ApiError::Credentials(format!(
+                "the {what} file {} is not text",
+                shown()
+            ))),
+        }
+    };
+    bytes.zeroize();
+    result
 }
 
-/// Runs a `token_command` and reads the token from its standard output. The output is never shown;
-/// on failure only the exit status and the first line of standard error are.
+/// What one of the command's output pipes delivered so far.
+#[derive(Default)]
+struct Captured {
+    data: Vec<u8>,
+    overflow: bool,
+    done: bool,
+}
+
+/// Reads `pipe` on a thread into a buffer capped at [`MAX_SECRET_OUTPUT`], so the command never
+/// blocks on a full pipe and never makes us hold more than the cap.
+fn capture(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Captured>> {
+    let shared = Arc::new(Mutex::new(Captured::default()));
+    let out = Arc::clone(&shared);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => 0,
+                Ok(n) => n,
+            };
+            let Ok(mut c) = out.lock() else { break };
+            if n == 0 {
+                c.done = true;
+                break;
+            }
+            if c.data.len() + n > MAX_SECRET_OUTPUT {
+                c.overflow = true;
+                c.done = true;
+                break;
+            }
+            c.data.extend_from_slice(&buf[..n]);
+        }
+        buf.zeroize();
+    });
+    shared
+}
+
+fn take(c: &Mutex<Captured>) -> Captured {
+    c.lock()
+        .map(|mut c| std::mem::take(&mut *c))
+        .unwrap_or_default()
+}
+
+/// Kills the command and everything it started in its process group.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let _ = rustix::process::kill_process_group(
+            rustix::process::Pid::from_child(child),
+            rustix::process::Signal::KILL,
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Whether a line of the command's error output may hold the secret: it contains the first line
+/// of its standard output, or a word shaped like a token or key (24 or more characters of
+/// letters, digits, `-` and `_`).
+fn may_hold_secret(line: &str, stdout_first: &str) -> bool {
+    let out = stdout_first.trim();
+    (out.len() >= 8 && line.contains(out))
+        || line
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .any(|w| w.len() >= 24)
+}
+
+/// Runs a `token_command` (with `sh -c`, in its own process group, standard input closed) and
+/// reads the token from the first line of its standard output. Both outputs are read while it
+/// runs, each capped at [`MAX_SECRET_OUTPUT`]; past `timeout` or the cap, the command and what it
+/// started are killed. The output is never shown; on failure, the first line of standard error is,
+/// unless it may hold the token. The command cannot use the terminal: a password manager must be
+/// unlocked beforehand (an agent), since a prompt has nowhere to go.
 pub fn run_token_command(command: &str, timeout: Duration) -> Result<SecretString, ApiError> {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
+    let mut cmd = Command::new("sh");
+    // In its own process group, the command is in the background of the terminal: reading it
+    // would stop the command (SIGTTIN) until the timeout; ignored, the read fails at once.
+    cmd.arg("-c")
+        .arg(format!("trap '' TTIN TTOU\n{command}"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = cmd
         .spawn()
         .map_err(|e| ApiError::Credentials(format!("cannot run token_command: {e}")))?;
+    let out = child.stdout.take().map(capture);
+    let err = child.stderr.take().map(capture);
+    let overflowed = |c: &Option<Arc<Mutex<Captured>>>| {
+        c.as_ref()
+            .is_some_and(|c| c.lock().is_ok_and(|c| c.overflow))
+    };
     let started = Instant::now();
     let status = loop {
+        if overflowed(&out) {
+            kill_group(&mut child);
+            return Err(ApiError::Credentials(format!(
+                "token_command printed more than {} KiB; it should print only the token",
+                MAX_SECRET_OUTPUT >> 10
+            )));
+        }
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() > timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
+                kill_group(&mut child);
                 return Err(ApiError::Credentials(format!(
-                    "token_command did not finish within {}s (it may be waiting for a passphrase on a terminal it cannot use)",
+                    "token_command did not finish within {}s and was stopped; it cannot ask for a passphrase (it runs without the terminal): unlock the password manager first",
                     timeout.as_secs()
                 )));
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(ApiError::Credentials(format!("token_command: {e}"))),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => {
+                kill_group(&mut child);
+                return Err(ApiError::Credentials(format!("token_command: {e}")));
+            }
         }
     };
-    let mut out = String::new();
-    let mut err = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = s.read_to_string(&mut out);
+    // Something the command left running may still hold its pipes: wait a little, then use what
+    // arrived.
+    let settle = Instant::now();
+    let done = |c: &Option<Arc<Mutex<Captured>>>| {
+        c.as_ref().is_none_or(|c| c.lock().map_or(true, |c| c.done))
+    };
+    while !(done(&out) && done(&err)) && settle.elapsed() < Duration::from_secs(1) {
+        std::thread::sleep(Duration::from_millis(5));
     }
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut err);
-    }
-    if !status.success() {
-        let first = err.lines().next().unwrap_or("").trim();
+    let mut stdout = out.as_deref().map(take).unwrap_or_default();
+    let stderr = err.as_deref().map(take).unwrap_or_default();
+    if stdout.overflow {
+        stdout.data.zeroize();
         return Err(ApiError::Credentials(format!(
-            "token_command failed ({status}){}",
-            if first.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", inert(first))
-            }
+            "token_command printed more than {} KiB; it should print only the token",
+            MAX_SECRET_OUTPUT >> 10
         )));
     }
-    let token = out.lines().next().unwrap_or("").trim().to_owned();
-    if token.is_empty() {
+    let text = String::from_utf8_lossy(&stdout.data).into_owned();
+    stdout.data.zeroize();
+    let mut text = SecretString::from(text);
+    let first = text.expose_secret().lines().next().unwrap_or("").trim();
+    if !status.success() {
+        let err_text = String::from_utf8_lossy(&stderr.data);
+        let line = err_text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("");
+        let shown = if line.is_empty() {
+            String::new()
+        } else if may_hold_secret(line, first) {
+            ": its error output is not shown because it may contain the token".to_owned()
+        } else {
+            let short: String = line.chars().take(200).collect();
+            format!(": {}", inert(&short))
+        };
+        return Err(ApiError::Credentials(format!(
+            "token_command failed ({status}){shown}"
+        )));
+    }
+    if first.is_empty() {
         return Err(ApiError::Credentials(
             "token_command printed nothing".to_owned(),
         ));
     }
-    Ok(SecretString::from(token))
+    let token = SecretString::from(first.to_owned());
+    text.zeroize();
+    Ok(token)
 }
 
 /// Finds credentials in the documented order. `env` reads an environment variable.
@@ -216,14 +357,7 @@ pub fn resolve(
 mod tests {
     use super::*;
 
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::api::env_of;
 
     #[test]
     fn order_is_flags_token_key_profile() {
@@ -259,6 +393,81 @@ mod tests {
             resolve(&flags, &env_of(&[]), None),
             Err(ApiError::NoCredentials)
         ));
+    }
+
+    #[test]
+    fn a_loud_token_command_is_read_while_it_runs_and_stopped() {
+        // 1 MiB of output: no deadlock on a full pipe, a clear message, quickly.
+        let started = Instant::now();
+        let e = run_token_command(
+            "head -c 1048576 /dev/zero | tr '\\0' a; sleep 30",
+            Duration::from_secs(20),
+        );
+        let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("more than 64 KiB"), "{msg}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        // Just under the cap, on one line after the token: fine.
+        let ok = run_token_command(
+            "echo tok; head -c 60000 /dev/zero | tr '\\0' b",
+            Duration::from_secs(20),
+        );
+        assert_eq!(
+            ok.ok().map(|t| t.expose_secret().to_owned()).as_deref(),
+            Some("tok")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_timeout_kills_the_command_and_what_it_started() {
+        let marker = std::env::temp_dir().join(format!("cfingress-tc-{}", std::process::id()));
+        let _ = std::fs::remove_file(&marker);
+        let started = Instant::now();
+        let cmd = format!("(sleep 2; touch '{}') & sleep 30", marker.display());
+        let e = run_token_command(&cmd, Duration::from_millis(300));
+        let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("did not finish within"), "{msg}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+        std::thread::sleep(Duration::from_millis(2500));
+        assert!(
+            !marker.exists(),
+            "the background child of the command was killed with it"
+        );
+    }
+
+    #[test]
+    fn error_output_that_may_hold_the_token_is_not_shown() {
+        let e = run_token_command(
+            "echo 0123456789abcdefghij0123456789abcdefghij; echo \"bad: 0123456789abcdefghij0123456789abcdefghij\" >&2; exit 1",
+            Duration::from_secs(5),
+        );
+        let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.contains("not shown") && !msg.contains("0123456789abcdefghij"),
+            "{msg}"
+        );
+        let e = run_token_command(
+            "printf 'x\\033]2;owned\\007\\n' >&2; exit 2",
+            Duration::from_secs(5),
+        );
+        let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.contains("\\x1b]2;owned\\x07") && !msg.contains('\u{1b}'),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn secret_files_are_bounded() {
+        let e = read_secret_file(&PathBuf::from("/dev/zero"), "token")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("larger than 64 KiB"), "{e}");
     }
 
     #[test]

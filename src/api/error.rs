@@ -1,14 +1,12 @@
 //! One error type for everything the Cloudflare API can answer, with messages a person can act on.
-//! The v4 envelope (`{success, errors, messages, result, result_info}`) is read here, in one place.
+//! Every text here that came from the server is already inert (`crate::text::inert`).
 
 use std::fmt;
 use std::time::Duration;
 
-use serde_json::Value;
-
-use crate::config::jsontree::Json;
 use thiserror::Error;
 
+use super::ids::IdKind;
 use crate::text::inert;
 
 /// One `{code, message}` entry of an envelope's `errors`.
@@ -107,6 +105,41 @@ pub enum ApiError {
         /// The API's words.
         detail: String,
     },
+    /// An id given by the user does not have the API's shape; nothing was sent.
+    #[error("the {} \"{value}\" is malformed: it should be {}{hint}", kind.name(), kind.shape())]
+    InvalidId {
+        /// Which id.
+        kind: IdKind,
+        /// The value, inert and shortened.
+        value: String,
+        /// A guess at what was given instead, or "".
+        hint: &'static str,
+    },
+    /// A well-formed account id that the credentials cannot see (the API answers it as a
+    /// missing permission).
+    #[error(
+        "the account id {account} is not an account these credentials can see ({visible}); a zone id has the same shape (32 hexadecimal characters), so check that this is the account id: it is on the dashboard's Account Home (\"Account ID\"), or leave --account out when the token sees one account"
+    )]
+    UnknownAccount {
+        /// The id that was given.
+        account: String,
+        /// The accounts the credentials do see, described.
+        visible: String,
+    },
+    /// A list that did not end within the caps: a server that keeps announcing more pages.
+    #[error(
+        "stopped listing {what} after {pages} pages and {items} items: {reason}; a real account never comes near this, so the API's answers look wrong (check the API URL)"
+    )]
+    ListCapped {
+        /// What was being listed.
+        what: String,
+        /// Pages read.
+        pages: u32,
+        /// Items read.
+        items: usize,
+        /// Which cap stopped it.
+        reason: String,
+    },
     /// An account or tunnel id is malformed.
     #[error(
         "the API could not route the request ({detail}): check the account id (32 hex characters) and tunnel id (a UUID)"
@@ -184,7 +217,7 @@ pub enum ApiError {
         first_line: String,
     },
     /// The body is larger than the cap.
-    #[error("the API answer is larger than {limit} bytes; refusing to read it")]
+    #[error("the API answer is larger than {}; refusing to read it", size(*.limit))]
     TooLarge {
         /// The cap in bytes.
         limit: usize,
@@ -232,6 +265,15 @@ pub enum ApiError {
     },
 }
 
+/// A byte count for messages: `16 MiB`, `64 KiB`, `100 bytes`.
+pub fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
 fn rate_limited_message(retry_after: Option<Duration>) -> String {
     match retry_after {
         Some(d) => format!(
@@ -242,16 +284,22 @@ fn rate_limited_message(retry_after: Option<Duration>) -> String {
     }
 }
 
-fn describe_errors(errors: &[ApiMessage]) -> String {
+/// The envelope's errors as one line: at most [`MAX_SHOWN_ERRORS`] of them (the reader keeps no
+/// more), each already shortened by the reader.
+pub(crate) fn describe_errors(errors: &[ApiMessage]) -> String {
     if errors.is_empty() {
         return "no error details were given".to_owned();
     }
     errors
         .iter()
+        .take(MAX_SHOWN_ERRORS)
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+/// How many of an envelope's errors a message shows.
+pub(crate) const MAX_SHOWN_ERRORS: usize = 5;
 
 impl ApiError {
     /// Whether a GET may be retried after this error.
@@ -263,267 +311,5 @@ impl ApiError {
                 | ApiError::Timeout { .. }
                 | ApiError::Connect { .. }
         ) || matches!(self, ApiError::NotJson { status, .. } if *status >= 500)
-    }
-}
-
-/// A parsed success envelope.
-#[derive(Debug, Clone)]
-pub struct Envelope {
-    /// The whole body (the result is read from it on demand: a 10 000-rule config is decoded
-    /// straight from the bytes, without an intermediate `Value`).
-    body: Vec<u8>,
-    /// `result_info`, if any.
-    pub result_info: Option<Value>,
-}
-
-impl Envelope {
-    /// `result` as a JSON value.
-    pub fn result(&self) -> Value {
-        serde_json::from_slice::<Json<'_>>(&self.body)
-            .ok()
-            .and_then(|t| t.get("result").map(Json::to_value))
-            .unwrap_or(Value::Null)
-    }
-
-    /// `result` read as a tunnel configuration.
-    pub fn remote_config(&self) -> Result<super::types::RemoteConfig, ApiError> {
-        let tree: Json<'_> = serde_json::from_slice(&self.body)
-            .map_err(|e| ApiError::Unexpected(format!("the answer stopped being JSON: {e}")))?;
-        super::types::RemoteConfig::from_tree(tree.get("result").unwrap_or(&Json::Null))
-    }
-}
-
-/// The first line of a body, shortened and made inert for printing.
-pub fn first_line(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("(empty body)");
-    let mut short: String = line.chars().take(120).collect();
-    if short.len() < line.len() {
-        short.push('…');
-    }
-    inert(&short).into_owned()
-}
-
-/// The `<title>` of an HTML page, made inert.
-fn html_title(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let lower = text.to_ascii_lowercase();
-    let start = lower.find("<title>")? + "<title>".len();
-    let end = start + lower[start..].find("</title>")?;
-    let title = text.get(start..end)?.trim();
-    (!title.is_empty()).then(|| {
-        format!(
-            "<title>{}</title>",
-            inert(&title.chars().take(120).collect::<String>())
-        )
-    })
-}
-
-fn messages(v: Option<&Value>) -> Vec<ApiMessage> {
-    v.and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .map(|e| ApiMessage {
-                    code: e.get("code").and_then(Value::as_i64).unwrap_or(0),
-                    message: e
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned(),
-                    chain: e
-                        .get("error_chain")
-                        .and_then(Value::as_array)
-                        .map(|c| {
-                            c.iter()
-                                .map(|x| {
-                                    (
-                                        x.get("code").and_then(Value::as_i64).unwrap_or(0),
-                                        x.get("message")
-                                            .and_then(Value::as_str)
-                                            .unwrap_or("")
-                                            .to_owned(),
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn has_code(errors: &[ApiMessage], codes: &[i64]) -> bool {
-    errors
-        .iter()
-        .any(|e| codes.contains(&e.code) || e.chain.iter().any(|(c, _)| codes.contains(c)))
-}
-
-/// Reads a response: status, headers we care about, and the body; returns the envelope or the
-/// error a person can act on.
-pub fn parse_response(
-    call: Call,
-    what: &str,
-    status: u16,
-    content_type: Option<&str>,
-    retry_after: Option<Duration>,
-    body: &[u8],
-) -> Result<Envelope, ApiError> {
-    let looks_html = content_type.is_some_and(|c| c.contains("html"))
-        || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
-    let parsed: Option<Json<'_>> = if looks_html {
-        None
-    } else {
-        serde_json::from_slice(body).ok()
-    };
-    let Some(obj @ Json::Object(_)) = parsed else {
-        if status == 429 {
-            return Err(ApiError::RateLimited { retry_after });
-        }
-        let kind = if looks_html {
-            "an HTML page".to_owned()
-        } else if body.is_empty() {
-            "an empty body".to_owned()
-        } else {
-            "a body that is not complete JSON".to_owned()
-        };
-        let first_line =
-            if looks_html { html_title(body) } else { None }.unwrap_or_else(|| first_line(body));
-        return Err(ApiError::NotJson {
-            status,
-            kind,
-            first_line,
-        });
-    };
-    let errors = messages(obj.get("errors").map(Json::to_value).as_ref());
-    let success = matches!(obj.get("success"), Some(Json::Bool(true)));
-    if success && (200..300).contains(&status) {
-        return Ok(Envelope {
-            result_info: obj.get("result_info").map(Json::to_value),
-            body: body.to_vec(),
-        });
-    }
-    let detail = describe_errors(&errors);
-    if status == 429 || has_code(&errors, &[971]) {
-        return Err(ApiError::RateLimited { retry_after });
-    }
-    if status >= 500 {
-        return Err(ApiError::Server { status, detail });
-    }
-    if has_code(&errors, &[6003, 6111]) {
-        return Err(ApiError::GlobalKeyAsToken { detail });
-    }
-    if has_code(&errors, &[9103, 9106, 9107]) {
-        return Err(ApiError::InvalidGlobalKey { detail });
-    }
-    if has_code(&errors, &[9109, 1000]) || status == 401 {
-        return Err(ApiError::InvalidToken { detail });
-    }
-    if has_code(&errors, &[10000]) || status == 403 {
-        return Err(ApiError::MissingPermission {
-            permission: call.permission(),
-            detail,
-        });
-    }
-    if has_code(&errors, &[7003, 7000]) {
-        return Err(ApiError::MalformedId { detail });
-    }
-    if status == 404 {
-        return Err(ApiError::NotFound {
-            what: what.to_owned(),
-            detail,
-        });
-    }
-    if call == Call::PutConfig
-        && status == 400
-        && let Some(e) = errors.iter().find(|e| {
-            e.message.contains("Bad Configuration") || e.message.contains("Validation failed")
-        })
-    {
-        return Err(ApiError::BadConfiguration {
-            message: inert(&e.message).into_owned(),
-        });
-    }
-    Err(ApiError::Api { status, errors })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn err(status: u16, body: &str) -> ApiError {
-        match parse_response(
-            Call::PutConfig,
-            "tunnel t",
-            status,
-            Some("application/json"),
-            None,
-            body.as_bytes(),
-        ) {
-            Ok(e) => panic!("accepted: {e:?}"),
-            Err(e) => e,
-        }
-    }
-
-    #[test]
-    fn envelope_errors_become_actionable() {
-        let e = err(
-            400,
-            r#"{"success":false,"errors":[{"code":6003,"message":"Invalid request headers","error_chain":[{"code":6111,"message":"Invalid format for Authorization header"}]}],"messages":[],"result":null}"#,
-        );
-        assert!(matches!(e, ApiError::GlobalKeyAsToken { .. }));
-        assert!(
-            e.to_string()
-                .contains("CLOUDFLARE_API_KEY with CLOUDFLARE_EMAIL")
-        );
-        let e = err(
-            403,
-            r#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"messages":[],"result":null}"#,
-        );
-        assert!(e.to_string().contains("Cloudflare Tunnel Write"), "{e}");
-        let e = err(
-            400,
-            r#"{"success":false,"errors":[{"code":1055,"message":"Bad Configuration: Validation failed: Hostname cannot contain a port"}],"messages":[],"result":null}"#,
-        );
-        assert_eq!(
-            e.to_string(),
-            "the API refused the configuration: Bad Configuration: Validation failed: Hostname cannot contain a port"
-        );
-        let e = err(
-            400,
-            r#"{"success":false,"errors":[],"messages":[],"result":null}"#,
-        );
-        assert_eq!(
-            e.to_string(),
-            "the API refused the request (HTTP 400): no error details were given"
-        );
-    }
-
-    #[test]
-    fn non_json_bodies_show_status_and_first_line() {
-        let e = match parse_response(
-            Call::GetConfig,
-            "t",
-            502,
-            Some("text/html"),
-            None,
-            b"\n<html><head><title>502 Bad Gateway</title></head>\n<body>",
-        ) {
-            Err(e) => e,
-            Ok(_) => panic!(),
-        };
-        assert_eq!(
-            e.to_string(),
-            "the API answered HTTP 502 with an HTML page instead of its JSON envelope; it starts: <title>502 Bad Gateway</title>"
-        );
-        let e = err(200, r#"{"success":true,"result":{"conf"#);
-        assert!(e.to_string().contains("not complete JSON"), "{e}");
-        let e = err(200, "\u{1b}[2J");
-        assert!(e.to_string().contains("\\x1b[2J"), "{e}");
     }
 }

@@ -1,11 +1,40 @@
-//! The Cloudflare v4 API client: credentials, the response envelope, errors, retries, pagination.
+//! The Cloudflare v4 API client.
+//!
+//! - [`transport`]: the [`Client`], sending, retries, pagination and every cap on what a server
+//!   can make the client do; [`envelope`] reads each answer, [`read`] the fields of its result,
+//!   [`ids`] checks identifiers, [`error`] says what went wrong.
+//! - One module per API area, each adding its endpoints to [`Client`] and its result types:
+//!   [`configurations`], [`tunnels`], [`accounts`] (with token verification). A new area (zones
+//!   and DNS, connectors, Access) is one more module of the same kind.
+//! - [`credentials`]: where the token comes from.
 
-pub mod client;
+pub mod accounts;
+pub mod configurations;
 pub mod credentials;
+pub mod envelope;
 pub mod error;
-pub mod types;
+pub mod ids;
+pub mod read;
+pub mod transport;
+pub mod tunnels;
 
-pub use client::{Client, ClientOptions, DEFAULT_API_URL, check_base_url};
+pub use accounts::{Account, TokenStatus};
+pub use configurations::RemoteConfig;
 pub use credentials::{CredentialFlags, Credentials, resolve};
 pub use error::{ApiError, Call};
-pub use types::{Account, RemoteConfig, TokenStatus, Tunnel};
+pub use ids::IdKind;
+pub use transport::{Client, ClientOptions, DEFAULT_API_URL, check_base_url};
+pub use tunnels::Tunnel;
+
+/// An environment of fixed variables, for tests of what reads the environment.
+#[cfg(test)]
+pub(crate) fn env_of(
+    pairs: &'static [(&'static str, &'static str)],
+) -> impl Fn(&str) -> Option<String> {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::remote::{Failure, TunnelRef, fail, ids_for, looks_like_uuid, no_state_dir, shown_path};
+use super::remote::{Failure, TunnelRef, fail, ids_for, no_state_dir, shown_path};
 use super::{OutputFormat, TargetArgs};
+use crate::api::ids::is_uuid;
 use crate::effects::journal::{self, Journal, JournalInfo};
 use crate::text::{inert, json_inert};
 
@@ -55,7 +56,7 @@ fn find_journal(
         }
         0 => {
             // A journal that cannot be read cannot be matched by name; by id, it says so.
-            if looks_like_uuid(&wanted)
+            if is_uuid(&wanted)
                 && let Some((_, e)) = Journal::unreadable(&state)
                     .into_iter()
                     .find(|(dir, _)| dir.display().to_string().contains(wanted.as_str()))

@@ -12,7 +12,8 @@ use serde_json::{Map, Value, json};
 use super::{
     Command, ConfigFormat, OutputFormat, TargetArgs, diag_line, report_failure, shell_quote,
 };
-use crate::api::{self, ApiError, Client, CredentialFlags, DEFAULT_API_URL, RemoteConfig};
+use crate::api::ids::is_uuid;
+use crate::api::{self, ApiError, Client, CredentialFlags, DEFAULT_API_URL, IdKind, RemoteConfig};
 use crate::config::diff::{canonical_text, summarize, unified};
 use crate::config::encode::config_to_json;
 use crate::config::files::{read_file, to_json_string, to_yaml_string};
@@ -139,7 +140,7 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
                 many => {
                     let names: Vec<String> = many
                         .iter()
-                        .map(|a| format!("{} ({})", inert(&a.name), a.id))
+                        .map(|a| format!("{} ({})", inert(&a.name), inert(&a.id)))
                         .collect();
                     return Err(fail(
                         2,
@@ -173,7 +174,7 @@ fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<Str
             .unwrap_or_default()
     });
     for w in file_warnings {
-        eprintln!("cfingress: warning: {w}");
+        eprintln!("cfingress: warning: {}", inert(&w));
     }
     let profile = settings
         .profile(target.profile.as_deref())
@@ -191,14 +192,14 @@ fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<Str
     };
     let creds = api::resolve(&flags, &|k| std::env::var(k).ok(), profile)?;
     let client = Client::new(&api_url, creds)?;
-    let (account, tunnel) = ids_in(target, profile);
+    let (account, tunnel) = ids_in(target, profile)?;
     Ok((client, account, tunnel))
 }
 
 fn load_settings() -> Result<Settings, Failure> {
     let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
     for w in settings.warnings() {
-        eprintln!("cfingress: warning: {w}");
+        eprintln!("cfingress: warning: {}", inert(&w));
     }
     Ok(settings)
 }
@@ -209,28 +210,47 @@ pub(super) fn ids_for(target: &TargetArgs) -> Result<(Option<String>, Option<Str
     let profile = settings
         .profile(target.profile.as_deref())
         .map_err(|e| fail(2, e.to_string()))?;
-    Ok(ids_in(target, profile))
+    ids_in(target, profile)
 }
 
 fn ids_in(
     target: &TargetArgs,
     profile: Option<&crate::settings::Profile>,
-) -> (Option<String>, Option<String>) {
-    let account = target
-        .account
-        .clone()
-        .or_else(|| env("CLOUDFLARE_ACCOUNT_ID"))
-        .or_else(|| profile.and_then(|p| p.account_id.clone()));
+) -> Result<(Option<String>, Option<String>), Failure> {
+    let account = given_id(
+        IdKind::Account,
+        [
+            ("--account", target.account.clone()),
+            ("CLOUDFLARE_ACCOUNT_ID", env("CLOUDFLARE_ACCOUNT_ID")),
+            (
+                "the profile's account_id",
+                profile.and_then(|p| p.account_id.clone()),
+            ),
+        ],
+    )?;
     let tunnel = target
         .tunnel
         .clone()
         .or_else(|| env("CLOUDFLARE_TUNNEL_ID"))
         .or_else(|| profile.and_then(|p| p.tunnel_id.clone()));
-    (account, tunnel)
+    Ok((account, tunnel))
 }
 
-pub(super) fn looks_like_uuid(s: &str) -> bool {
-    s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
+/// The first of `sources` that is set, checked to have `kind`'s shape; the error names where it
+/// came from.
+fn given_id<const N: usize>(
+    kind: IdKind,
+    sources: [(&str, Option<String>); N],
+) -> Result<Option<String>, Failure> {
+    let Some((from, value)) = sources
+        .into_iter()
+        .find_map(|(from, v)| v.map(|v| (from, v.trim().to_owned())))
+    else {
+        return Ok(None);
+    };
+    kind.check_given(&value)
+        .map_err(|e| fail(2, format!("{e} (from {from})")))?;
+    Ok(Some(value))
 }
 
 /// A tunnel as the commands name it.
@@ -243,8 +263,8 @@ impl TunnelRef {
     /// `name (id)`, or the id alone.
     pub(super) fn shown(&self) -> String {
         match &self.name {
-            Some(n) => format!("{} ({})", inert(n), self.id),
-            None => self.id.clone(),
+            Some(n) => format!("{} ({})", inert(n), inert(&self.id)),
+            None => inert(&self.id).into_owned(),
         }
     }
 }
@@ -264,7 +284,7 @@ impl Remote {
                 "no tunnel given: pass --tunnel ID|NAME or set CLOUDFLARE_TUNNEL_ID (`cfingress tunnels` lists them)",
             ));
         };
-        if looks_like_uuid(t) {
+        if is_uuid(t) {
             let name = if named {
                 Some(self.client.get_tunnel(&self.account, t).await?.name).filter(|n| !n.is_empty())
             } else {
@@ -275,7 +295,9 @@ impl Remote {
                 name,
             });
         }
-        let found = self.client.list_tunnels(&self.account, Some(t)).await?;
+        let mut found = self.client.list_tunnels(&self.account, Some(t)).await?;
+        // The API filters by name; a server that answers other tunnels is not believed.
+        found.retain(|found| found.name.eq_ignore_ascii_case(t));
         match found.as_slice() {
             [one] => Ok(TunnelRef {
                 id: one.id.clone(),
@@ -306,7 +328,7 @@ async fn tunnels(target: &TargetArgs, format: OutputFormat) -> Result<u8, Failur
         }
         OutputFormat::Text => {
             if list.is_empty() {
-                let _ = writeln!(out, "no tunnels in account {}", remote.account);
+                let _ = writeln!(out, "no tunnels in account {}", inert(&remote.account));
                 return Ok(0);
             }
             let w = list
@@ -349,7 +371,8 @@ async fn get(target: &TargetArgs, format: ConfigFormat) -> Result<u8, Failure> {
         return Err(fail(
             1,
             format!(
-                "tunnel {id} has no remote config yet (version 0); `cfingress apply FILE` publishes one"
+                "tunnel {} has no remote config yet (version 0); `cfingress apply FILE` publishes one",
+                inert(&id)
             ),
         ));
     };
@@ -358,7 +381,7 @@ async fn get(target: &TargetArgs, format: ConfigFormat) -> Result<u8, Failure> {
         ConfigFormat::Yaml => to_yaml_string(&config),
     }
     .map_err(|e| fail(2, e.to_string()))?;
-    eprintln!("# tunnel {id}, config version {}", rc.version);
+    eprintln!("# tunnel {}, config version {}", inert(&id), rc.version);
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     Ok(0)
@@ -802,7 +825,11 @@ pub async fn editor(
     match editor_inner(target, demo, file, ascii).await {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("cfingress: {}", f.message);
+            // Already inert where built; this is the last line of defence for every path.
+            eprint!(
+                "cfingress: {}",
+                inert_multiline(&format!("{}\n", f.message))
+            );
             f.code
         }
     }
@@ -914,11 +941,7 @@ async fn run_sandbox(options: SandboxOptions) -> Result<u8, Failure> {
         .map_err(|e| fail(2, e.to_string()))?;
     {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string(&handle.info).unwrap_or_default()
-        );
+        let _ = writeln!(out, "{}", json_inert(&handle.info));
         let _ = out.flush();
     }
     eprintln!(

@@ -382,7 +382,8 @@ pub fn to_json_string(config: &TunnelConfig, put_body: bool) -> Result<String, E
     } else {
         value
     };
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    // C1, bidi and invisible characters as \uXXXX: the same config, readable on any terminal.
+    let mut s = crate::text::json_inert_pretty(&value);
     s.push('\n');
     Ok(s)
 }

@@ -21,7 +21,8 @@ use tokio::sync::Notify;
 use super::state::{Fault, FaultKind, Reply, SandboxRequest, SandboxState};
 
 const API_PREFIX: &str = "/client/v4";
-const MAX_BODY: usize = 8 << 20;
+/// The largest request body the sandbox reads (from an authenticated client only).
+pub const MAX_BODY: usize = 8 << 20;
 
 type Shared = Arc<Mutex<SandboxState>>;
 
@@ -111,24 +112,50 @@ async fn handle(
         key: header(&req, "x-auth-key"),
         body: Vec::new(),
     };
+    // Credentials are checked from the headers before any body is read: an unauthenticated
+    // client cannot make the sandbox hold anything.
+    let control = full_path.strip_prefix("/__sandbox");
+    let api_path = full_path.strip_prefix(API_PREFIX);
+    let refused = match (control, api_path) {
+        (Some(_), _) => (!control_token_ok(&state, &sreq_base)).then(|| {
+            Reply::error(
+                403,
+                10000,
+                "the sandbox control API needs the sandbox token",
+            )
+        }),
+        (None, Some(_)) => lock(&state).check_credentials(&sreq_base).err(),
+        (None, None) => Some(Reply::error(400, 7000, "No route for that URI")),
+    };
+    if let Some(reply) = refused {
+        if let Some(path) = api_path {
+            lock(&state).record(&SandboxRequest {
+                path: path.to_owned(),
+                ..sreq_base
+            });
+        }
+        return Ok(json_reply(&reply));
+    }
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Ok(too_large());
+    }
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes().to_vec(),
-        Err(_) => {
-            return Ok(json_reply(&Reply::error(
-                413,
-                1001,
-                "Request body too large",
-            )));
-        }
+        Err(_) => return Ok(too_large()),
     };
     let mut sreq = sreq_base;
     sreq.body = body;
 
-    if let Some(control) = full_path.strip_prefix("/__sandbox") {
+    if let Some(control) = control {
         sreq.path = control.to_owned();
         return Ok(control_route(&state, &sreq));
     }
-    let Some(path) = full_path.strip_prefix(API_PREFIX) else {
+    let Some(path) = api_path else {
         return Ok(json_reply(&Reply::error(
             400,
             7000,
@@ -288,18 +315,25 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+fn too_large() -> Response<Full<Bytes>> {
+    json_reply(&Reply::error(
+        413,
+        1001,
+        &format!(
+            "Request body too large (the limit is {} MiB)",
+            MAX_BODY >> 20
+        ),
+    ))
+}
+
+fn control_token_ok(state: &Shared, req: &SandboxRequest) -> bool {
+    let s = lock(state);
+    s.tokens.first().is_some_and(|t| {
+        req.authorization.as_deref() == Some(format!("Bearer {}", t.value).as_str())
+    })
+}
+
 fn control_route(state: &Shared, req: &SandboxRequest) -> Response<Full<Bytes>> {
-    let token_ok = {
-        let s = lock(state);
-        req.authorization.as_deref() == Some(format!("Bearer {}", s.tokens[0].value).as_str())
-    };
-    if !token_ok {
-        return json_reply(&Reply::error(
-            403,
-            10000,
-            "the sandbox control API needs the sandbox token",
-        ));
-    }
     let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     match (req.method.as_str(), segs.as_slice()) {
         ("POST", ["faults"]) => {

@@ -180,6 +180,11 @@ fn one() -> u32 {
     1
 }
 
+/// How many requests the sandbox remembers.
+pub const MAX_RECORDED: usize = 1000;
+/// The largest request body the sandbox remembers (larger ones are recorded without a body).
+pub const MAX_RECORDED_BODY: usize = 256 << 10;
+
 /// A request the sandbox received (for contract tests).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordedRequest {
@@ -437,21 +442,32 @@ impl SandboxState {
         let mut cfg = t.config.clone().unwrap_or(Value::Null);
         someone_elses_edit(&mut cfg);
         t.config = Some(cfg);
-        t.version += 1;
+        t.version = t.version.saturating_add(1);
         t.config_created_at = rfc3339(SystemTime::now());
         true
     }
 
-    /// Remembers a request (the server calls this before any fault plays).
+    /// Remembers a request (the server calls this before any fault plays). Bodies larger than
+    /// [`MAX_RECORDED_BODY`] are not kept, so the log stays small whatever clients send.
     pub fn record(&mut self, req: &SandboxRequest) {
-        if self.requests.len() >= 1000 {
+        if self.requests.len() >= MAX_RECORDED {
             self.requests.pop_front();
         }
         self.requests.push_back(RecordedRequest {
             method: req.method.clone(),
-            path: req.path.clone(),
-            body: serde_json::from_slice(&req.body).ok(),
+            path: req.path.chars().take(1000).collect(),
+            body: if req.body.len() <= MAX_RECORDED_BODY {
+                serde_json::from_slice(&req.body).ok()
+            } else {
+                None
+            },
         });
+    }
+
+    /// Checks a request's credentials from its headers alone, as the server does before it
+    /// reads any body: the error reply when they are missing or wrong.
+    pub fn check_credentials(&self, req: &SandboxRequest) -> Result<(), Reply> {
+        self.authenticate(req).map(|_| ())
     }
 
     fn authenticate(&self, req: &SandboxRequest) -> Result<Principal, Reply> {
@@ -698,7 +714,7 @@ impl SandboxState {
         }
         let t = &mut self.tunnels[idx];
         t.config = Some(config.clone());
-        t.version += 1;
+        t.version = t.version.saturating_add(1);
         t.config_created_at = rfc3339(SystemTime::now());
         let result = self.config_result(&self.tunnels[idx]);
         Reply::ok(result)
