@@ -16,6 +16,7 @@ mod keys;
 pub mod matching;
 pub mod model;
 mod origin_checks;
+pub mod preserve;
 pub mod rawjson;
 pub mod validate;
 pub mod yamlfast;
