@@ -6,14 +6,17 @@
 
 use std::fmt;
 
-use saphyr::{MarkedYaml, ScalarStyle, YamlData};
+use saphyr_parser::ScalarStyle;
 use serde_json::{Map, Number, Value};
 
 use super::duration::{Duration, parse_go_duration};
+use super::fields::{OriginField, SlotMut};
 use super::jsontree::Json;
 use super::model::{
     Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };
+use super::rawjson::{RawJson, collapsed_order, push_json_str};
+use super::yamltree::{ScalarTag, YamlNode, YamlValue};
 
 /// Where a wrong value was found, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +63,7 @@ pub enum Node<'a> {
     /// A node of the light JSON tree.
     Tree(&'a Json<'a>),
     /// A YAML node (scalars unresolved, as written).
-    Yaml(&'a MarkedYaml<'a>),
+    Yaml(&'a YamlNode<'a>),
 }
 
 #[derive(Clone, Copy)]
@@ -128,7 +131,7 @@ type Res<T> = Result<T, DecodeError>;
 fn fail<T>(path: &PathRef<'_>, node: Node<'_>, message: String) -> Res<T> {
     let (p, rule) = path.render();
     let location = match node {
-        Node::Yaml(y) => Some((y.span.start.line(), y.span.start.col() + 1)),
+        Node::Yaml(y) => Some((y.line, y.col)),
         Node::Json(_) | Node::Tree(_) => None,
     };
     Err(DecodeError {
@@ -168,6 +171,8 @@ fn describe(node: Node<'_>) -> String {
             Json::String(s) => format!("string {}", short_quote(s)),
             Json::Array(_) => "a list".to_owned(),
             Json::Object(_) => "an object".to_owned(),
+            Json::Raw(r) if r.get().starts_with('[') => "a list".to_owned(),
+            Json::Raw(_) => "an object".to_owned(),
         },
         Node::Json(v) => match v {
             Value::Null => "null".to_owned(),
@@ -177,11 +182,19 @@ fn describe(node: Node<'_>) -> String {
             Value::Array(_) => "a list".to_owned(),
             Value::Object(_) => "an object".to_owned(),
         },
-        Node::Yaml(y) => match &y.data {
-            YamlData::Representation(s, ScalarStyle::Plain, _) => short_quote(s),
-            YamlData::Representation(s, _, _) => format!("string {}", short_quote(s)),
-            YamlData::Sequence(_) => "a list".to_owned(),
-            YamlData::Mapping(_) => "a mapping".to_owned(),
+        Node::Yaml(y) => match &y.value {
+            YamlValue::Scalar {
+                text,
+                style: ScalarStyle::Plain,
+                ..
+            } => short_quote(text),
+            YamlValue::Scalar { text, .. } => format!("string {}", short_quote(text)),
+            YamlValue::Seq {
+                foreign_tag: false, ..
+            } => "a list".to_owned(),
+            YamlValue::Map {
+                foreign_tag: false, ..
+            } => "a mapping".to_owned(),
             _ => "a value of another kind".to_owned(),
         },
     }
@@ -196,14 +209,12 @@ fn short_quote(s: &str) -> String {
 }
 
 /// The scalar text of a YAML node, with whether it was plain (unquoted).
-fn yaml_scalar<'a>(y: &'a MarkedYaml<'a>) -> Option<(&'a str, bool, bool)> {
-    match &y.data {
-        YamlData::Representation(s, style, tag) => {
-            let str_tag = tag
-                .as_ref()
-                .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+fn yaml_scalar<'a>(y: &'a YamlNode<'a>) -> Option<(&'a str, bool, bool)> {
+    match &y.value {
+        YamlValue::Scalar { text, style, tag } => {
+            let str_tag = *tag == ScalarTag::Str;
             Some((
-                s.as_ref(),
+                text.as_ref(),
                 *style == ScalarStyle::Plain && !str_tag,
                 str_tag,
             ))
@@ -265,9 +276,13 @@ impl<'a> Node<'a> {
         match self {
             Node::Json(v) => v.is_null(),
             Node::Tree(t) => matches!(t, Json::Null),
-            Node::Yaml(y) => match &y.data {
-                YamlData::Representation(s, ScalarStyle::Plain, None) => yaml_is_null(s),
-                YamlData::BadValue => true,
+            Node::Yaml(y) => match &y.value {
+                YamlValue::Scalar {
+                    text,
+                    style: ScalarStyle::Plain,
+                    tag: ScalarTag::None,
+                } => yaml_is_null(text),
+                YamlValue::Empty => true,
                 _ => false,
             },
         }
@@ -281,8 +296,11 @@ impl<'a> Node<'a> {
             Node::Tree(Json::Object(o)) => {
                 Ok(o.iter().map(|(k, v)| (k.as_ref(), Node::Tree(v))).collect())
             }
-            Node::Yaml(y) => match &y.data {
-                YamlData::Mapping(m) => {
+            Node::Yaml(y) => match &y.value {
+                YamlValue::Map {
+                    entries: m,
+                    foreign_tag: false,
+                } => {
                     let mut out = Vec::with_capacity(m.len());
                     for (k, v) in m {
                         let key = match yaml_scalar(k) {
@@ -317,8 +335,11 @@ impl<'a> Node<'a> {
         match self {
             Node::Json(Value::Array(a)) => Ok(a.iter().map(Node::Json).collect()),
             Node::Tree(Json::Array(a)) => Ok(a.iter().map(Node::Tree).collect()),
-            Node::Yaml(y) => match &y.data {
-                YamlData::Sequence(s) => Ok(s.iter().map(Node::Yaml).collect()),
+            Node::Yaml(y) => match &y.value {
+                YamlValue::Seq {
+                    items,
+                    foreign_tag: false,
+                } => Ok(items.iter().map(Node::Yaml).collect()),
                 _ => fail(
                     path,
                     self,
@@ -518,12 +539,25 @@ impl<'a> Node<'a> {
         self.is_null()
     }
 
-    /// The node as JSON, for keys the model does not know.
-    pub fn to_json(self) -> Value {
+    /// The node as a `serde_json::Value` (builds a tree: for the few small values read whole).
+    pub fn to_value(self) -> Value {
         match self {
             Node::Json(v) => v.clone(),
             Node::Tree(t) => t.to_value(),
             Node::Yaml(y) => yaml_to_json(y),
+        }
+    }
+
+    /// The node as compact JSON text, for keys the model does not know.
+    pub fn to_json(self) -> RawJson {
+        match self {
+            Node::Json(v) => RawJson::from_value(v),
+            Node::Tree(t) => t.to_raw(),
+            Node::Yaml(y) => {
+                let mut out = String::new();
+                write_yaml_as_json(y, &mut out);
+                RawJson::from_canonical(out)
+            }
         }
     }
 }
@@ -536,17 +570,12 @@ pub fn yaml_plain_is_not_string(text: &str) -> bool {
         || yaml_float(text).is_some()
 }
 
-fn yaml_to_json(y: &MarkedYaml<'_>) -> Value {
-    match &y.data {
-        YamlData::Representation(text, style, tag) => {
-            let tag_suffix = tag
-                .as_ref()
-                .filter(|t| t.is_yaml_core_schema())
-                .map(|t| t.suffix.as_str());
-            if *style != ScalarStyle::Plain
-                || tag_suffix == Some("str")
-                || tag.as_ref().is_some_and(|t| !t.is_yaml_core_schema())
-            {
+/// A YAML node as JSON, resolving plain scalars as `yaml.v3` does. Recursion is bounded: the
+/// tree is at most [`super::yamltree::MAX_DEPTH`] deep.
+fn yaml_to_json(y: &YamlNode<'_>) -> Value {
+    match &y.value {
+        YamlValue::Scalar { text, style, tag } => {
+            if *style != ScalarStyle::Plain || matches!(tag, ScalarTag::Str | ScalarTag::Foreign) {
                 return Value::String(text.to_string());
             }
             if yaml_is_null(text) {
@@ -572,20 +601,57 @@ fn yaml_to_json(y: &MarkedYaml<'_>) -> Value {
             }
             Value::String(text.to_string())
         }
-        YamlData::Sequence(s) => Value::Array(s.iter().map(yaml_to_json).collect()),
-        YamlData::Mapping(m) => {
+        YamlValue::Seq { items, .. } => Value::Array(items.iter().map(yaml_to_json).collect()),
+        YamlValue::Map { entries, .. } => {
             let mut out = Map::new();
-            for (k, v) in m {
-                let key = match &k.data {
-                    YamlData::Representation(t, _, _) => t.to_string(),
+            for (k, v) in entries {
+                let key = match &k.value {
+                    YamlValue::Scalar { text, .. } => text.to_string(),
                     _ => format!("{:?}", yaml_to_json(k)),
                 };
                 out.insert(key, yaml_to_json(v));
             }
             Value::Object(out)
         }
-        YamlData::Tagged(_, inner) => yaml_to_json(inner),
-        YamlData::Value(_) | YamlData::Alias(_) | YamlData::BadValue => Value::Null,
+        YamlValue::Empty => Value::Null,
+    }
+}
+
+/// Writes a YAML node as canonical JSON text (see [`RawJson`]); recursion is bounded by the
+/// tree's depth limit.
+fn write_yaml_as_json(y: &YamlNode<'_>, out: &mut String) {
+    match &y.value {
+        YamlValue::Seq { items, .. } => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_yaml_as_json(item, out);
+            }
+            out.push(']');
+        }
+        YamlValue::Map { entries, .. } => {
+            let keys: Vec<String> = entries
+                .iter()
+                .map(|(k, _)| match &k.value {
+                    YamlValue::Scalar { text, .. } => text.to_string(),
+                    _ => format!("{:?}", yaml_to_json(k)),
+                })
+                .collect();
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            out.push('{');
+            for (n, i) in collapsed_order(&refs).into_iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, &keys[i]);
+                out.push(':');
+                write_yaml_as_json(&entries[i].1, out);
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&serde_json::to_string(&yaml_to_json(y)).unwrap_or_default()),
     }
 }
 
@@ -674,57 +740,54 @@ fn decode_warp(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<Warp
     Ok(w)
 }
 
-fn decode_origin(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<OriginRequest> {
-    let mut o = OriginRequest::default();
-    for (key, value) in node.entries(path)? {
-        let p = path.child(Seg::Key(key));
-        let is = |name: &str| key_is(dialect, key, name);
-        if is("connectTimeout") {
-            o.connect_timeout = setting(value, &p, Node::duration)?;
-        } else if is("tlsTimeout") {
-            o.tls_timeout = setting(value, &p, Node::duration)?;
-        } else if is("tcpKeepAlive") {
-            o.tcp_keep_alive = setting(value, &p, Node::duration)?;
-        } else if is("noHappyEyeballs") {
-            o.no_happy_eyeballs = setting(value, &p, Node::bool)?;
-        } else if is("keepAliveConnections") {
-            o.keep_alive_connections = setting(value, &p, Node::i64)?;
-        } else if is("keepAliveTimeout") {
-            o.keep_alive_timeout = setting(value, &p, Node::duration)?;
-        } else if is("httpHostHeader") {
-            o.http_host_header = setting(value, &p, Node::string)?;
-        } else if is("originServerName") {
-            o.origin_server_name = setting(value, &p, Node::string)?;
-        } else if is("matchSNItoHost") {
-            o.match_sni_to_host = setting(value, &p, Node::bool)?;
-        } else if is("caPool") {
-            o.ca_pool = setting(value, &p, Node::string)?;
-        } else if is("noTLSVerify") {
-            o.no_tls_verify = setting(value, &p, Node::bool)?;
-        } else if is("disableChunkedEncoding") {
-            o.disable_chunked_encoding = setting(value, &p, Node::bool)?;
-        } else if is("bastionMode") {
-            o.bastion_mode = setting(value, &p, Node::bool)?;
-        } else if is("proxyAddress") {
-            o.proxy_address = setting(value, &p, Node::string)?;
-        } else if is("proxyPort") {
-            o.proxy_port = setting(value, &p, Node::u64)?;
-        } else if is("proxyType") {
-            o.proxy_type = setting(value, &p, Node::string)?;
-        } else if is("ipRules") {
-            o.ip_rules = setting(value, &p, |n, pp| {
+/// Reads one catalogue field into its slot, by the slot's kind.
+fn decode_slot(slot: SlotMut<'_>, value: Node<'_>, p: &PathRef<'_>, dialect: Dialect) -> Res<()> {
+    match slot {
+        SlotMut::Bool(s) => *s = setting(value, p, Node::bool)?,
+        SlotMut::Text(s) => *s = setting(value, p, Node::string)?,
+        SlotMut::Duration(s) => *s = setting(value, p, Node::duration)?,
+        SlotMut::Int(s) => *s = setting(value, p, Node::i64)?,
+        SlotMut::Uint(s) => *s = setting(value, p, Node::u64)?,
+        SlotMut::TextList(s) => {
+            *s = setting(value, p, |n, pp| {
+                n.items(pp)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        if item.is_null() {
+                            Ok(String::new())
+                        } else {
+                            item.string(&pp.child(Seg::Index(i)))
+                        }
+                    })
+                    .collect()
+            })?;
+        }
+        SlotMut::IpRules(s) => {
+            *s = setting(value, p, |n, pp| {
                 n.items(pp)?
                     .into_iter()
                     .enumerate()
                     .map(|(i, item)| decode_ip_rule(item, &pp.child(Seg::Index(i)), dialect))
                     .collect()
             })?;
-        } else if is("http2Origin") {
-            o.http2_origin = setting(value, &p, Node::bool)?;
-        } else if is("access") {
-            o.access = setting(value, &p, |n, pp| decode_access(n, pp, dialect))?;
-        } else {
-            o.extra.insert(key.to_owned(), value.to_json());
+        }
+        SlotMut::Access(s) => *s = setting(value, p, |n, pp| decode_access(n, pp, dialect))?,
+    }
+    Ok(())
+}
+
+fn decode_origin(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<OriginRequest> {
+    let mut o = OriginRequest::default();
+    for (key, value) in node.entries(path)? {
+        let p = path.child(Seg::Key(key));
+        match OriginField::find_origin_key(|name| key_is(dialect, key, name))
+            .and_then(|f| f.slot_mut(&mut o))
+        {
+            Some(slot) => decode_slot(slot, value, &p, dialect)?,
+            None => {
+                o.extra.insert(key.to_owned(), value.to_json());
+            }
         }
     }
     Ok(o)
@@ -766,28 +829,13 @@ fn decode_access(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<Ac
     let mut a = Access::default();
     for (key, value) in node.entries(path)? {
         let p = path.child(Seg::Key(key));
-        if key_is(dialect, key, "required") {
-            a.required = setting(value, &p, Node::bool)?;
-        } else if key_is(dialect, key, "teamName") {
-            a.team_name = setting(value, &p, Node::string)?;
-        } else if key_is(dialect, key, "audTag") {
-            a.aud_tag = setting(value, &p, |n, pp| {
-                n.items(pp)?
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        if item.is_null() {
-                            Ok(String::new())
-                        } else {
-                            item.string(&pp.child(Seg::Index(i)))
-                        }
-                    })
-                    .collect()
-            })?;
-        } else if key_is(dialect, key, "environment") {
-            a.environment = setting(value, &p, Node::string)?;
-        } else {
-            a.extra.insert(key.to_owned(), value.to_json());
+        match OriginField::find_access_key(|name| key_is(dialect, key, name))
+            .and_then(|f| f.access_slot_mut(&mut a))
+        {
+            Some(slot) => decode_slot(slot, value, &p, dialect)?,
+            None => {
+                a.extra.insert(key.to_owned(), value.to_json());
+            }
         }
     }
     Ok(a)

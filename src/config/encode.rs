@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use super::decode::go_fold_eq;
 use super::duration::Duration;
-use super::fields::OriginField;
+use super::fields::{OriginField, Slot};
 use super::model::{
     Access, Extra, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };
@@ -81,17 +81,28 @@ fn put<T>(
 /// Known keys of each object, for the JSON writer's folding check.
 pub(crate) const TOP_KEYS: &[&str] = &["ingress", "originRequest", "warp-routing"];
 pub(crate) const RULE_KEYS: &[&str] = &["hostname", "path", "service", "originRequest"];
-pub(crate) const ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
 pub(crate) const IP_RULE_KEYS: &[&str] = &["prefix", "ports", "allow"];
 pub(crate) const WARP_KEYS: &[&str] = &["enabled"];
 
 /// Known keys of an originRequest.
 pub(crate) fn origin_keys() -> Vec<&'static str> {
-    OriginField::FORM_ORDER
+    OriginField::ALL
         .iter()
         .filter(|f| !f.is_access_leaf())
         .map(|f| f.key())
-        .chain(std::iter::once("access"))
+        .collect()
+}
+
+/// Known keys of `access`, as a constant for the readers that need one (a test checks it
+/// equals the catalogue's [`access_keys`]).
+pub(crate) const ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
+
+/// Known keys of `access`, from the field catalogue.
+pub(crate) fn access_keys() -> Vec<&'static str> {
+    OriginField::ALL
+        .iter()
+        .filter(|f| f.is_access_leaf())
+        .map(|f| f.key())
         .collect()
 }
 
@@ -108,7 +119,7 @@ fn put_extra<'k>(
     for (k, v) in extra {
         let out = match known.iter().find(|name| go_fold_eq(k, name)) {
             Some(name) => Out::Folded(
-                v.clone(),
+                v.to_value(),
                 if path.is_empty() {
                     k.clone()
                 } else {
@@ -116,70 +127,44 @@ fn put_extra<'k>(
                 },
                 (*name).to_owned(),
             ),
-            None => Out::Json(v.clone()),
+            None => Out::Json(v.to_value()),
         };
         map.push((k.clone(), out));
     }
 }
 
-fn dur(path: &str, key: &str) -> impl FnOnce(&Duration) -> Out {
-    let p = format!("{path}.{key}");
-    move |d| Out::Dur(*d, p)
+/// Writes one field of the catalogue, by the kind of its slot.
+fn put_slot(m: &mut Vec<(String, Out)>, field: OriginField, slot: Slot<'_>, path: &str) {
+    let key = field.key();
+    match slot {
+        Slot::Bool(s) => put(m, key, s, |b| Out::Bool(*b)),
+        Slot::Text(s) => put(m, key, s, |t| Out::Str(t.clone())),
+        Slot::Duration(s) => put(m, key, s, |d| Out::Dur(*d, format!("{path}.{key}"))),
+        Slot::Int(s) => put(m, key, s, |n| Out::Int(*n)),
+        Slot::Uint(s) => put(m, key, s, |n| Out::Uint(*n)),
+        Slot::TextList(s) => put(m, key, s, |t| {
+            Out::List(t.iter().map(|s| Out::Str(s.clone())).collect())
+        }),
+        Slot::IpRules(s) => put(m, key, s, |rules| {
+            Out::List(
+                rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| ip_rule_out(r, &format!("{path}.{key}[{i}]")))
+                    .collect(),
+            )
+        }),
+        Slot::Access(s) => put(m, key, s, |a| access_out(a, &format!("{path}.{key}"))),
+    }
 }
 
 fn origin_out(o: &OriginRequest, path: &str) -> Out {
     let mut m = Vec::new();
-    for field in OriginField::FORM_ORDER {
-        let key = field.key();
-        match field {
-            OriginField::OriginServerName => {
-                put(&mut m, key, &o.origin_server_name, |s| Out::Str(s.clone()))
-            }
-            OriginField::MatchSniToHost => {
-                put(&mut m, key, &o.match_sni_to_host, |b| Out::Bool(*b))
-            }
-            OriginField::CaPool => put(&mut m, key, &o.ca_pool, |s| Out::Str(s.clone())),
-            OriginField::NoTlsVerify => put(&mut m, key, &o.no_tls_verify, |b| Out::Bool(*b)),
-            OriginField::TlsTimeout => put(&mut m, key, &o.tls_timeout, dur(path, key)),
-            OriginField::Http2Origin => put(&mut m, key, &o.http2_origin, |b| Out::Bool(*b)),
-            OriginField::HttpHostHeader => {
-                put(&mut m, key, &o.http_host_header, |s| Out::Str(s.clone()))
-            }
-            OriginField::DisableChunkedEncoding => {
-                put(&mut m, key, &o.disable_chunked_encoding, |b| Out::Bool(*b))
-            }
-            OriginField::ConnectTimeout => put(&mut m, key, &o.connect_timeout, dur(path, key)),
-            OriginField::NoHappyEyeballs => {
-                put(&mut m, key, &o.no_happy_eyeballs, |b| Out::Bool(*b))
-            }
-            OriginField::ProxyType => put(&mut m, key, &o.proxy_type, |s| Out::Str(s.clone())),
-            OriginField::KeepAliveTimeout => {
-                put(&mut m, key, &o.keep_alive_timeout, dur(path, key))
-            }
-            OriginField::KeepAliveConnections => {
-                put(&mut m, key, &o.keep_alive_connections, |n| Out::Int(*n))
-            }
-            OriginField::TcpKeepAlive => put(&mut m, key, &o.tcp_keep_alive, dur(path, key)),
-            OriginField::BastionMode => put(&mut m, key, &o.bastion_mode, |b| Out::Bool(*b)),
-            OriginField::ProxyAddress => {
-                put(&mut m, key, &o.proxy_address, |s| Out::Str(s.clone()))
-            }
-            OriginField::ProxyPort => put(&mut m, key, &o.proxy_port, |n| Out::Uint(*n)),
-            OriginField::IpRules => put(&mut m, key, &o.ip_rules, |rules| {
-                Out::List(
-                    rules
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| ip_rule_out(r, &format!("{path}.ipRules[{i}]")))
-                        .collect(),
-                )
-            }),
-            _ => {}
+    for &field in OriginField::ALL {
+        if let Some(slot) = field.slot(o) {
+            put_slot(&mut m, field, slot, path);
         }
     }
-    put(&mut m, "access", &o.access, |a| {
-        access_out(a, &format!("{path}.access"))
-    });
     put_extra(&mut m, &o.extra, path, origin_keys);
     Out::Map(m)
 }
@@ -197,15 +182,12 @@ fn ip_rule_out(r: &IpRule, path: &str) -> Out {
 
 fn access_out(a: &Access, path: &str) -> Out {
     let mut m = Vec::new();
-    put(&mut m, "required", &a.required, |b| Out::Bool(*b));
-    put(&mut m, "teamName", &a.team_name, |s| Out::Str(s.clone()));
-    put(&mut m, "audTag", &a.aud_tag, |t| {
-        Out::List(t.iter().map(|s| Out::Str(s.clone())).collect())
-    });
-    put(&mut m, "environment", &a.environment, |s| {
-        Out::Str(s.clone())
-    });
-    put_extra(&mut m, &a.extra, path, || ACCESS_KEYS.to_vec());
+    for &field in OriginField::ALL {
+        if let Some(slot) = field.access_slot(a) {
+            put_slot(&mut m, field, slot, path);
+        }
+    }
+    put_extra(&mut m, &a.extra, path, access_keys);
     Out::Map(m)
 }
 
@@ -240,9 +222,18 @@ enum Layout {
 }
 
 fn config_out(c: &TunnelConfig, layout: Layout) -> Out {
+    config_out_with(c, layout, true)
+}
+
+/// `with_rules: false` writes a set `ingress` as an empty list, for callers that handle the rules
+/// one by one.
+fn config_out_with(c: &TunnelConfig, layout: Layout, with_rules: bool) -> Out {
     let mut m = Vec::new();
     let ingress = |m: &mut Vec<(String, Out)>| {
         put(m, "ingress", &c.ingress, |rules| {
+            if !with_rules {
+                return Out::List(Vec::new());
+            }
             Out::List(
                 rules
                     .iter()
@@ -320,7 +311,7 @@ fn needs_double_quotes(s: &str) -> bool {
 }
 
 /// `s` escaped for a YAML double-quoted scalar (without the quotes).
-fn double_quoted_body(s: &str) -> String {
+pub(crate) fn double_quoted_body(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     for c in s.chars() {
         match c {
@@ -361,9 +352,8 @@ fn str_yaml(s: String) -> Yaml<'static> {
 /// YAML allows implicit keys of at most 1024 characters.
 const MAX_YAML_KEY: usize = 1024;
 
-/// The deepest nesting a config.yml may have: well under the JSON reader's limit of 128, so that
-/// every YAML config that loads can be written as JSON and read back (and the reverse).
-pub(crate) const MAX_YAML_DEPTH: usize = 100;
+/// The deepest nesting a config.yml may have (the reader's limit).
+pub(crate) const MAX_YAML_DEPTH: usize = super::yamltree::MAX_DEPTH;
 
 /// Refuses a collection nested deeper than config.yml allows (`depth` counts from 0).
 fn nest(depth: usize) -> Result<(), EncodeError> {
@@ -453,6 +443,59 @@ fn to_yaml(out: Out, depth: usize) -> Result<Yaml<'static>, EncodeError> {
         }
         Out::Json(v) | Out::Folded(v, _, _) => json_to_yaml(v, depth)?,
     })
+}
+
+/// `out` as the value tree a file holds: for config.yml (`yaml`) durations become Go duration
+/// strings and unknown keys are kept as they are; for JSON as [`to_json`] writes it (strict).
+fn to_file_value(out: Out, yaml: bool) -> Result<Value, EncodeError> {
+    if !yaml {
+        return to_json(out, true);
+    }
+    Ok(match out {
+        Out::Dur(d, path) => match d.to_go_string() {
+            Some(s) => Value::String(s),
+            None => return Err(EncodeError::TooLarge { path }),
+        },
+        Out::List(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|o| to_file_value(o, true))
+                .collect::<Result<_, _>>()?,
+        ),
+        Out::Map(entries) => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                m.insert(k, to_file_value(v, true)?);
+            }
+            Value::Object(m)
+        }
+        other => to_json(other, false)?,
+    })
+}
+
+/// The config as the value tree a file of that format holds, keys in the order that format's
+/// writer uses (`yaml`: config.yml, durations as Go strings; else remote JSON, whole seconds).
+/// Without `with_rules`, a set `ingress` is an empty list.
+pub(crate) fn config_file_value(
+    config: &TunnelConfig,
+    yaml: bool,
+    with_rules: bool,
+) -> Result<Value, EncodeError> {
+    let layout = if yaml {
+        Layout::ConfigYml
+    } else {
+        Layout::Remote
+    };
+    to_file_value(config_out_with(config, layout, with_rules), yaml)
+}
+
+/// Rule `index` as the value tree a file of that format holds (see [`config_file_value`]).
+pub(crate) fn rule_file_value(
+    rule: &IngressRule,
+    index: usize,
+    yaml: bool,
+) -> Result<Value, EncodeError> {
+    to_file_value(rule_out(rule, index), yaml)
 }
 
 /// The config as the remote JSON object (what goes under `config` in a PUT).
