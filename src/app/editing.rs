@@ -265,6 +265,7 @@ impl App {
                 }
             }
             Command::Publish => return self.publish_start(),
+            Command::RefreshDns => return self.refresh_dns(),
             Command::Messages => self.overlay = Some(Overlay::from(Log::default())),
             Command::Help => self.overlay = Some(Overlay::from(Help::default())),
             Command::Quit => return self.ask_quit(),

@@ -9,6 +9,7 @@
 
 pub mod changes;
 pub mod checks;
+pub mod dns;
 pub mod draft;
 mod editing;
 pub mod forms;
@@ -116,6 +117,15 @@ pub enum Event {
     Published(Result<Published, String>),
     /// The publish review asked for by [`Effect::Review`] is ready (or failed).
     Reviewed(Result<Box<Review>, ReviewFailed>),
+    /// The tunnel's DNS as listed for [`Effect::ReadDns`] (what could not be read is inside).
+    DnsRead {
+        /// The request it answers.
+        ticket: u64,
+        /// The listing.
+        snapshot: Box<crate::dns::Snapshot>,
+    },
+    /// The DNS changes of [`Effect::MakeDns`] were made (or tried), each with its outcome.
+    DnsMade(Box<dns::DnsMade>),
 }
 
 /// A successful publish.
@@ -174,6 +184,33 @@ pub enum Effect {
     /// Compute the publish review (in the background: it is slow for large configs) and answer
     /// with [`Event::Reviewed`].
     Review(Box<review::ReviewRequest>),
+    /// List the tunnel's zones and DNS records for these record names (in the background) and
+    /// answer with [`Event::DnsRead`].
+    ReadDns {
+        /// Account.
+        account: String,
+        /// Tunnel.
+        tunnel: String,
+        /// The draft's record names.
+        names: Vec<String>,
+        /// Numbers the request.
+        ticket: u64,
+    },
+    /// Make the DNS changes chosen in the review (after the config was published): DNS is
+    /// read again first and only changes whose record is still as reviewed are sent; answers
+    /// with [`Event::DnsMade`].
+    MakeDns {
+        /// Account.
+        account: String,
+        /// Tunnel.
+        tunnel: String,
+        /// Tunnel name (for the records' comment).
+        tunnel_name: String,
+        /// The config as published (its hostnames are judged).
+        config: Box<TunnelConfig>,
+        /// The changes (all on).
+        changes: Vec<crate::dns::Change>,
+    },
     /// Remove the saved draft (published, discarded, or deliberately abandoned).
     DeleteDraft,
     /// Leave.
@@ -263,6 +300,8 @@ pub struct App {
     pub keymap: Arc<Keymap>,
     /// The clock as last told (by [`Event::Tick`]), for waits and ages.
     pub now: Option<ZonedDateTime>,
+    /// The tunnel's DNS (remote tunnels): the DNS column, the header's counts, the review.
+    pub dns: dns::DnsView,
 }
 
 impl App {
@@ -347,6 +386,7 @@ impl App {
             review_ticket: 0,
             keymap: Arc::new(Keymap::default()),
             now: None,
+            dns: dns::DnsView::default(),
         }
     }
 
@@ -610,6 +650,7 @@ impl App {
         if matches!(self.mode, Mode::Editing) {
             let page = self.page();
             self.table.keep_visible(self.draft.rules(), page);
+            self.judge_dns();
         }
         effects
     }
@@ -687,7 +728,8 @@ impl App {
                         scroll: 0,
                     }));
                 }
-                Vec::new()
+                // DNS fills in the background: the table is usable at once.
+                self.read_dns()
             }
             Event::Loaded(Err(e)) => {
                 if matches!(self.mode, Mode::Editing) {
@@ -701,6 +743,11 @@ impl App {
             Event::Current(result) => self.on_current(result),
             Event::Reviewed(result) => self.on_reviewed(result),
             Event::Published(result) => self.on_published(result),
+            Event::DnsRead { ticket, snapshot } => {
+                self.on_dns_read(ticket, *snapshot);
+                Vec::new()
+            }
+            Event::DnsMade(made) => self.on_dns_made(*made),
         }
     }
 
@@ -808,7 +855,15 @@ impl App {
             Action::Answer(ask, yes) => return self.answer(ask, yes),
             Action::Rebase(remote) => return self.rebase(*remote),
             Action::Overwrite(remote) => return self.overwrite(*remote),
-            Action::Publish { target, replaces } => return self.send(target, replaces),
+            Action::Publish {
+                target,
+                replaces,
+                dns,
+            } => {
+                self.keep_dns_changes(dns);
+                return self.send(target, replaces);
+            }
+            Action::SyncDns(changes) => return self.sync_dns(changes),
             Action::CancelPublish => {
                 self.info(format!(
                     "{} cancelled; your draft is unchanged",

@@ -22,6 +22,9 @@ impl App {
     pub(super) fn publish_start(&mut self) -> Vec<Effect> {
         let verb = self.verb();
         if !self.is_modified() {
+            if let Some(effects) = self.dns_only_review() {
+                return effects;
+            }
             self.info(format!("nothing to {verb}: the draft equals the source"));
             return Vec::new();
         }
@@ -196,6 +199,8 @@ impl App {
             old_name,
             replaces,
             notes,
+            dns: self.review_dns(),
+            dns_only: false,
         }))]
     }
 
@@ -214,10 +219,10 @@ impl App {
         }
         match result {
             Ok(review) => {
-                self.overlay = Some(Overlay::from(ReviewPane {
-                    review: *review,
-                    scroll: 0,
-                }));
+                if let Some(d) = &review.dns {
+                    self.take_snapshot(std::sync::Arc::clone(&d.snapshot));
+                }
+                self.overlay = Some(Overlay::from(ReviewPane::new(*review)));
             }
             Err(f) => {
                 self.overlay = None;
@@ -271,10 +276,12 @@ impl App {
                 self.history.clear();
                 self.changes.reset(&self.base);
                 self.generation += 1;
-                self.info(p.message);
-                vec![Effect::DeleteDraft]
+                let mut effects = vec![Effect::DeleteDraft];
+                effects.extend(self.after_publish(p.message));
+                effects
             }
             Err(e) => {
+                self.drop_dns_changes();
                 self.error(format!("not {}, your draft is kept: {e}", self.verb_ed()));
                 Vec::new()
             }

@@ -23,6 +23,10 @@ pub struct ReviewRequest {
     pub replaces: Option<u64>,
     /// Notes to show above the diff.
     pub notes: Vec<String>,
+    /// What the DNS section needs (remote tunnels); `None`: no DNS section.
+    pub dns: Option<super::dns::ReviewDns>,
+    /// Whether only DNS changes are reviewed (the config equals the source).
+    pub dns_only: bool,
 }
 
 /// A computed review, ready to show.
@@ -40,6 +44,10 @@ pub struct Review {
     pub diff: Vec<String>,
     /// Notes.
     pub notes: Vec<String>,
+    /// The DNS section (remote tunnels whose DNS was read).
+    pub dns: Option<Box<super::dns::DnsReview>>,
+    /// Whether only DNS changes are reviewed: confirming sends no config.
+    pub dns_only: bool,
 }
 
 impl ReviewRequest {
@@ -60,8 +68,14 @@ impl ReviewRequest {
             .lines()
             .map(str::to_owned)
             .collect();
+        let dns = self
+            .dns
+            .and_then(|d| d.snapshot)
+            .map(|snap| Box::new(super::dns::DnsReview::new(&self.draft, snap)));
         Review {
             ticket: self.ticket,
+            dns,
+            dns_only: self.dns_only,
             target: self.draft,
             replaces: self.replaces,
             summary,

@@ -232,22 +232,10 @@ impl DnsPlan {
             return self.made(Vec::new(), Vec::new());
         }
         let mut fresh = DnsPlan::read(remote, tunnel, config, self.choices, self.flags).await;
-        let mut skipped = Vec::new();
-        for f in &mut fresh.changes {
-            f.on = false;
-        }
-        for c in reviewed {
-            let same = |f: &&mut Change| {
-                f.action == c.action
-                    && f.name == c.name
-                    && f.zone.id == c.zone.id
-                    && f.record.as_ref().map(|r| &r.id) == c.record.as_ref().map(|r| &r.id)
-            };
-            match fresh.changes.iter_mut().find(same) {
-                Some(f) => f.on = true,
-                None => skipped.push((c.clone(), fresh.now(c))),
-            }
-        }
+        let skipped: Vec<(Change, String)> = dns::plan::carry(&reviewed, &mut fresh.changes)
+            .into_iter()
+            .map(|c| (c.clone(), dns::plan::changed_since(&fresh.report, c)))
+            .collect();
         let applied = crate::effects::dns::apply(
             &remote.client,
             &fresh.changes,
@@ -256,24 +244,6 @@ impl DnsPlan {
         )
         .await;
         fresh.made(applied, skipped)
-    }
-
-    /// What a change's record is now, in words, for one skipped because it changed.
-    fn now(&self, c: &Change) -> String {
-        if c.action == Action::Delete {
-            return "it is no longer an orphan CNAME to this tunnel (changed or deleted since the plan was shown)".to_owned();
-        }
-        match self.report.hosts.iter().find(|h| h.name == c.name) {
-            Some(h) => format!(
-                "its DNS changed since the plan was shown: now {}{}",
-                h.state.as_str(),
-                h.message
-                    .as_deref()
-                    .map(|m| format!(" ({m})"))
-                    .unwrap_or_default()
-            ),
-            None => "its DNS changed since the plan was shown".to_owned(),
-        }
     }
 
     fn made(&self, applied: Vec<Applied>, skipped: Vec<(Change, String)>) -> Made {

@@ -153,6 +153,48 @@ pub fn propose(report: &Report, choices: Choices) -> Vec<Change> {
     creates.into_iter().chain(takes).chain(deletes).collect()
 }
 
+/// Carries a reviewed plan over to a fresh one (DNS read again just before the changes are
+/// made): turns on, in `fresh`, each change of `reviewed` that still holds on the same record,
+/// and turns off the rest of `fresh`; returns the reviewed changes that no longer hold (their
+/// record changed or went away meanwhile), which must not be made on what it has become.
+pub fn carry<'c>(reviewed: &[&'c Change], fresh: &mut [Change]) -> Vec<&'c Change> {
+    for f in fresh.iter_mut() {
+        f.on = false;
+    }
+    let mut gone = Vec::new();
+    for c in reviewed {
+        let same = |f: &&mut Change| {
+            f.action == c.action
+                && f.name == c.name
+                && f.zone.id == c.zone.id
+                && f.record.as_ref().map(|r| &r.id) == c.record.as_ref().map(|r| &r.id)
+        };
+        match fresh.iter_mut().find(same) {
+            Some(f) => f.on = true,
+            None => gone.push(*c),
+        }
+    }
+    gone
+}
+
+/// Why a reviewed change was not made, from the fresh report: what its record is now.
+pub fn changed_since(fresh: &Report, c: &Change) -> String {
+    if c.action == Action::Delete {
+        return "it is no longer an orphan CNAME to this tunnel (changed or deleted since the plan was shown)".to_owned();
+    }
+    match fresh.hosts.iter().find(|h| h.name == c.name) {
+        Some(h) => format!(
+            "its DNS changed since the plan was shown: now {}{}",
+            h.state.as_str(),
+            h.message
+                .as_deref()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
+        ),
+        None => "its DNS changed since the plan was shown".to_owned(),
+    }
+}
+
 /// The hostnames that stay other than `ok` after the changes that are on.
 pub fn left_alone<'r>(report: &'r Report, changes: &[Change]) -> Vec<&'r HostDns> {
     report
@@ -173,6 +215,17 @@ pub fn orphans_kept(changes: &[Change]) -> Vec<&Change> {
         .iter()
         .filter(|c| c.action == Action::Delete && !c.on)
         .collect()
+}
+
+/// What became of one change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The change.
+    pub change: Change,
+    /// `Ok` when done; the API's message (inert) when not.
+    pub result: Result<(), String>,
+    /// The token permission that was missing, when that was why.
+    pub permission: Option<&'static str>,
 }
 
 /// The longest comment the free plan allows on a record.

@@ -396,4 +396,3 @@ fn ten_thousand_hostnames_are_judged_without_quadratic_work() {
     // Not a timing assertion: printed for `cargo test -- --nocapture` (the bench measures).
     println!("dns::check of {hosts} hostnames: {took:?}");
 }
-

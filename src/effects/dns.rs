@@ -11,6 +11,8 @@ use crate::dns::plan::comment;
 use crate::dns::{Action, Change, MAX_OTHER_ZONES, Snapshot, Unreadable, ZoneListing};
 use crate::text::inert;
 
+pub use crate::dns::plan::Applied;
+
 /// Zones listed at the same time.
 const CONCURRENT_LISTINGS: usize = 4;
 
@@ -89,17 +91,6 @@ pub async fn read(client: &Client, account: &str, tunnel_id: &str, names: &[Stri
     snap
 }
 
-/// What became of one change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Applied {
-    /// The change.
-    pub change: Change,
-    /// `Ok` when done; the API's message (inert) when not.
-    pub result: Result<(), String>,
-    /// The token permission that was missing, when that was why.
-    pub permission: Option<&'static str>,
-}
-
 /// Makes the changes that are on, in order, each once. After a change fails for a missing
 /// permission, the remaining ones are not sent (they would fail the same way) and carry the
 /// same failure.
@@ -165,4 +156,43 @@ pub async fn apply(
         });
     }
     out
+}
+
+/// What [`make_reviewed`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Made {
+    /// Each change sent, and what became of it.
+    pub applied: Vec<Applied>,
+    /// Reviewed changes not sent because their record changed meanwhile, with why.
+    pub skipped: Vec<(Change, String)>,
+    /// DNS as read just before the changes.
+    pub snapshot: Snapshot,
+}
+
+/// Makes the changes reviewed for `config` on `tunnel_id` (those on): DNS is read again
+/// first, and only the changes that still hold on the same records are sent (see
+/// [`crate::dns::plan::carry`]); the others are skipped with why.
+pub async fn make_reviewed(
+    client: &Client,
+    account: &str,
+    tunnel_id: &str,
+    tunnel_name: Option<&str>,
+    config: &crate::config::model::TunnelConfig,
+    reviewed: &[Change],
+) -> Made {
+    let names = crate::dns::check::record_names(config);
+    let snapshot = read(client, account, tunnel_id, &names).await;
+    let report = crate::dns::check(config, &snapshot);
+    let mut fresh = crate::dns::propose(&report, crate::dns::Choices::DEFAULT);
+    let on: Vec<&Change> = reviewed.iter().filter(|c| c.on).collect();
+    let skipped = crate::dns::plan::carry(&on, &mut fresh)
+        .into_iter()
+        .map(|c| (c.clone(), crate::dns::plan::changed_since(&report, c)))
+        .collect();
+    let applied = apply(client, &fresh, tunnel_id, tunnel_name).await;
+    Made {
+        applied,
+        skipped,
+        snapshot,
+    }
 }

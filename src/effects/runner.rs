@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 
 use super::files::{read_snapshot, save_config};
 use crate::api::{Client, RemoteConfig};
+use crate::app::dns::DnsMade;
 use crate::app::draft::{self, SavedDraft};
 use crate::app::{Account, Effect, Event, Published, ReviewFailed, Snapshot, TunnelEntry};
 use crate::config::files::{Format, Shape};
@@ -102,8 +103,45 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
             let ticket = request.ticket;
             Box::new(move |message| Event::Reviewed(Err(ReviewFailed { ticket, message })))
         }
+        Effect::ReadDns { ticket, .. } => {
+            let ticket = *ticket;
+            Box::new(move |message| Event::DnsRead {
+                ticket,
+                snapshot: Box::new(unread_snapshot(String::new(), message)),
+            })
+        }
+        Effect::MakeDns { changes, .. } => {
+            let changes = changes.clone();
+            Box::new(move |message| {
+                Event::DnsMade(Box::new(DnsMade {
+                    applied: changes
+                        .into_iter()
+                        .map(|change| crate::dns::plan::Applied {
+                            change,
+                            result: Err(format!("unknown whether it was made: {message}")),
+                            permission: None,
+                        })
+                        .collect(),
+                    skipped: Vec::new(),
+                }))
+            })
+        }
         Effect::DeleteDraft | Effect::Quit => return None,
     })
+}
+
+/// A DNS listing that says only why nothing could be read.
+fn unread_snapshot(tunnel_id: String, message: String) -> crate::dns::Snapshot {
+    crate::dns::Snapshot {
+        tunnel_id,
+        zones: Err(crate::dns::Unreadable {
+            message,
+            permission: None,
+        }),
+        listings: Vec::new(),
+        unsearched: 0,
+        tunnels: None,
+    }
 }
 
 fn panic_text(e: tokio::task::JoinError) -> String {
@@ -152,8 +190,14 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
         Effect::Quit | Effect::DeleteDraft => return None,
-        Effect::Review(request) => {
+        Effect::Review(mut request) => {
             let ticket = request.ticket;
+            // The DNS section is planned on DNS as it is now, for the draft's hostnames.
+            if let (Some(dns), Some(c)) = (request.dns.as_mut(), &ctx.client) {
+                let names = crate::dns::check::record_names(&request.draft);
+                let snap = super::dns::read(c, &dns.account, &dns.tunnel, &names).await;
+                dns.snapshot = Some(Arc::new(snap));
+            }
             match tokio::task::spawn_blocking(move || request.compute()).await {
                 Ok(review) => Event::Reviewed(Ok(Box::new(review))),
                 // The computation panicked (a bug): say so instead of waiting forever.
@@ -163,6 +207,42 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 })),
             }
         }
+        Effect::ReadDns {
+            account,
+            tunnel,
+            names,
+            ticket,
+        } => {
+            let snapshot = match &ctx.client {
+                Some(c) => super::dns::read(c, &account, &tunnel, &names).await,
+                None => unread_snapshot(tunnel, no_client()),
+            };
+            Event::DnsRead {
+                ticket,
+                snapshot: Box::new(snapshot),
+            }
+        }
+        Effect::MakeDns {
+            account,
+            tunnel,
+            tunnel_name,
+            config,
+            changes,
+        } => match &ctx.client {
+            Some(c) => {
+                let name = (!tunnel_name.is_empty()).then_some(tunnel_name.as_str());
+                let made =
+                    super::dns::make_reviewed(c, &account, &tunnel, name, &config, &changes).await;
+                Event::DnsMade(Box::new(DnsMade {
+                    applied: made.applied,
+                    skipped: made.skipped,
+                }))
+            }
+            None => Event::DnsMade(Box::new(DnsMade {
+                applied: Vec::new(),
+                skipped: Vec::new(),
+            })),
+        },
         Effect::ListAccounts => match &ctx.client {
             Some(c) => Event::Accounts(
                 c.list_accounts()
@@ -290,6 +370,8 @@ mod tests {
             old_name: String::new(),
             replaces: None,
             notes: Vec::new(),
+            dns: None,
+            dns_only: false,
         };
         supervise(
             async { panic!("review") },

@@ -63,7 +63,11 @@ pub enum Action {
         target: Box<TunnelConfig>,
         /// The remote version it replaces.
         replaces: Option<u64>,
+        /// The DNS changes to make once it is published (those toggled on).
+        dns: Vec<crate::dns::Change>,
     },
+    /// Make these DNS changes (a review of DNS alone: the config is unchanged).
+    SyncDns(Vec<crate::dns::Change>),
     /// The publish was abandoned before anything was sent.
     CancelPublish,
     /// Restore a saved draft.

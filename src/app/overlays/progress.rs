@@ -17,6 +17,8 @@ pub enum Wait {
     Publishing,
     /// The source is read again to replace the draft.
     Reloading,
+    /// The DNS changes chosen in the review are made (after the publish): awaited.
+    Dns,
 }
 
 /// The wait.

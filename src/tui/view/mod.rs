@@ -12,6 +12,7 @@ mod picker;
 mod progress;
 mod recover;
 mod review;
+mod review_dns;
 mod tester;
 mod theme;
 
