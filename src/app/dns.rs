@@ -498,3 +498,7 @@ impl App {
         }))])
     }
 }
+
+#[cfg(test)]
+#[path = "dns_tests.rs"]
+mod tests;
