@@ -177,6 +177,21 @@ impl DnsView {
     }
 }
 
+impl DnsView {
+    /// The header's words when room is short: `DNS 3!` (hostnames not `ok`, and orphans).
+    pub fn header_short(&self) -> Option<(String, bool)> {
+        let (long, problem) = self.header()?;
+        let Some(report) = self.report.as_ref().filter(|_| problem) else {
+            return Some((long, problem));
+        };
+        if !report.missing_permissions.is_empty() {
+            return Some(("DNS unknown".to_owned(), true));
+        }
+        let n = report.hosts.iter().filter(|h| h.state != State::Ok).count() + report.orphans.len();
+        Some((format!("DNS {n}!"), true))
+    }
+}
+
 impl App {
     fn dns_target(&self) -> Option<(String, String, String)> {
         match &self.origin {

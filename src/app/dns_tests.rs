@@ -4,8 +4,8 @@
 
 use super::super::keys::{KeyCode as Key, KeyPress};
 use super::super::review::settle;
-use super::DnsMade;
 use super::super::*;
+use super::DnsMade;
 use crate::api::{DnsRecord, Zone};
 use crate::dns::plan::Applied;
 use crate::dns::{Action as DnsAction, Snapshot as DnsSnapshot, State, Unreadable, ZoneListing};

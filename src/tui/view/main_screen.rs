@@ -20,7 +20,10 @@ use crate::text::inert;
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let l = app.layout(area);
-    frame.render_widget(Paragraph::new(header_line(app, theme)), l.header);
+    frame.render_widget(
+        Paragraph::new(header_line(app, theme, area.width)),
+        l.header,
+    );
     if l.banner.height > 0 {
         frame.render_widget(
             Paragraph::new(banner_text(app, theme, area.width)),
@@ -41,7 +44,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     );
 }
 
-fn header_line(app: &App, theme: Theme) -> Line<'static> {
+fn header_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
     let (name, place, base) = match &app.origin {
         Some(Origin::Remote {
             account_name,
@@ -120,10 +123,16 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
             theme.dim()
         },
     ));
-    if let Some((dns, problem)) = app.dns.header() {
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = usize::from(width).saturating_sub(used + 3);
+    let dns = match app.dns.header() {
+        Some((long, p)) if long.chars().count() <= room => Some((long, p)),
+        _ => app.dns.header_short(),
+    };
+    if let Some((dns, problem)) = dns {
         spans.push(sep());
         spans.push(Span::styled(
-            dns,
+            theme.text(&dns),
             if problem {
                 theme.warning()
             } else {
@@ -424,7 +433,7 @@ fn detail_pane(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             Some(State::Ok) | None => theme.dim(),
             Some(_) => theme.warning(),
         };
-        lines.push(Line::from(Span::styled(dns, style)));
+        lines.push(Line::from(Span::styled(theme.text(&dns), style)));
     }
     for d in app.checks.of_rule(i) {
         let field = d.field.as_ref().map(Field::to_string).unwrap_or_default();

@@ -8,13 +8,36 @@ use super::theme::Theme;
 use crate::app::App;
 use crate::app::dns::DnsReview;
 use crate::app::keys::{Command, Context};
-use crate::dns::State;
+use crate::dns::plan::Action;
+use crate::dns::{Change, State};
 use crate::text::inert;
 
 /// Changes shown at most (a window around the selected one).
 const SHOWN_CHANGES: usize = 6;
 /// Hostnames left alone shown at most.
 const SHOWN_LEFT: usize = 3;
+
+/// A change in words, what matters first (lines are cut at the window's edge).
+fn change_words(c: &Change) -> String {
+    let host = inert(&c.hostname);
+    let now = c
+        .record
+        .as_ref()
+        .map(crate::dns::check::describe_record)
+        .unwrap_or_default();
+    match c.action {
+        Action::Create => format!("create {host}: a proxied CNAME to this tunnel"),
+        Action::Proxy => {
+            format!("proxy {host} (take over): its DNS-only CNAME to this tunnel becomes proxied")
+        }
+        Action::Repoint => {
+            format!("repoint {host} to this tunnel (take over); now a {now}")
+        }
+        Action::Delete => {
+            format!("delete {host}: an orphan CNAME to this tunnel that no rule uses")
+        }
+    }
+}
 
 /// The section's lines, cut to `width` columns by the caller.
 pub(super) fn lines(app: &App, dns: &DnsReview, cursor: usize, theme: Theme) -> Vec<Line<'static>> {
@@ -62,7 +85,7 @@ pub(super) fn lines(app: &App, dns: &DnsReview, cursor: usize, theme: Theme) -> 
         .min(n.saturating_sub(SHOWN_CHANGES));
     if start > 0 {
         out.push(Line::from(Span::styled(
-            format!("      … {start} more above"),
+            theme.text(&format!("      … {start} more above")),
             theme.dim(),
         )));
     }
@@ -79,11 +102,10 @@ pub(super) fn lines(app: &App, dns: &DnsReview, cursor: usize, theme: Theme) -> 
             " "
         };
         let tick = if c.on { "[x]" } else { "[ ]" };
-        let why = if c.is_take_over() { " (take over)" } else { "" };
         let style = if c.on { theme.ok() } else { theme.dim() };
         let mut line = Line::from(vec![
             Span::styled(format!("  {mark} {tick} "), theme.key()),
-            Span::styled(format!("{}{why}", c.describe()), style),
+            Span::styled(theme.text(&change_words(c)), style),
         ]);
         if at == cursor {
             line = line.patch_style(ratatui::style::Style::default().add_modifier(Modifier::BOLD));
@@ -92,7 +114,7 @@ pub(super) fn lines(app: &App, dns: &DnsReview, cursor: usize, theme: Theme) -> 
     }
     if start + SHOWN_CHANGES < n {
         out.push(Line::from(Span::styled(
-            format!("      … {} more below", n - start - SHOWN_CHANGES),
+            theme.text(&format!("      … {} more below", n - start - SHOWN_CHANGES)),
             theme.dim(),
         )));
     }
@@ -126,7 +148,7 @@ pub(super) fn lines(app: &App, dns: &DnsReview, cursor: usize, theme: Theme) -> 
             .map(|h| inert(&h.hostname).into_owned())
             .collect();
         out.push(Line::from(Span::styled(
-            format!(
+            theme.text(&format!(
                 "  unknown: {}{}{}",
                 names.join(", "),
                 if unknown.len() > 5 { ", …" } else { "" },
@@ -135,7 +157,7 @@ pub(super) fn lines(app: &App, dns: &DnsReview, cursor: usize, theme: Theme) -> 
                     .as_deref()
                     .map(|m| format!(": {}", inert(m)))
                     .unwrap_or_default()
-            ),
+            )),
             theme.warning(),
         )));
     }
