@@ -40,6 +40,7 @@ impl Component for ReviewPane {
     fn key(&mut self, key: KeyPress, cx: &Cx<'_>) -> Outcome {
         let max = self.review.diff.len().saturating_sub(1);
         let page = cx.page.max(1);
+        // Without DNS changes the DNS keys are not shown, and act as any other key.
         let n = self.dns_len();
         self.scroll = match cx.keymap.command_or_other(Context::Review, key) {
             Some(Command::Confirm) => {
@@ -66,7 +67,7 @@ impl Component for ReviewPane {
                 self.dns_cursor = (self.dns_cursor + n - 1) % n;
                 self.scroll
             }
-            Some(Command::Toggle) => {
+            Some(Command::Toggle) if n > 0 => {
                 if let Some(c) = self
                     .review
                     .dns
@@ -77,7 +78,6 @@ impl Component for ReviewPane {
                 }
                 self.scroll
             }
-            Some(Command::NextItem | Command::PrevItem) => self.scroll,
             Some(Command::Down) => (self.scroll + 1).min(max),
             Some(Command::Up) => self.scroll.saturating_sub(1),
             Some(Command::PageDown) => (self.scroll + page).min(max),

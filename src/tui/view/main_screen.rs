@@ -269,7 +269,8 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     // The DNS column (remote tunnels): each hostname's record state.
     let dns_w = if app.is_file() { 0 } else { DNS_WIDTH };
     let rest = inner.saturating_sub(num_w + 3 + 7 + 5 + dns_w + usize::from(dns_w > 0));
-    let host_w = rest * 34 / 86;
+    // The DNS column's room comes mostly from the service: hostnames stay readable.
+    let host_w = rest * if dns_w > 0 { 38 } else { 34 } / 86;
     let path_w = rest * 18 / 86;
     let service_w = rest.saturating_sub(host_w + path_w);
     let current = app.current_rule();
