@@ -113,7 +113,7 @@ fn special(app: &mut App, k: Key) -> Vec<Effect> {
 
 fn states(app: &App) -> Vec<Option<State>> {
     (0..app.draft.rules().len())
-        .map(|i| app.dns.of_rule(i).map(|h| h.state))
+        .map(|i| app.dns_of_rule(i).map(|h| h.state))
         .collect()
 }
 
@@ -186,7 +186,7 @@ fn the_dns_column_fills_in_after_the_config_and_follows_edits() {
     );
     // A rule added is judged at once; the orphan's name, used again, is no orphan.
     add_rule(&mut app, "old.example.com");
-    assert_eq!(app.dns.of_rule(1).map(|h| h.state), Some(State::Ok));
+    assert_eq!(app.dns_of_rule(1).map(|h| h.state), Some(State::Ok));
     assert_eq!(
         app.dns.header(),
         Some(("DNS: 1 missing, 1 not-proxied".to_owned(), true))
@@ -271,7 +271,7 @@ fn the_review_plans_dns_and_the_chosen_changes_follow_the_put() {
         "what was toggled on, nothing else"
     );
     assert!(
-        matches!(&app.overlay, Some(Overlay::Progress(p)) if p.what.contains("making 2 DNS changes"))
+        matches!(&app.overlay, Some(Overlay::Progress(p)) if p.what == "the config is published; making 2 DNS changes…")
     );
     // Each change is reported; the summary says the publish and the DNS outcome together.
     let fx = app.update(Event::DnsMade(Box::new(DnsMade {
@@ -458,4 +458,94 @@ fn a_file_has_no_dns() {
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(app.dns.header(), None);
     assert_eq!(app.dns_detail(0), None);
+}
+
+#[test]
+fn a_large_config_is_judged_off_the_input_path() {
+    let n = super::JUDGE_AT_ONCE + 1;
+    let mut rules: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"hostname":"h{i}.example.com","service":"http://localhost:8001"}}"#))
+        .collect();
+    rules.push(r#"{"service":"http_status:404"}"#.to_owned());
+    let json = format!(r#"{{"ingress":[{}]}}"#, rules.join(","));
+    let (mut app, _) = App::remote(Some("acct".into()), Some(TUNNEL.into()));
+    let config = crate::config::files::parse_json_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    let fx = app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(3),
+        config: Some(config),
+        has_comments: false,
+        saved: None,
+    })));
+    let Some(Effect::ReadDns { ticket, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    let ticket = *ticket;
+    let fx = app.update(Event::DnsRead {
+        ticket,
+        snapshot: Box::new(listing()),
+    });
+    let judge = |fx: &[Effect]| match fx {
+        [Effect::JudgeDns { ticket, hosts, .. }] => (*ticket, hosts.len()),
+        other => panic!("judged in the background: {other:?}"),
+    };
+    let (first, hosts) = judge(&fx);
+    assert_eq!(
+        hosts,
+        n + 1,
+        "one hostname per rule (the catch-all's is empty)"
+    );
+    assert_eq!(app.dns.header(), Some(("DNS…".to_owned(), false)));
+    // An edit while it is judged asks for nothing more yet.
+    let fx = key(&mut app, 'd');
+    assert!(fx.is_empty(), "{fx:?}");
+    // The answer (for the draft before the edit) is kept, and the draft as it is now asked for.
+    let fx = settle(
+        &mut app,
+        vec![Effect::JudgeDns {
+            ticket: first,
+            hosts: (0..n).map(|i| format!("h{i}.example.com")).collect(),
+            snapshot: Arc::new(listing()),
+        }],
+    );
+    assert!(fx.is_empty(), "settled in place: {fx:?}");
+    assert!(app.dns.report.is_some());
+    assert!(app.dns.judging.is_none(), "the newest draft was judged too");
+    assert_eq!(app.dns.report_generation, Some(app.generation));
+    // Rows find their state by name: the rule after the deleted one still has its own.
+    assert_eq!(
+        app.dns_of_rule(0).map(|h| h.hostname.as_str()),
+        Some("h1.example.com")
+    );
+    // A new listing drops the answer for the old one.
+    let fx = key(&mut app, 'D');
+    let Some(Effect::ReadDns { ticket, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    let fx = app.update(Event::DnsRead {
+        ticket: *ticket,
+        snapshot: Box::new(listing()),
+    });
+    let (second, _) = judge(&fx);
+    let fx = app.update(Event::DnsRead {
+        ticket: *ticket,
+        snapshot: Box::new(listing()),
+    });
+    let (third, _) = judge(&fx);
+    assert!(third > second);
+    app.update(Event::DnsJudged {
+        ticket: second,
+        report: Ok(Box::new(crate::dns::Report {
+            tunnel_id: TUNNEL.to_owned(),
+            hosts: Vec::new(),
+            orphans: Vec::new(),
+            unreadable: None,
+            notes: Vec::new(),
+            missing_permissions: Vec::new(),
+        })),
+    });
+    assert!(
+        app.dns.report.as_ref().is_some_and(|r| !r.hosts.is_empty()),
+        "the judgement of the replaced listing is dropped"
+    );
+    assert!(app.dns.judging.is_some());
 }

@@ -126,6 +126,13 @@ pub enum Event {
     },
     /// The DNS changes of [`Effect::MakeDns`] were made (or tried), each with its outcome.
     DnsMade(Box<dns::DnsMade>),
+    /// The judgement asked for by [`Effect::JudgeDns`] (or why it failed).
+    DnsJudged {
+        /// The request it answers.
+        ticket: u64,
+        /// Each hostname's state and the orphans.
+        report: Result<Box<crate::dns::Report>, String>,
+    },
 }
 
 /// A successful publish.
@@ -210,6 +217,16 @@ pub enum Effect {
         config: Box<TunnelConfig>,
         /// The changes (all on).
         changes: Vec<crate::dns::Change>,
+    },
+    /// Judge a DNS listing against the draft's hostnames (a large config: off the input path)
+    /// and answer with [`Event::DnsJudged`].
+    JudgeDns {
+        /// Numbers the request.
+        ticket: u64,
+        /// Each rule's hostname, in order.
+        hosts: Vec<String>,
+        /// The listing.
+        snapshot: Arc<crate::dns::Snapshot>,
     },
     /// Remove the saved draft (published, discarded, or deliberately abandoned).
     DeleteDraft,
@@ -650,7 +667,9 @@ impl App {
         if matches!(self.mode, Mode::Editing) {
             let page = self.page();
             self.table.keep_visible(self.draft.rules(), page);
-            self.judge_dns();
+            let mut effects = effects;
+            effects.extend(self.judge_dns());
+            return effects;
         }
         effects
     }
@@ -748,6 +767,10 @@ impl App {
                 Vec::new()
             }
             Event::DnsMade(made) => self.on_dns_made(*made),
+            Event::DnsJudged { ticket, report } => {
+                self.on_dns_judged(ticket, report.map(|r| *r));
+                Vec::new()
+            }
         }
     }
 

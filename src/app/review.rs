@@ -85,7 +85,8 @@ impl ReviewRequest {
     }
 }
 
-/// Runs, in this thread, the effects that need neither disk nor network (the review), feeding
+/// Runs, in this thread, the effects that need neither disk nor network (the review, a DNS
+/// judgement), feeding
 /// their answers back to the app; returns the other effects. For tests, benchmarks and callers
 /// without a background executor.
 pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::Effect> {
@@ -95,6 +96,19 @@ pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::E
         match effect {
             super::Effect::Review(request) => {
                 let answer = super::Event::Reviewed(Ok(Box::new(request.compute())));
+                queue.extend(app.update(answer));
+            }
+            super::Effect::JudgeDns {
+                ticket,
+                hosts,
+                snapshot,
+            } => {
+                let report =
+                    crate::dns::check::check_hosts(hosts.iter().map(String::as_str), &snapshot);
+                let answer = super::Event::DnsJudged {
+                    ticket,
+                    report: Ok(Box::new(report)),
+                };
                 queue.extend(app.update(answer));
             }
             other => rest.push(other),

@@ -144,10 +144,16 @@ pub struct Report {
 /// there is none, rules)`, one per record name, in rule order. Catch-alls and path-only rules
 /// have none.
 pub fn hostnames(config: &TunnelConfig) -> Vec<(String, Result<String, String>, Vec<usize>)> {
+    hostnames_of(config.rules().iter().map(|r| r.hostname.as_str()))
+}
+
+/// [`hostnames`] of the rules' hostnames as given (one per rule, in order).
+fn hostnames_of<'h>(
+    hosts: impl Iterator<Item = &'h str>,
+) -> Vec<(String, Result<String, String>, Vec<usize>)> {
     let mut out: Vec<(String, Result<String, String>, Vec<usize>)> = Vec::new();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, rule) in config.rules().iter().enumerate() {
-        let host = rule.hostname.as_str();
+    for (i, host) in hosts.enumerate() {
         if host.is_empty() || host == "*" {
             continue;
         }
@@ -390,11 +396,17 @@ fn no_zone_message(zones: &[Zone]) -> String {
 
 /// Each hostname's state and the orphans, for `config` published on `snap.tunnel_id`.
 pub fn check(config: &TunnelConfig, snap: &Snapshot) -> Report {
+    check_hosts(config.rules().iter().map(|r| r.hostname.as_str()), snap)
+}
+
+/// [`check`] of the rules' hostnames alone (one per rule, in order; empty for none): what the
+/// editor sends to a background thread instead of a copy of a large config.
+pub fn check_hosts<'h>(rule_hosts: impl Iterator<Item = &'h str>, snap: &Snapshot) -> Report {
     let tunnel_id = snap.tunnel_id.to_ascii_lowercase();
     let tunnels = snap.tunnels.as_deref();
     let mut notes = Vec::new();
     let mut hosts = Vec::new();
-    let names = hostnames(config);
+    let names = hostnames_of(rule_hosts);
     let zones = snap.zones.as_ref().map(|z| (z, Zones::new(z)));
     let indexes: HashMap<&str, ZoneIndex<'_>> = snap
         .listings

@@ -126,6 +126,13 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
                 }))
             })
         }
+        Effect::JudgeDns { ticket, .. } => {
+            let ticket = *ticket;
+            Box::new(move |m| Event::DnsJudged {
+                ticket,
+                report: Err(m),
+            })
+        }
         Effect::DeleteDraft | Effect::Quit => return None,
     })
 }
@@ -205,6 +212,20 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                     ticket,
                     message: panic_text(e),
                 })),
+            }
+        }
+        Effect::JudgeDns {
+            ticket,
+            hosts,
+            snapshot,
+        } => {
+            let judged = tokio::task::spawn_blocking(move || {
+                crate::dns::check::check_hosts(hosts.iter().map(String::as_str), &snapshot)
+            })
+            .await;
+            Event::DnsJudged {
+                ticket,
+                report: judged.map(Box::new).map_err(panic_text),
             }
         }
         Effect::ReadDns {

@@ -384,7 +384,7 @@ const DNS_WIDTH: usize = 8;
 /// Rule `i`'s DNS cell: its hostname's record state, `…` while DNS is read, empty without a
 /// hostname.
 fn dns_cell(app: &App, i: usize, theme: Theme) -> Span<'static> {
-    let Some(h) = app.dns.of_rule(i) else {
+    let Some(h) = app.dns_of_rule(i) else {
         let has_host = app.draft.rules().get(i).is_some_and(|r| {
             let h = r.hostname.as_str();
             !h.is_empty() && h != "*"
@@ -430,7 +430,7 @@ fn detail_pane(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Span::raw(inert(rule.service.as_str()).into_owned()),
     ]));
     if let Some(dns) = app.dns_detail(i) {
-        let style = match app.dns.of_rule(i).map(|h| h.state) {
+        let style = match app.dns_of_rule(i).map(|h| h.state) {
             Some(State::Ok) | None => theme.dim(),
             Some(_) => theme.warning(),
         };
