@@ -495,22 +495,7 @@ impl App {
                 inert(&c.hostname)
             ));
         }
-        let mut parts = Vec::new();
-        for action in [
-            Action::Create,
-            Action::Proxy,
-            Action::Repoint,
-            Action::Delete,
-        ] {
-            let n = made
-                .applied
-                .iter()
-                .filter(|a| a.change.action == action && a.result.is_ok())
-                .count();
-            if n > 0 {
-                parts.push(format!("{n} {}", action.done()));
-            }
-        }
+        let mut parts = crate::dns::plan::done_counts(&made.applied);
         let failed = made.applied.iter().filter(|a| a.result.is_err()).count();
         if failed > 0 {
             parts.push(format!("{failed} failed ({})", failures.join("; ")));

@@ -315,22 +315,7 @@ impl Made {
 
     /// `1 created, 1 failed`.
     pub fn summary(&self) -> String {
-        let mut parts = Vec::new();
-        for action in [
-            Action::Create,
-            Action::Proxy,
-            Action::Repoint,
-            Action::Delete,
-        ] {
-            let n = self
-                .applied
-                .iter()
-                .filter(|a| a.change.action == action && a.result.is_ok())
-                .count();
-            if n > 0 {
-                parts.push(format!("{n} {}", action.done()));
-            }
-        }
+        let mut parts = dns::plan::done_counts(&self.applied);
         let failed = self.failed().len();
         if failed > 0 {
             parts.push(format!("{failed} failed"));

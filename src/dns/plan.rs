@@ -228,6 +228,25 @@ pub struct Applied {
     pub permission: Option<&'static str>,
 }
 
+/// What was done, counted by action in plan order: `["2 created", "1 deleted"]`.
+pub fn done_counts(applied: &[Applied]) -> Vec<String> {
+    [
+        Action::Create,
+        Action::Proxy,
+        Action::Repoint,
+        Action::Delete,
+    ]
+    .into_iter()
+    .filter_map(|action| {
+        let n = applied
+            .iter()
+            .filter(|a| a.change.action == action && a.result.is_ok())
+            .count();
+        (n > 0).then(|| format!("{n} {}", action.done()))
+    })
+    .collect()
+}
+
 /// The longest comment the free plan allows on a record.
 pub const MAX_COMMENT: usize = 100;
 
