@@ -21,7 +21,8 @@ use crate::text::inert;
 #[derive(Debug, Parser)]
 #[command(
     name = "cfingress",
-    version,
+    version = crate::version::short(),
+    long_version = crate::version::long(),
     about,
     after_help = "Without a subcommand, cfingress opens the editor on a tunnel (--tunnel, or a picker), on a file (--file), or on a built-in sandbox (--demo)."
 )]
@@ -350,7 +351,7 @@ pub fn run() -> ExitCode {
     if let Err(e) = dumps {
         eprintln!("cfingress: warning: {e}: a crash could write the token to a core dump");
     }
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), "cfingress started");
+    tracing::info!(version = crate::version::short(), "cfingress started");
     if let Some(command) = &cli.command
         && let Some(name) = command.offline_name()
     {

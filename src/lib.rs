@@ -16,3 +16,4 @@ pub mod sandbox;
 pub mod settings;
 pub mod text;
 pub mod tui;
+pub mod version;
