@@ -15,5 +15,6 @@ pub mod safe_fs;
 pub mod sandbox;
 pub mod settings;
 pub mod text;
+pub mod time;
 pub mod tui;
 pub mod version;

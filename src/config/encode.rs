@@ -5,15 +5,17 @@
 use std::borrow::Cow;
 
 use saphyr::{Mapping, Scalar, ScalarStyle, Yaml, YamlEmitter};
+use serde::ser::{Error as _, Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::decode::go_fold_eq;
 use super::duration::Duration;
-use super::fields::OriginField;
+use super::fields::{OriginField, Slot};
 use super::model::{
     Access, Extra, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };
+use super::rawjson::RawJson;
 
 /// A config that the target format cannot hold.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -60,7 +62,8 @@ enum Out {
     Dur(Duration, String),
     List(Vec<Out>),
     Map(Vec<(String, Out)>),
-    Json(Value),
+    /// An unknown key's value, kept as its compact text until it is written.
+    Raw(RawJson),
     /// An unknown key's value whose key folds onto a known key: fine in YAML, refused in JSON.
     Folded(Value, String, String),
 }
@@ -81,17 +84,28 @@ fn put<T>(
 /// Known keys of each object, for the JSON writer's folding check.
 pub(crate) const TOP_KEYS: &[&str] = &["ingress", "originRequest", "warp-routing"];
 pub(crate) const RULE_KEYS: &[&str] = &["hostname", "path", "service", "originRequest"];
-pub(crate) const ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
 pub(crate) const IP_RULE_KEYS: &[&str] = &["prefix", "ports", "allow"];
 pub(crate) const WARP_KEYS: &[&str] = &["enabled"];
 
 /// Known keys of an originRequest.
 pub(crate) fn origin_keys() -> Vec<&'static str> {
-    OriginField::FORM_ORDER
+    OriginField::ALL
         .iter()
         .filter(|f| !f.is_access_leaf())
         .map(|f| f.key())
-        .chain(std::iter::once("access"))
+        .collect()
+}
+
+/// Known keys of `access`, as a constant for the readers that need one (a test checks it
+/// equals the catalogue's [`access_keys`]).
+pub(crate) const ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
+
+/// Known keys of `access`, from the field catalogue.
+pub(crate) fn access_keys() -> Vec<&'static str> {
+    OriginField::ALL
+        .iter()
+        .filter(|f| f.is_access_leaf())
+        .map(|f| f.key())
         .collect()
 }
 
@@ -116,70 +130,44 @@ fn put_extra<'k>(
                 },
                 (*name).to_owned(),
             ),
-            None => Out::Json(v.to_value()),
+            None => Out::Raw(v.clone()),
         };
         map.push((k.clone(), out));
     }
 }
 
-fn dur(path: &str, key: &str) -> impl FnOnce(&Duration) -> Out {
-    let p = format!("{path}.{key}");
-    move |d| Out::Dur(*d, p)
+/// Writes one field of the catalogue, by the kind of its slot.
+fn put_slot(m: &mut Vec<(String, Out)>, field: OriginField, slot: Slot<'_>, path: &str) {
+    let key = field.key();
+    match slot {
+        Slot::Bool(s) => put(m, key, s, |b| Out::Bool(*b)),
+        Slot::Text(s) => put(m, key, s, |t| Out::Str(t.clone())),
+        Slot::Duration(s) => put(m, key, s, |d| Out::Dur(*d, format!("{path}.{key}"))),
+        Slot::Int(s) => put(m, key, s, |n| Out::Int(*n)),
+        Slot::Uint(s) => put(m, key, s, |n| Out::Uint(*n)),
+        Slot::TextList(s) => put(m, key, s, |t| {
+            Out::List(t.iter().map(|s| Out::Str(s.clone())).collect())
+        }),
+        Slot::IpRules(s) => put(m, key, s, |rules| {
+            Out::List(
+                rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| ip_rule_out(r, &format!("{path}.{key}[{i}]")))
+                    .collect(),
+            )
+        }),
+        Slot::Access(s) => put(m, key, s, |a| access_out(a, &format!("{path}.{key}"))),
+    }
 }
 
 fn origin_out(o: &OriginRequest, path: &str) -> Out {
     let mut m = Vec::new();
-    for field in OriginField::FORM_ORDER {
-        let key = field.key();
-        match field {
-            OriginField::OriginServerName => {
-                put(&mut m, key, &o.origin_server_name, |s| Out::Str(s.clone()))
-            }
-            OriginField::MatchSniToHost => {
-                put(&mut m, key, &o.match_sni_to_host, |b| Out::Bool(*b))
-            }
-            OriginField::CaPool => put(&mut m, key, &o.ca_pool, |s| Out::Str(s.clone())),
-            OriginField::NoTlsVerify => put(&mut m, key, &o.no_tls_verify, |b| Out::Bool(*b)),
-            OriginField::TlsTimeout => put(&mut m, key, &o.tls_timeout, dur(path, key)),
-            OriginField::Http2Origin => put(&mut m, key, &o.http2_origin, |b| Out::Bool(*b)),
-            OriginField::HttpHostHeader => {
-                put(&mut m, key, &o.http_host_header, |s| Out::Str(s.clone()))
-            }
-            OriginField::DisableChunkedEncoding => {
-                put(&mut m, key, &o.disable_chunked_encoding, |b| Out::Bool(*b))
-            }
-            OriginField::ConnectTimeout => put(&mut m, key, &o.connect_timeout, dur(path, key)),
-            OriginField::NoHappyEyeballs => {
-                put(&mut m, key, &o.no_happy_eyeballs, |b| Out::Bool(*b))
-            }
-            OriginField::ProxyType => put(&mut m, key, &o.proxy_type, |s| Out::Str(s.clone())),
-            OriginField::KeepAliveTimeout => {
-                put(&mut m, key, &o.keep_alive_timeout, dur(path, key))
-            }
-            OriginField::KeepAliveConnections => {
-                put(&mut m, key, &o.keep_alive_connections, |n| Out::Int(*n))
-            }
-            OriginField::TcpKeepAlive => put(&mut m, key, &o.tcp_keep_alive, dur(path, key)),
-            OriginField::BastionMode => put(&mut m, key, &o.bastion_mode, |b| Out::Bool(*b)),
-            OriginField::ProxyAddress => {
-                put(&mut m, key, &o.proxy_address, |s| Out::Str(s.clone()))
-            }
-            OriginField::ProxyPort => put(&mut m, key, &o.proxy_port, |n| Out::Uint(*n)),
-            OriginField::IpRules => put(&mut m, key, &o.ip_rules, |rules| {
-                Out::List(
-                    rules
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| ip_rule_out(r, &format!("{path}.ipRules[{i}]")))
-                        .collect(),
-                )
-            }),
-            _ => {}
+    for &field in OriginField::ALL {
+        if let Some(slot) = field.slot(o) {
+            put_slot(&mut m, field, slot, path);
         }
     }
-    put(&mut m, "access", &o.access, |a| {
-        access_out(a, &format!("{path}.access"))
-    });
     put_extra(&mut m, &o.extra, path, origin_keys);
     Out::Map(m)
 }
@@ -197,15 +185,12 @@ fn ip_rule_out(r: &IpRule, path: &str) -> Out {
 
 fn access_out(a: &Access, path: &str) -> Out {
     let mut m = Vec::new();
-    put(&mut m, "required", &a.required, |b| Out::Bool(*b));
-    put(&mut m, "teamName", &a.team_name, |s| Out::Str(s.clone()));
-    put(&mut m, "audTag", &a.aud_tag, |t| {
-        Out::List(t.iter().map(|s| Out::Str(s.clone())).collect())
-    });
-    put(&mut m, "environment", &a.environment, |s| {
-        Out::Str(s.clone())
-    });
-    put_extra(&mut m, &a.extra, path, || ACCESS_KEYS.to_vec());
+    for &field in OriginField::ALL {
+        if let Some(slot) = field.access_slot(a) {
+            put_slot(&mut m, field, slot, path);
+        }
+    }
+    put_extra(&mut m, &a.extra, path, access_keys);
     Out::Map(m)
 }
 
@@ -280,6 +265,99 @@ fn config_out_with(c: &TunnelConfig, layout: Layout, with_rules: bool) -> Out {
 
 /// `strict`: refuse unknown keys that JSON would read as known ones (for anything written or
 /// sent); otherwise keep them (for display and diffs, which never go back through a decoder).
+/// Why a duration cannot be written as remote JSON's whole seconds.
+fn not_whole_seconds(d: Duration, path: String) -> EncodeError {
+    if d.nanos() % 1_000_000_000 != 0 {
+        let secs = d.nanos() / 1_000_000_000;
+        EncodeError::FractionalSeconds {
+            path,
+            value: d.to_string(),
+            rounded: format!("{}s", if d.nanos() > 0 { secs + 1 } else { secs }),
+        }
+    } else {
+        EncodeError::TooLarge { path }
+    }
+}
+
+/// The first error [`to_json`] would give in strict mode, found without building anything.
+fn check_json(out: &Out) -> Result<(), EncodeError> {
+    match out {
+        Out::Dur(d, path) if d.whole_secs().is_none() => {
+            return Err(not_whole_seconds(*d, path.clone()));
+        }
+        Out::List(items) => items.iter().try_for_each(check_json)?,
+        Out::Map(entries) => entries.iter().try_for_each(|(_, v)| check_json(v))?,
+        Out::Folded(_, path, known) => {
+            return Err(EncodeError::FoldedKey {
+                path: path.clone(),
+                known: known.clone(),
+            });
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Serializes an [`Out`] that [`check_json`] accepted exactly as `to_json(out, true)` would, but
+/// without building a `Value`: an unknown value is transcoded from its compact text as it is
+/// written, so an unknown list of millions of items costs its output, not 80 bytes per item.
+struct JsonOut<'a>(&'a Out);
+
+impl Serialize for JsonOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Out::Null => s.serialize_unit(),
+            Out::Bool(b) => s.serialize_bool(*b),
+            Out::Int(n) => s.serialize_i64(*n),
+            Out::Uint(n) => s.serialize_u64(*n),
+            Out::Str(t) => s.serialize_str(t),
+            Out::Dur(d, path) => match d.whole_secs() {
+                Some(secs) => s.serialize_i64(secs),
+                None => Err(S::Error::custom(not_whole_seconds(*d, path.clone()))),
+            },
+            Out::List(items) => s.collect_seq(items.iter().map(JsonOut)),
+            Out::Map(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, &JsonOut(v))?;
+                }
+                map.end()
+            }
+            Out::Folded(v, _, _) => v.serialize(s),
+            Out::Raw(r) => {
+                serde_transcode::transcode(&mut serde_json::Deserializer::from_str(r.as_str()), s)
+            }
+        }
+    }
+}
+
+/// A config ready to be written as remote JSON with any `serde_json` serializer, without ever
+/// holding it as one `Value` tree (see [`JsonOut`]).
+pub struct JsonConfig(Out);
+
+impl JsonConfig {
+    /// Fails as [`config_to_json`] does, on what remote JSON cannot hold.
+    pub fn new(config: &TunnelConfig) -> Result<Self, EncodeError> {
+        let out = config_out(config, Layout::Remote);
+        check_json(&out)?;
+        Ok(JsonConfig(out))
+    }
+
+    /// The top-level keys, in the order they are written.
+    pub fn keys(&self) -> Vec<&str> {
+        match &self.0 {
+            Out::Map(entries) => entries.iter().map(|(k, _)| k.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Serialize for JsonConfig {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        JsonOut(&self.0).serialize(s)
+    }
+}
+
 fn to_json(out: Out, strict: bool) -> Result<Value, EncodeError> {
     Ok(match out {
         Out::Null => Value::Null,
@@ -289,15 +367,7 @@ fn to_json(out: Out, strict: bool) -> Result<Value, EncodeError> {
         Out::Str(s) => Value::String(s),
         Out::Dur(d, path) => match d.whole_secs() {
             Some(s) => Value::from(s),
-            None if d.nanos() % 1_000_000_000 != 0 => {
-                let secs = d.nanos() / 1_000_000_000;
-                return Err(EncodeError::FractionalSeconds {
-                    path,
-                    value: d.to_string(),
-                    rounded: format!("{}s", if d.nanos() > 0 { secs + 1 } else { secs }),
-                });
-            }
-            None => return Err(EncodeError::TooLarge { path }),
+            None => return Err(not_whole_seconds(d, path)),
         },
         Out::List(items) => Value::Array(
             items
@@ -312,7 +382,7 @@ fn to_json(out: Out, strict: bool) -> Result<Value, EncodeError> {
             }
             Value::Object(m)
         }
-        Out::Json(v) => v,
+        Out::Raw(r) => r.to_value(),
         Out::Folded(_, path, known) if strict => {
             return Err(EncodeError::FoldedKey { path, known });
         }
@@ -459,7 +529,8 @@ fn to_yaml(out: Out, depth: usize) -> Result<Yaml<'static>, EncodeError> {
             }
             Yaml::Mapping(m)
         }
-        Out::Json(v) | Out::Folded(v, _, _) => json_to_yaml(v, depth)?,
+        Out::Folded(v, _, _) => json_to_yaml(v, depth)?,
+        Out::Raw(r) => json_to_yaml(r.to_value(), depth)?,
     })
 }
 

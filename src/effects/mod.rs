@@ -1,6 +1,13 @@
-//! What runs outside the pure core when a config is published: the checked publish protocol
-//! ([`publish`]) and the local journal of every publish ([`journal`]). No terminal code: the
-//! headless commands and the editor's effect runner call the same functions.
+//! Runs the app's effects: API calls and file reads and writes on tokio tasks, draft saves on
+//! their own thread; each answers with an [`crate::app::Event`]. A panic in a task becomes that
+//! effect's failure event, so the editor never waits forever for an answer. The checked publish
+//! protocol ([`publish`]) and the local journal of every publish ([`journal`]) are shared with
+//! the headless commands.
 
+pub mod drafts;
+pub mod files;
 pub mod journal;
 pub mod publish;
+mod runner;
+
+pub use runner::{Context, spawn};
