@@ -2,7 +2,6 @@
 //! admin can tell exactly which build runs on a server. `build.rs` records them at build time.
 
 use std::sync::LazyLock;
-use std::time::{Duration, UNIX_EPOCH};
 
 /// How many hex digits of the commit the one-line version shows (the long one shows all).
 const SHORT_COMMIT: usize = 12;
@@ -72,7 +71,7 @@ impl BuildInfo {
             ),
             None => "unknown commit".to_owned(),
         };
-        let (date, _) = self.built_at();
+        let date = self.built_at("%Y-%m-%d");
         format!("{} ({commit}, built {date})", self.version)
     }
 
@@ -84,10 +83,10 @@ impl BuildInfo {
             Some(hash) => hash.to_owned(),
             None => "unknown (not built from a git checkout)".to_owned(),
         };
-        let (date, time) = self.built_at();
         let mut text = format!(
-            "{}\ncommit:   {commit}\nbuilt:    {date} {time} UTC\ntarget:   {}",
+            "{}\ncommit:   {commit}\nbuilt:    {}\ntarget:   {}",
             self.line(),
+            self.built_at("%Y-%m-%d %H:%M:%S UTC"),
             self.target
         );
         if !self.rustc.is_empty() {
@@ -97,16 +96,15 @@ impl BuildInfo {
         text
     }
 
-    /// The build time as (`YYYY-MM-DD`, `HH:MM:SS`), UTC.
-    fn built_at(&self) -> (String, String) {
-        let stamp = UNIX_EPOCH
-            .checked_add(Duration::from_secs(self.built))
-            .map(crate::sandbox::state::rfc3339)
-            .unwrap_or_default();
-        (
-            stamp.get(..10).unwrap_or("unknown date").to_owned(),
-            stamp.get(11..19).unwrap_or("").to_owned(),
-        )
+    /// The build time formatted in UTC; "unknown date" when it is past year 9999.
+    fn built_at(&self, format: &str) -> String {
+        i64::try_from(self.built)
+            .ok()
+            .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+            .map_or_else(
+                || "unknown date".to_owned(),
+                |t| t.strftime(format).to_string(),
+            )
     }
 }
 
@@ -190,7 +188,15 @@ mod tests {
             built: u64::MAX,
             ..SAMPLE
         };
-        assert!(far.line().starts_with("1.2.3 (commit 7aad1c6e0f12, built "));
+        assert_eq!(
+            far.line(),
+            "1.2.3 (commit 7aad1c6e0f12, built unknown date)"
+        );
+        assert!(
+            far.long().contains("\nbuilt:    unknown date\n"),
+            "{}",
+            far.long()
+        );
     }
 
     #[test]
