@@ -3,6 +3,7 @@
 //! The library holds the domain core ([`config`]) and the headless commands ([`cli`]); the binary
 //! only parses the command line and dispatches.
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod effects;
 pub mod fixtures;
 pub mod hardening;
 pub mod logging;
+pub mod rollout;
 pub mod safe_fs;
 pub mod sandbox;
 pub mod settings;
