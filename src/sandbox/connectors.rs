@@ -110,7 +110,7 @@ impl Connectors {
                     lag: Duration,
                     stale: bool| {
             SandboxConnector {
-                id: stable_uuid(format!("{tunnel}/connector/{n}").as_bytes()),
+                id: stable_uuid(format!("{n} connector of {tunnel}").as_bytes()),
                 version: cloudflared,
                 arch: arch.to_owned(),
                 origin_ip: ip.to_owned(),
@@ -207,7 +207,7 @@ impl Connectors {
             .iter()
             .enumerate()
             .map(|(i, colo)| {
-                let id = stable_uuid(format!("{}/conn/{i}", c.id).as_bytes());
+                let id = stable_uuid(format!("{i} connection of {}", c.id).as_bytes());
                 json!({
                     "id": id, "uuid": id, "client_id": c.id, "client_version": c.version,
                     "colo_name": colo, "is_pending_reconnect": c.pending_reconnect,
@@ -254,7 +254,7 @@ impl Connectors {
             .enumerate()
             .map(|(n, spec)| {
                 let mut c = SandboxConnector {
-                    id: stable_uuid(format!("{tunnel}/custom/{n}").as_bytes()),
+                    id: stable_uuid(format!("{n} custom connector of {tunnel}").as_bytes()),
                     version: recent_version(Month::now()),
                     arch: "linux_amd64".to_owned(),
                     origin_ip: format!("203.0.113.{}", 100 + n % 100),

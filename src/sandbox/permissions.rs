@@ -18,12 +18,6 @@ pub enum Group {
     AccessApps,
     /// Account > Access: Organizations, Identity Providers, and Groups > Read.
     AccessOrganization,
-    /// Zone > Zone > Read.
-    ZoneRead,
-    /// Zone > DNS > Read.
-    DnsRead,
-    /// Zone > DNS > Edit.
-    DnsWrite,
 }
 
 /// The body of `POST /__sandbox/permissions`.
@@ -62,10 +56,10 @@ mod tests {
         assert_eq!(needed("GET", &["access", "apps"]), Some(Group::AccessApps));
         assert_eq!(needed("GET", &["tokens", "verify"]), None);
         let d: Result<Denied, _> =
-            serde_json::from_str(r#"{"deny":["dns_write","access_organization"]}"#);
+            serde_json::from_str(r#"{"deny":["tunnel_write","access_organization"]}"#);
         assert_eq!(
             d.map(|d| d.deny).ok(),
-            Some(vec![Group::DnsWrite, Group::AccessOrganization])
+            Some(vec![Group::TunnelWrite, Group::AccessOrganization])
         );
         assert!(serde_json::from_str::<Denied>(r#"{"deny":["everything"]}"#).is_err());
     }
