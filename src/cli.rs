@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the headless subcommands.
 
+mod doctor;
 mod history;
 mod live;
 mod remote;
@@ -351,6 +352,19 @@ pub enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// Check what the credentials can do, with harmless reads only, and what each feature needs.
+    ///
+    /// Each failing check names the permission group to add to the token in the dashboard.
+    /// Exit 0 when every check that can be judged passes (an unknown is shown, not failed), 1
+    /// when one fails, 2 when the checks could not run.
+    Doctor {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Which account, tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -547,7 +561,8 @@ impl Command {
             | Command::Apply { format, .. }
             | Command::History { format, .. }
             | Command::Rollback { format, .. }
-            | Command::Status { format, .. } => *format == OutputFormat::Json,
+            | Command::Status { format, .. }
+            | Command::Doctor { format, .. } => *format == OutputFormat::Json,
             _ => false,
         }
     }

@@ -49,6 +49,10 @@ pub enum Call {
     AccessApps,
     /// Read the Zero Trust organization.
     AccessOrganization,
+    /// List zones.
+    Zones,
+    /// Read DNS records.
+    DnsRead,
 }
 
 impl Call {
@@ -64,6 +68,8 @@ impl Call {
             Call::AccessOrganization => {
                 "Account > Access: Organizations, Identity Providers, and Groups > Read"
             }
+            Call::Zones => "Zone > Zone > Read",
+            Call::DnsRead => "Zone > DNS > Read",
         }
     }
 }

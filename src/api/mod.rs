@@ -8,6 +8,8 @@
 //!   (a tunnel's cloudflared processes and the config version each runs), [`access`] (Access
 //!   applications and the Zero Trust organization). A new area is one more module of the same
 //!   kind.
+//! - [`probe`]: single-page reads for `cfingress doctor` (may these credentials read zones and
+//!   DNS records?).
 //! - [`ratelimit`]: the `Ratelimit` headers every answer carries, kept by the client so polling
 //!   slows down before the limit.
 //! - [`credentials`]: where the token comes from.
@@ -20,6 +22,7 @@ pub mod credentials;
 pub mod envelope;
 pub mod error;
 pub mod ids;
+pub mod probe;
 pub mod ratelimit;
 pub mod read;
 pub mod transport;

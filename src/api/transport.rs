@@ -355,6 +355,11 @@ impl Client {
         self.credentials.describe()
     }
 
+    /// Whether the credentials are an API token (else a Global API Key).
+    pub fn uses_token(&self) -> bool {
+        self.credentials.bearer().is_some()
+    }
+
     /// The URL of `segments` under the base URL (each segment percent-encoded).
     pub(super) fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();

@@ -91,6 +91,9 @@ pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
         Command::Status { format, target } => {
             super::status::status(&target.or(outer), format).await
         }
+        Command::Doctor { format, target } => {
+            super::doctor::doctor(&target.or(outer), format).await
+        }
         Command::Validate { format, target, .. } => {
             super::live::validate(&target.or(outer), format).await
         }
@@ -179,7 +182,9 @@ pub(super) async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
 }
 
 /// The client, and the account and tunnel given by flags, environment or profile (if any).
-fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<String>), Failure> {
+pub(super) fn client_for(
+    target: &TargetArgs,
+) -> Result<(Client, Option<String>, Option<String>), Failure> {
     let settings = load_settings()?;
     let token_files = [
         (&target.api_token_file, "the token file"),

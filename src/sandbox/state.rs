@@ -616,6 +616,8 @@ impl SandboxState {
                 ];
                 self.page_of(req, 50, all)
             }
+            // An account without zones (the DNS part of the sandbox serves them when present).
+            ("GET", ["zones"]) => self.page_of(req, 50, Vec::new()),
             (_, ["accounts", account, rest @ ..]) => {
                 if !is_account_id(account) {
                     return Reply::error(
