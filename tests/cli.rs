@@ -59,6 +59,59 @@ fn validate_valid_file_exits_zero_and_names_warnings() {
 }
 
 #[test]
+fn validate_warns_about_what_cloudflared_accepts_silently() {
+    let file = example("mistakes.yml");
+    let o = run(&["validate", s(&file)]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "warnings never fail: {}",
+        stdout(&o)
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("mistakes.yml: valid (7 rules, 8 warnings)"),
+        "{out}"
+    );
+    for line in [
+        "warning  config orginRequest: unknown key \"orginRequest\" is ignored by cloudflared, so originRequest is not set here; did you mean \"originRequest\"?",
+        "warning  rule #1 (grafana.example.com) originRequest.access.required: Access is not enforced",
+        "warning  rule #2 (api.example.com) originRequest.conectTimeout: unknown key \"conectTimeout\"",
+        "warning  rule #2 (api.example.com) originRequest.noTLSVerify: noTLSVerify does nothing for the service \"http://localhost:8081\"",
+        "warning  rule #3 (ssh.example.com) originRequest.httpHostHeader: httpHostHeader does nothing",
+        "warning  rule #4 (wiki.example.com) service: \"htp://localhost:8083\" has the unknown scheme \"htp\"",
+        "xn--pypal-4ve.example.com",
+        "warning  rule #6 (docs.example.com/api) hostname: hostname \"docs.example.com/api\" holds a path",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    let o = run(&["validate", "--format", "json", s(&file)]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let diags = v["files"][0]["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(diags.len(), 8, "{v}");
+    assert!(diags.iter().all(|d| d["severity"] == "warning"), "{v}");
+    let fields: Vec<&str> = diags.iter().filter_map(|d| d["field"].as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "orginRequest",
+            "originRequest.access.required",
+            "originRequest.conectTimeout",
+            "originRequest.noTLSVerify",
+            "originRequest.httpHostHeader",
+            "service",
+            "hostname",
+            "hostname"
+        ],
+        "{v}"
+    );
+    assert_eq!(diags[5]["rule"], 3);
+}
+
+#[test]
 fn validate_invalid_file_names_file_rule_and_field() {
     let file = example("broken.yml");
     let o = run(&["validate", s(&file)]);

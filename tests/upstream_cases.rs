@@ -193,3 +193,246 @@ fn upstream_match_cases() {
         }
     }
 }
+
+// Facts stated in ../shared/spec/INGRESS_RULES.md that neither cloudflared's cases above nor the
+// unit tests pin down. Each test names the section it checks.
+
+/// The verdict on a bare JSON config: its errors' messages, in order.
+fn errors_of(json: &str) -> Vec<String> {
+    let loaded = parse_json(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+    validate(&loaded.config)
+        .into_iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message)
+        .collect()
+}
+
+/// A config whose first rule has `service`, followed by a catch-all.
+fn with_service(service: &str) -> String {
+    json!({"ingress": [
+        {"hostname": "a.example.com", "service": service},
+        {"service": "http_status:404"}
+    ]})
+    .to_string()
+}
+
+#[test]
+fn order_and_first_error_within_one_rule() {
+    // Service, per-rule access, port in hostname, wildcard, catch-all placement, path regex.
+    let json = json!({"ingress": [
+        {"hostname": "a.*.example.com:443", "path": "*x", "service": "localhost:80",
+         "originRequest": {"access": {"required": true, "audTag": ["a"]}}}
+    ]})
+    .to_string();
+    let errors = errors_of(&json);
+    assert_eq!(errors.len(), 6, "{errors:#?}");
+    assert!(errors[0].starts_with("localhost:80 is an invalid address"));
+    assert_eq!(
+        errors[1],
+        "access.TeamName cannot be blank when access.audTags are present"
+    );
+    assert_eq!(errors[2], "Hostname cannot contain a port");
+    assert!(errors[3].starts_with("Hostname patterns can have at most one wildcard"));
+    assert!(errors[4].starts_with("The last ingress rule must match all URLs"));
+    assert!(errors[5].starts_with("Rule #1 has an invalid regex"));
+}
+
+#[test]
+fn catch_all_a_rule_with_only_a_path_may_appear_anywhere() {
+    let json = json!({"ingress": [
+        {"path": "^/health$", "service": "http_status:200"},
+        {"hostname": "a.example.com", "service": "http://localhost:80"},
+        {"hostname": "*", "service": "http_status:404"}
+    ]})
+    .to_string();
+    assert_eq!(errors_of(&json), Vec::<String>::new());
+    let json = json!({"ingress": [
+        {"hostname": "*", "service": "http_status:404"},
+        {"service": "http_status:404"}
+    ]})
+    .to_string();
+    assert_eq!(
+        errors_of(&json),
+        [
+            "Rule #1 is matching the hostname '*', but this will match every hostname, meaning the rules which follow it will never be triggered."
+        ]
+    );
+}
+
+#[test]
+fn hostname_wildcards_and_what_is_not_checked() {
+    for bad in ["**.example.com", "a.*.example.com", "example.*"] {
+        let json = json!({"ingress": [{"hostname": bad, "service": "http://x"}, {"service": "http_status:404"}]});
+        let errors = errors_of(&json.to_string());
+        assert!(
+            errors.len() == 1
+                && errors[0].starts_with("Hostname patterns can have at most one wildcard"),
+            "{bad}: {errors:?}"
+        );
+    }
+    // Spaces, underscores, 64-character labels, uppercase, trailing dots and duplicates pass.
+    let long = format!("{}.example.com", "a".repeat(64));
+    let json = json!({"ingress": [
+        {"hostname": "a b.example.com", "service": "http://x"},
+        {"hostname": "_dmarc.example.com", "service": "http://x"},
+        {"hostname": long, "service": "http://x"},
+        {"hostname": "UPPER.example.com", "service": "http://x"},
+        {"hostname": "dot.example.com.", "service": "http://x"},
+        {"hostname": "dot.example.com.", "service": "http://x"},
+        {"hostname": "*example.com", "service": "http://x"},
+        {"service": "http_status:404"}
+    ]});
+    assert_eq!(errors_of(&json.to_string()), Vec::<String>::new());
+}
+
+#[test]
+fn service_special_forms_are_case_sensitive_and_spaces_are_kept() {
+    for (service, error) in [
+        (
+            "HTTP_STATUS:404",
+            r#"parse "HTTP_STATUS:404": first path segment in URL cannot contain colon"#,
+        ),
+        (
+            "Hello_world",
+            "Hello_world is an invalid address, please make sure it has a scheme and a hostname",
+        ),
+        (
+            "Bastion",
+            "Bastion is an invalid address, please make sure it has a scheme and a hostname",
+        ),
+        (
+            "SOCKS-PROXY",
+            "SOCKS-PROXY is an invalid address, please make sure it has a scheme and a hostname",
+        ),
+        (
+            "http://localhost:8080 ",
+            r#"parse "http://localhost:8080 ": invalid port ":8080 " after host"#,
+        ),
+        ("http_status:1000", "invalid HTTP status code: 1000"),
+    ] {
+        assert_eq!(errors_of(&with_service(service)), [error], "{service}");
+    }
+    for ok in [
+        "unix:",
+        "unix+tls:relative/path",
+        "hello-world",
+        "hello_world",
+        "HTTPS://X:99999?q#f",
+    ] {
+        assert_eq!(errors_of(&with_service(ok)), Vec::<String>::new(), "{ok}");
+    }
+}
+
+#[test]
+fn service_go_1_26_is_strict_about_colons_in_http_hosts_only() {
+    for (service, error) in [
+        (
+            "http://localhost:8080:8081",
+            r#"parse "http://localhost:8080:8081": invalid port ":8080:8081" after host"#,
+        ),
+        (
+            "https://::1:8443",
+            r#"parse "https://::1:8443": invalid port "::1:8443" after host"#,
+        ),
+        (
+            "HTTPS://a:b",
+            r#"parse "HTTPS://a:b": invalid port ":b" after host"#,
+        ),
+        (
+            "http://127.0.0.1[::1]:80",
+            r#"parse "http://127.0.0.1[::1]:80": invalid IP-literal"#,
+        ),
+        (
+            "https://[10.0.0.1]:443",
+            r#"parse "https://[10.0.0.1]:443": invalid IP-literal"#,
+        ),
+        (
+            "ssh://[bastion]:22",
+            r#"parse "ssh://[bastion]:22": invalid host: ParseAddr("bastion"): unable to parse IP"#,
+        ),
+    ] {
+        assert_eq!(errors_of(&with_service(service)), [error], "{service}");
+    }
+    // Other schemes keep the last colon as the port, as before Go 1.26.
+    for ok in [
+        "tcp://a:b:8080",
+        "ssh://::1:22",
+        "wss://a:b:443",
+        "https://[fe80::1%25eth0]:8443",
+    ] {
+        assert_eq!(errors_of(&with_service(ok)), Vec::<String>::new(), "{ok}");
+    }
+}
+
+#[test]
+fn matching_go_1_26_urls_and_the_forms_cloudflared_refuses() {
+    let config = parse_json(
+        &json!({"ingress": [
+            {"hostname": "xn--mnchen-3ya.example", "service": "http://a"},
+            {"hostname": "*example.com", "service": "http://b"},
+            {"hostname": "a", "service": "http://c"},
+            {"path": "^/health", "service": "http://d"},
+            {"service": "http_status:404"}
+        ]})
+        .to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .config;
+    let m = Matcher::new(config.rules());
+    let at = |u: &str| m.match_url(u);
+    // A punycode rule does not match the Unicode name: IDNA applies to the rule only.
+    assert_eq!(at("https://münchen.example/"), Ok(4));
+    assert_eq!(at("https://xn--mnchen-3ya.example/"), Ok(0));
+    // `*example.com` is no wildcard.
+    assert_eq!(at("https://www.example.com/"), Ok(4));
+    assert_eq!(at("https://xexample.com/"), Ok(4));
+    // A rule with only a path matches any host.
+    assert_eq!(at("https://anything.example.org/health"), Ok(3));
+    // Any scheme is accepted; only http and https are strict about colons. The host of
+    // `ftp://a:b:21/` is "a:b", whose ":b" cloudflared strips as a port when matching.
+    assert_eq!(at("ftp://a:b:21/"), Ok(2));
+    assert_eq!(at("HTTPS://xn--mnchen-3ya.example:8443/"), Ok(0));
+    for refused in [
+        "http://a:b:443/",
+        "https://[127.0.0.1]/",
+        "http://h:abc/",
+        "http://a%41b/",
+        "http://a b/",
+    ] {
+        assert_eq!(
+            request_parts(refused).map_err(|e| e.to_string()),
+            Err(format!("{refused} is not a valid URL")),
+            "{refused}"
+        );
+    }
+}
+
+#[test]
+fn origin_request_null_inherits_and_types_are_strict() {
+    let config = parse_json(
+        &json!({
+            "originRequest": {"connectTimeout": 10, "noTLSVerify": true},
+            "ingress": [{"service": "https://x", "originRequest": {"connectTimeout": null, "noTLSVerify": null}}]
+        })
+        .to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .config;
+    let got = effective_json(&config.rules()[0], config.global());
+    assert_eq!(got["connectTimeout"], json!(10));
+    assert_eq!(got["noTLSVerify"], json!(true));
+    for wrong in [
+        json!({"noTLSVerify": "true"}),
+        json!({"connectTimeout": 1.5}),
+        json!({"keepAliveConnections": "100"}),
+        json!({"httpHostHeader": 5}),
+    ] {
+        let json = json!({"ingress": [{"service": "http://x", "originRequest": wrong}]});
+        assert!(parse_json(&json.to_string()).is_err(), "{wrong}");
+    }
+    let yaml = "ingress:\n  - service: http://x\n    originRequest:\n      connectTimeout: 30\n";
+    assert!(
+        parse_str(yaml, Format::Yaml).is_err(),
+        "config.yml rejects bare integers"
+    );
+}

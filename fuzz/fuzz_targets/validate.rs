@@ -1,14 +1,15 @@
-//! Validation pieces on arbitrary text: Go URL parsing, RE2 parsing and its translation (which
+//! Validation pieces on arbitrary text: Go URL and IP address parsing, RE2 parsing and its translation (which
 //! must always be a pattern the regex crate accepts), and whole-config validation.
 #![no_main]
 
-use cfingress::config::goparse::{atoi, parse_url, split_host_port};
+use cfingress::config::goparse::{atoi, parse_ip_addr, parse_url, split_host_port};
 use cfingress::config::goregex::GoRegex;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = parse_url(text).map(|u| u.hostname().len());
+    let _ = parse_url(text).map(|u| u.hostname().len() + u.port().len());
+    let _ = parse_ip_addr(text);
     let _ = split_host_port(text);
     let _ = atoi(text);
     if let Ok(re) = GoRegex::parse(text) {

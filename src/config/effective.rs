@@ -142,6 +142,19 @@ fn access_leaf(a: &Access, field: OriginField) -> Value {
     }
 }
 
+/// Whether cloudflared checks Access tokens for `rule`: only the rule's own `access` with
+/// `required: true` is enforced (a global `access` is ignored, and without `required` the
+/// `teamName`/`audTag` do nothing).
+pub fn access_enforced(rule: &IngressRule) -> bool {
+    rule.overrides()
+        .and_then(|o| o.access.get())
+        .is_some_and(|a| a.required.is_true())
+}
+
+/// How `access.required` reads when the access block a rule shows is not enforced, so the
+/// detail pane does not read as fine.
+const NOT_ENFORCED: &str = " (Access NOT enforced)";
+
 /// Every editable field of `rule`, resolved against `global`.
 pub fn effective(rule: &IngressRule, global: Option<&OriginRequest>) -> Vec<EffectiveField> {
     let own = rule.overrides();
@@ -169,9 +182,13 @@ pub fn effective(rule: &IngressRule, global: Option<&OriginRequest>) -> Vec<Effe
             } else {
                 (default_json(field), Source::Default)
             };
+            let mut display = display(field, &value);
+            if field == OriginField::AccessRequired && access.is_some() && !access_enforced(rule) {
+                display.push_str(NOT_ENFORCED);
+            }
             EffectiveField {
                 field,
-                display: display(field, &value),
+                display,
                 value,
                 source,
             }
@@ -196,4 +213,57 @@ pub fn effective_json(rule: &IngressRule, global: Option<&OriginRequest>) -> Val
     }
     out.insert("access".to_owned(), Value::Object(access));
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::files::parse_json_str;
+
+    fn required_display(json: &str) -> (bool, String) {
+        let config = match parse_json_str(json) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let rule = &config.rules()[0];
+        let shown = effective(rule, config.global())
+            .into_iter()
+            .find(|e| e.field == OriginField::AccessRequired)
+            .map(|e| e.display)
+            .unwrap_or_default();
+        (access_enforced(rule), shown)
+    }
+
+    #[test]
+    fn access_reads_as_enforced_only_when_cloudflared_enforces_it() {
+        let rule = |access: &str| {
+            format!(
+                r#"{{"ingress":[{{"service":"http://x","originRequest":{{"access":{access}}}}}]}}"#
+            )
+        };
+        assert_eq!(
+            required_display(&rule(r#"{"required":true,"teamName":"t","audTag":["a"]}"#)),
+            (true, "true".to_owned())
+        );
+        assert_eq!(
+            required_display(&rule(r#"{"teamName":"t","audTag":["a"]}"#)),
+            (false, "false (Access NOT enforced)".to_owned())
+        );
+        assert_eq!(
+            required_display(&rule(r#"{"required":false,"teamName":"t"}"#)),
+            (false, "false (Access NOT enforced)".to_owned())
+        );
+        // A global access block is neither validated nor enforced, even with required: true.
+        assert_eq!(
+            required_display(
+                r#"{"originRequest":{"access":{"required":true,"teamName":"t"}},"ingress":[{"service":"http://x"}]}"#
+            ),
+            (false, "true (Access NOT enforced)".to_owned())
+        );
+        // No access anywhere: nothing to enforce, nothing to flag.
+        assert_eq!(
+            required_display(r#"{"ingress":[{"service":"http://x"}]}"#),
+            (false, "false".to_owned())
+        );
+    }
 }

@@ -29,6 +29,14 @@ pub struct GoUrl<'a> {
 }
 
 impl GoUrl<'_> {
+    /// Go's `URL.Port()`: the digits after the host's last colon ("" when there is no valid port).
+    pub fn port(&self) -> &str {
+        match self.host.rfind(':') {
+            Some(colon) if valid_optional_port(&self.host[colon..]) => &self.host[colon + 1..],
+            _ => "",
+        }
+    }
+
     /// Go's `URL.Hostname()`: the host without a valid `:port` and without IPv6 brackets.
     pub fn hostname(&self) -> &str {
         let mut host: &str = &self.host;
@@ -282,34 +290,243 @@ fn get_scheme(raw: &str) -> Result<(&str, &str), String> {
     Ok(("", raw))
 }
 
-fn parse_host(host: &str) -> Result<Cow<'_, str>, String> {
-    if host.starts_with('[') {
-        let Some(i) = host.rfind(']') else {
-            return Err("missing ']' in host".to_owned());
-        };
-        let colon_port = &host[i + 1..];
-        if !valid_optional_port(colon_port) {
-            return Err(format!("invalid port {} after host", go_quote(colon_port)));
+/// Go 1.26's `parseHost`. An IP-literal (`[...]`) must open the host and hold an IPv6 address
+/// (`netip.ParseAddr`; IPv4 is refused). Without brackets, the port starts at the last colon,
+/// except for `http` and `https`, where Go 1.26 takes the first (GODEBUG `urlstrictcolons=1`, the
+/// default), so a host with several colons fails there (go.dev/issue/75223).
+fn parse_host<'a>(scheme: &str, host: &'a str) -> Result<Cow<'a, str>, String> {
+    match host.rfind('[') {
+        Some(open) if open > 0 => return Err("invalid IP-literal".to_owned()),
+        Some(_) => {
+            let Some(close) = host.rfind(']') else {
+                return Err("missing ']' in host".to_owned());
+            };
+            let colon_port = &host[close + 1..];
+            if !valid_optional_port(colon_port) {
+                return Err(format!("invalid port {} after host", go_quote(colon_port)));
+            }
+            let inside = &host[1..close];
+            let unescaped = match inside.find("%25") {
+                Some(zone) => {
+                    let addr = unescape(&inside[..zone], Mode::Host)?;
+                    let zone = unescape(&inside[zone..], Mode::Zone)?;
+                    Cow::Owned(format!("{addr}{zone}"))
+                }
+                None => unescape(inside, Mode::Host)?,
+            };
+            if parse_ip_addr(&unescaped).map_err(|e| format!("invalid host: {e}"))? == IpFamily::V4
+            {
+                return Err("invalid IP-literal".to_owned());
+            }
+            if matches!(unescaped, Cow::Borrowed(_)) {
+                return Ok(Cow::Borrowed(host));
+            }
+            return Ok(Cow::Owned(format!("[{unescaped}]{colon_port}")));
         }
-        if let Some(zone) = host[..i].find("%25") {
-            let h1 = unescape(&host[..zone], Mode::Host)?;
-            let h2 = unescape(&host[zone..i], Mode::Zone)?;
-            let h3 = unescape(&host[i..], Mode::Host)?;
-            return Ok(Cow::Owned(format!("{h1}{h2}{h3}")));
-        }
-    } else if let Some(i) = host.rfind(':') {
-        let colon_port = &host[i..];
-        if !valid_optional_port(colon_port) {
-            return Err(format!("invalid port {} after host", go_quote(colon_port)));
+        None => {
+            if let Some(first) = host.find(':') {
+                let strict = scheme == "http" || scheme == "https";
+                let i = if strict {
+                    first
+                } else {
+                    host.rfind(':').unwrap_or(first)
+                };
+                let colon_port = &host[i..];
+                if !valid_optional_port(colon_port) {
+                    return Err(format!("invalid port {} after host", go_quote(colon_port)));
+                }
+            }
         }
     }
     unescape(host, Mode::Host)
 }
 
+/// The family of an address `netip.ParseAddr` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFamily {
+    /// Dotted decimal.
+    V4,
+    /// IPv6, possibly with a zone.
+    V6,
+}
+
+/// Go's `netip.ParseAddr`, with its error text (`ParseAddr("x"): unable to parse IP`).
+pub fn parse_ip_addr(s: &str) -> Result<IpFamily, String> {
+    let err = |msg: &str, at: Option<&str>| addr_error(s, msg, at);
+    for b in s.bytes() {
+        match b {
+            b'.' => return parse_ipv4_fields(s, s).map(|_| IpFamily::V4),
+            b':' => return parse_ipv6(s).map(|()| IpFamily::V6),
+            b'%' => return Err(err("missing IPv6 address", None)),
+            _ => {}
+        }
+    }
+    Err(err("unable to parse IP", None))
+}
+
+/// Go's `parseAddrError` text: `ParseAddr("in"): msg (at "rest")`, the last part only when the
+/// rest is known and not empty.
+fn addr_error(input: &str, msg: &str, at: Option<&str>) -> String {
+    match at {
+        Some(at) if !at.is_empty() => format!(
+            "ParseAddr({}): {msg} (at {})",
+            go_quote(input),
+            go_quote(at)
+        ),
+        _ => format!("ParseAddr({}): {msg}", go_quote(input)),
+    }
+}
+
+/// Go's `parseIPv4Fields` on `part` (all of `whole`, or its embedded IPv4 tail); errors name
+/// `whole`.
+fn parse_ipv4_fields(whole: &str, part: &str) -> Result<[u8; 4], String> {
+    let err = |msg: &str, at: Option<&str>| addr_error(whole, msg, at);
+    let b = part.as_bytes();
+    let mut fields = [0u8; 4];
+    let (mut val, mut pos, mut digits) = (0u32, 0usize, 0usize);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                if digits == 1 && val == 0 {
+                    return Err(err("IPv4 field has octet with leading zero", None));
+                }
+                val = val * 10 + u32::from(c - b'0');
+                digits += 1;
+                if val > 255 {
+                    return Err(err("IPv4 field has value >255", None));
+                }
+            }
+            b'.' => {
+                if i == 0 || i == b.len() - 1 || b[i - 1] == b'.' {
+                    return Err(err(
+                        "IPv4 field must have at least one digit",
+                        Some(&part[i..]),
+                    ));
+                }
+                if pos == 3 {
+                    return Err(err("IPv4 address too long", None));
+                }
+                fields[pos] = val as u8;
+                pos += 1;
+                val = 0;
+                digits = 0;
+            }
+            _ => return Err(err("unexpected character", Some(&part[i..]))),
+        }
+    }
+    if pos < 3 {
+        return Err(err("IPv4 address too short", None));
+    }
+    fields[3] = val as u8;
+    Ok(fields)
+}
+
+/// Go's `parseIPv6` (which `netip.ParseAddr` calls for anything with a colon).
+fn parse_ipv6(input: &str) -> Result<(), String> {
+    let err = |msg: &str, at: Option<&str>| addr_error(input, msg, at);
+    let mut s = input;
+    let mut zone_len = None;
+    if let Some(i) = s.find('%') {
+        let zone = &s[i + 1..];
+        if zone.is_empty() {
+            return Err(err("zone must be a non-empty string", None));
+        }
+        zone_len = Some(zone.len());
+        s = &s[..i];
+    }
+    let mut ellipsis: Option<usize> = None;
+    if s.starts_with("::") {
+        ellipsis = Some(0);
+        s = &s[2..];
+        if s.is_empty() {
+            return Ok(());
+        }
+    }
+    let mut i = 0usize;
+    while i < 16 {
+        let bytes = s.as_bytes();
+        let mut off = 0usize;
+        let mut acc = 0u32;
+        while off < bytes.len() {
+            let Some(d) = (bytes[off] as char).to_digit(16) else {
+                break;
+            };
+            acc = (acc << 4) + d;
+            if off > 3 {
+                return Err(err("each group must have 4 or less digits", Some(s)));
+            }
+            if acc > 0xffff {
+                return Err(err("IPv6 field has value >=2^16", Some(s)));
+            }
+            off += 1;
+        }
+        if off == 0 {
+            return Err(err(
+                "each colon-separated field must have at least one digit",
+                Some(s),
+            ));
+        }
+        if off < bytes.len() && bytes[off] == b'.' {
+            if ellipsis.is_none() && i != 12 {
+                return Err(err(
+                    "embedded IPv4 address must replace the final 2 fields of the address",
+                    Some(s),
+                ));
+            }
+            if i + 4 > 16 {
+                return Err(err(
+                    "too many hex fields to fit an embedded IPv4 at the end of the address",
+                    Some(s),
+                ));
+            }
+            let end = input.len() - zone_len.map_or(0, |z| z + 1);
+            parse_ipv4_fields(input, &input[end - s.len()..end])?;
+            s = "";
+            i += 4;
+            break;
+        }
+        i += 2;
+        s = &s[off..];
+        if s.is_empty() {
+            break;
+        }
+        if !s.starts_with(':') {
+            return Err(err("unexpected character, want colon", Some(s)));
+        } else if s.len() == 1 {
+            return Err(err("colon must be followed by more characters", Some(s)));
+        }
+        s = &s[1..];
+        if s.starts_with(':') {
+            if ellipsis.is_some() {
+                return Err(err("multiple :: in address", Some(s)));
+            }
+            ellipsis = Some(i);
+            s = &s[1..];
+            if s.is_empty() {
+                break;
+            }
+        }
+    }
+    if !s.is_empty() {
+        return Err(err("trailing garbage after address", Some(s)));
+    }
+    if i < 16 {
+        if ellipsis.is_none() {
+            return Err(err("address string too short", None));
+        }
+    } else if ellipsis.is_some() {
+        return Err(err(
+            "the :: must expand to at least one field of zeros",
+            None,
+        ));
+    }
+    Ok(())
+}
+
 fn parse_authority<'a>(authority: &'a str, url: &mut GoUrl<'a>) -> Result<(), String> {
     let at = authority.rfind('@');
     let host_part = at.map_or(authority, |i| &authority[i + 1..]);
-    url.host = parse_host(host_part)?;
+    url.host = parse_host(&url.scheme, host_part)?;
     if let Some(i) = at {
         let userinfo = &authority[..i];
         if !valid_userinfo(userinfo) {
@@ -497,7 +714,10 @@ mod tests {
             (&*u.scheme, &*u.host, &*u.path),
             ("http", "localhost:8080", "")
         );
-        assert_eq!(u.hostname(), "localhost");
+        assert_eq!((u.hostname(), u.port()), ("localhost", "8080"));
+        assert_eq!(ok("https://[::1]:443").port(), "443");
+        assert_eq!(ok("https://[::1]").port(), "");
+        assert_eq!(ok("https://h:").port(), "");
         let u = ok("HTTP://LOCALHOST:8080");
         assert_eq!((&*u.scheme, u.hostname()), ("http", "LOCALHOST"));
         assert_eq!(ok("https://[::1]:443").hostname(), "::1");
@@ -557,6 +777,157 @@ mod tests {
             err("http://h/#%zz"),
             r#"parse "http://h/#%zz": invalid URL escape "%zz""#
         );
+    }
+
+    #[test]
+    fn go_1_26_takes_the_port_from_the_first_colon_for_http_and_https_only() {
+        assert_eq!(
+            err("http://a:b:80"),
+            r#"parse "http://a:b:80": invalid port ":b:80" after host"#
+        );
+        assert_eq!(
+            err("https://::1:8443"),
+            r#"parse "https://::1:8443": invalid port "::1:8443" after host"#
+        );
+        assert_eq!(
+            err("HTTP://host:80:"),
+            r#"parse "HTTP://host:80:": invalid port ":80:" after host"#
+        );
+        assert_eq!(
+            err("http://u:p@a:1:2/x"),
+            r#"parse "http://u:p@a:1:2/x": invalid port ":1:2" after host"#
+        );
+        // Other schemes (and scheme-relative URLs) keep the last colon, as before Go 1.26.
+        let u = ok("tcp://a:b:80");
+        assert_eq!((&*u.host, u.hostname()), ("a:b:80", "a:b"));
+        assert_eq!(ok("ssh://::1:22").hostname(), "::1");
+        assert_eq!(ok("wss://a:b:443").hostname(), "a:b");
+        assert_eq!(ok("//a:b:80/x").hostname(), "a:b");
+        assert_eq!(
+            err("tcp://a:1:b"),
+            r#"parse "tcp://a:1:b": invalid port ":b" after host"#
+        );
+        // One colon is the same rule either way.
+        assert_eq!(ok("http://host:").hostname(), "host");
+        assert_eq!(ok("https://host:8443").hostname(), "host");
+    }
+
+    #[test]
+    fn ip_literals_must_open_the_host_and_hold_ipv6() {
+        assert_eq!(ok("http://[::1]:8080").hostname(), "::1");
+        assert_eq!(ok("http://[::ffff:10.0.0.1]").hostname(), "::ffff:10.0.0.1");
+        let u = ok("http://[fe80::1%25en0]:80");
+        assert_eq!(
+            (&*u.host, u.hostname()),
+            ("[fe80::1%en0]:80", "fe80::1%en0")
+        );
+        for (raw, reason) in [
+            ("http://x[::1]", "invalid IP-literal"),
+            ("http://[::1]x[", "invalid IP-literal"),
+            ("http://[127.0.0.1]:80", "invalid IP-literal"),
+            ("ssh://[10.0.0.1]", "invalid IP-literal"),
+            (
+                "http://[foo]",
+                r#"invalid host: ParseAddr("foo"): unable to parse IP"#,
+            ),
+            (
+                "http://[]",
+                r#"invalid host: ParseAddr(""): unable to parse IP"#,
+            ),
+            (
+                "http://[1::2::3]",
+                r#"invalid host: ParseAddr("1::2::3"): multiple :: in address (at ":3")"#,
+            ),
+            (
+                "http://[::1%25]",
+                r#"invalid host: ParseAddr("::1%"): zone must be a non-empty string"#,
+            ),
+            (
+                "http://[12345::1]",
+                r#"invalid host: ParseAddr("12345::1"): each group must have 4 or less digits (at "12345::1")"#,
+            ),
+            ("http://[::1]:abc", r#"invalid port ":abc" after host"#),
+            ("http://[::1", "missing ']' in host"),
+        ] {
+            assert_eq!(
+                err(raw),
+                format!("parse {}: {reason}", go_quote(raw)),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_addr_is_go_netip() {
+        assert_eq!(parse_ip_addr("10.0.0.1"), Ok(IpFamily::V4));
+        assert_eq!(parse_ip_addr("::"), Ok(IpFamily::V6));
+        assert_eq!(parse_ip_addr("::1"), Ok(IpFamily::V6));
+        assert_eq!(parse_ip_addr("1:2:3:4:5:6:7:8"), Ok(IpFamily::V6));
+        assert_eq!(parse_ip_addr("::ffff:1.2.3.4"), Ok(IpFamily::V6));
+        assert_eq!(parse_ip_addr("1:2:3:4:5:6:1.2.3.4"), Ok(IpFamily::V6));
+        assert_eq!(parse_ip_addr("fe80::1%eth0"), Ok(IpFamily::V6));
+        assert_eq!(parse_ip_addr("1::"), Ok(IpFamily::V6));
+        for (input, msg) in [
+            ("", r#"ParseAddr(""): unable to parse IP"#),
+            ("%en0", r#"ParseAddr("%en0"): missing IPv6 address"#),
+            (
+                "010.0.0.1",
+                r#"ParseAddr("010.0.0.1"): IPv4 field has octet with leading zero"#,
+            ),
+            (
+                "1.2.3.256",
+                r#"ParseAddr("1.2.3.256"): IPv4 field has value >255"#,
+            ),
+            (
+                "1..2.3",
+                r#"ParseAddr("1..2.3"): IPv4 field must have at least one digit (at ".2.3")"#,
+            ),
+            (
+                "1.2.3.4.5",
+                r#"ParseAddr("1.2.3.4.5"): IPv4 address too long"#,
+            ),
+            ("1.2.3", r#"ParseAddr("1.2.3"): IPv4 address too short"#),
+            (
+                "1.2.3.x",
+                r#"ParseAddr("1.2.3.x"): unexpected character (at "x")"#,
+            ),
+            ("1:2", r#"ParseAddr("1:2"): address string too short"#),
+            (
+                "1:2:3:4:5:6:7:8:9",
+                r#"ParseAddr("1:2:3:4:5:6:7:8:9"): trailing garbage after address (at "9")"#,
+            ),
+            (
+                "1:2:3:4::5:6:7:8",
+                r#"ParseAddr("1:2:3:4::5:6:7:8"): the :: must expand to at least one field of zeros"#,
+            ),
+            (
+                "1:",
+                r#"ParseAddr("1:"): colon must be followed by more characters (at ":")"#,
+            ),
+            (
+                "1:x",
+                r#"ParseAddr("1:x"): each colon-separated field must have at least one digit (at "x")"#,
+            ),
+            (
+                "1x:2",
+                r#"ParseAddr("1x:2"): unexpected character, want colon (at "x:2")"#,
+            ),
+            (
+                "1.2.3.4:5",
+                r#"ParseAddr("1.2.3.4:5"): unexpected character (at ":5")"#,
+            ),
+            (
+                "1:2.3.4.5",
+                r#"ParseAddr("1:2.3.4.5"): embedded IPv4 address must replace the final 2 fields of the address (at "2.3.4.5")"#,
+            ),
+            ("::1.2.3", r#"ParseAddr("::1.2.3"): IPv4 address too short"#),
+            (
+                "::1%",
+                r#"ParseAddr("::1%"): zone must be a non-empty string"#,
+            ),
+        ] {
+            assert_eq!(parse_ip_addr(input), Err(msg.to_owned()), "{input}");
+        }
     }
 
     #[test]

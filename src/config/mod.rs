@@ -1,6 +1,7 @@
 //! The domain: a tunnel configuration as a value, how cloudflared judges it, and which rule serves
 //! a request. Nothing here touches a terminal or the network.
 
+mod confusable;
 pub mod decode;
 pub mod diff;
 pub mod duration;
@@ -11,8 +12,10 @@ pub mod files;
 pub mod goparse;
 pub mod goregex;
 pub mod jsontree;
+mod keys;
 pub mod matching;
 pub mod model;
+mod origin_checks;
 pub mod validate;
 
 pub use duration::Duration;

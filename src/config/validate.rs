@@ -12,9 +12,11 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
 
+use super::confusable::confusable_warnings;
 use super::fields::{Field, OriginField};
-use super::goparse::{atoi, parse_url, split_host_port};
+use super::goparse::{GoUrl, atoi, parse_url, split_host_port};
 use super::goregex::GoRegex;
+use super::keys::{Level, unknown_key_warnings};
 use super::matching::punycode_alias;
 use super::model::{IngressRule, OriginRequest, Setting, TunnelConfig};
 
@@ -66,7 +68,7 @@ impl Diagnostic {
         }
     }
 
-    fn warning(rule: Option<usize>, field: Field, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(rule: Option<usize>, field: Field, message: impl Into<String>) -> Self {
         Diagnostic {
             rule,
             field: Some(field),
@@ -106,8 +108,8 @@ pub fn validate(config: &TunnelConfig) -> Vec<Diagnostic> {
     let mut tables = CrossTables::default();
     let mut coverage = Coverage::new(rules, &mut tables);
     for (i, rule) in rules.iter().enumerate() {
-        let regex_ok = rule_errors(i, rule, rules.len(), global, &mut out);
-        rule_warnings(i, rule, global, regex_ok, &mut out);
+        let checked = checked_rule_errors(i, rule, rules.len(), global, &mut out);
+        rule_warnings(i, rule, global, &checked, &mut out);
         coverage.check(i, &mut out);
     }
     out
@@ -150,8 +152,8 @@ pub fn validate_rule(
     global: Option<&OriginRequest>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let regex_ok = rule_errors(i, rule, total, global, &mut out);
-    rule_warnings(i, rule, global, regex_ok, &mut out);
+    let checked = checked_rule_errors(i, rule, total, global, &mut out);
+    rule_warnings(i, rule, global, &checked, &mut out);
     out
 }
 
@@ -169,14 +171,36 @@ pub fn rule_errors(
     global: Option<&OriginRequest>,
     out: &mut Vec<Diagnostic>,
 ) -> bool {
+    checked_rule_errors(i, rule, total, global, out).regex_ok
+}
+
+/// What the error checks learned that the warnings reuse.
+struct Checked<'a> {
+    /// The path (if any) is a valid Go regex.
+    regex_ok: bool,
+    /// The service parsed as a URL, when it is one cloudflared accepts.
+    url: Option<GoUrl<'a>>,
+}
+
+fn checked_rule_errors<'a>(
+    i: usize,
+    rule: &'a IngressRule,
+    total: usize,
+    global: Option<&OriginRequest>,
+    out: &mut Vec<Diagnostic>,
+) -> Checked<'a> {
     let at = Some(i);
-    if let Err(message) = check_service(rule, global) {
-        let field = if message.starts_with("unable to create ip rule") {
-            Field::OriginRequest(OriginField::IpRules)
-        } else {
-            Field::Service
-        };
-        out.push(Diagnostic::error(at, field, message));
+    let mut url = None;
+    match service_verdict(rule, global) {
+        Ok(u) => url = u,
+        Err(message) => {
+            let field = if message.starts_with("unable to create ip rule") {
+                Field::OriginRequest(OriginField::IpRules)
+            } else {
+                Field::Service
+            };
+            out.push(Diagnostic::error(at, field, message));
+        }
     }
     if let Some(access) = rule.overrides().and_then(|o| o.access.get())
         && access.required.is_true()
@@ -225,9 +249,15 @@ pub fn rule_errors(
             Field::Path,
             format!("Rule #{} has an invalid regex: {e}", i + 1),
         ));
-        return false;
+        return Checked {
+            regex_ok: false,
+            url,
+        };
     }
-    true
+    Checked {
+        regex_ok: true,
+        url,
+    }
 }
 
 /// Whether the rule's merged `bastionMode` (rule over global) is on.
@@ -274,16 +304,24 @@ pub fn service_kind(service: &str, bastion: bool) -> ServiceKind {
 
 /// cloudflared's service check. `Err` holds its message.
 pub fn check_service(rule: &IngressRule, global: Option<&OriginRequest>) -> Result<(), String> {
+    service_verdict(rule, global).map(|_| ())
+}
+
+/// [`check_service`], also handing back the parsed URL of a URL service it accepts.
+fn service_verdict<'a>(
+    rule: &'a IngressRule,
+    global: Option<&OriginRequest>,
+) -> Result<Option<GoUrl<'a>>, String> {
     let service = rule.service.as_str();
     match service_kind(service, bastion_mode(rule, global)) {
-        ServiceKind::UnixSocket | ServiceKind::HelloWorld | ServiceKind::Bastion => Ok(()),
+        ServiceKind::UnixSocket | ServiceKind::HelloWorld | ServiceKind::Bastion => Ok(None),
         ServiceKind::HttpStatus => {
             let code = &service["http_status:".len()..];
             let n = atoi(code).map_err(|e| format!("invalid HTTP status code: {e}"))?;
             if !(100..=999).contains(&n) {
                 return Err(format!("invalid HTTP status code: {n}"));
             }
-            Ok(())
+            Ok(None)
         }
         ServiceKind::SocksProxy => {
             let rules = rule.overrides().and_then(|o| o.ip_rules.get());
@@ -294,7 +332,7 @@ pub fn check_service(rule: &IngressRule, global: Option<&OriginRequest>) -> Resu
                 )
                 .map_err(|e| format!("unable to create ip rule for socks-proxy: {e}"))?;
             }
-            Ok(())
+            Ok(None)
         }
         ServiceKind::Url => {
             let url = parse_url(service).map_err(|e| e.to_string())?;
@@ -308,7 +346,7 @@ pub fn check_service(rule: &IngressRule, global: Option<&OriginRequest>) -> Resu
                     "{service} is an invalid address, ingress rules don't support proxying to a different path on the origin service. The path will be the same as the eyeball request's path"
                 ));
             }
-            Ok(())
+            Ok(Some(url))
         }
     }
 }
@@ -350,34 +388,6 @@ fn is_go_cidr(s: &str) -> bool {
     bits.parse::<u32>().is_ok_and(|n| n <= max)
 }
 
-use super::encode::{
-    ACCESS_KEYS as KNOWN_ACCESS_KEYS, RULE_KEYS as KNOWN_RULE_KEYS, TOP_KEYS as KNOWN_TOP_KEYS,
-    origin_keys,
-};
-
-fn wrong_case_keys(
-    rule: Option<usize>,
-    prefix: &str,
-    extra: &super::model::Extra,
-    known: &[&str],
-    out: &mut Vec<Diagnostic>,
-) {
-    if extra.is_empty() {
-        return;
-    }
-    for key in extra.keys() {
-        if let Some(k) = known.iter().find(|k| super::decode::go_fold_eq(key, k)) {
-            out.push(Diagnostic::warning(
-                rule,
-                Field::Unknown(format!("{prefix}{key}")),
-                format!(
-                    "key \"{key}\" is ignored by cloudflared in config.yml, where keys are case-sensitive (did you mean \"{k}\"?); the remote JSON config would read it as \"{k}\""
-                ),
-            ));
-        }
-    }
-}
-
 fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnostic>) {
     if let Some(t) = o.proxy_type.get()
         && !t.is_empty()
@@ -410,17 +420,15 @@ fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnos
             ));
         }
     }
-    if !o.extra.is_empty() {
-        wrong_case_keys(rule, "originRequest.", &o.extra, &origin_keys(), out);
-    }
+    unknown_key_warnings(rule, "originRequest.", &o.extra, Level::Origin, out);
     if let Some(a) = o.access.get() {
-        wrong_case_keys(
-            rule,
-            "originRequest.access.",
-            &a.extra,
-            KNOWN_ACCESS_KEYS,
-            out,
-        );
+        unknown_key_warnings(rule, "originRequest.access.", &a.extra, Level::Access, out);
+    }
+    for (j, ip_rule) in o.ip_rules.get().into_iter().flatten().enumerate() {
+        if !ip_rule.extra.is_empty() {
+            let prefix = format!("originRequest.ipRules[{j}].");
+            unknown_key_warnings(rule, &prefix, &ip_rule.extra, Level::IpRule, out);
+        }
     }
 }
 
@@ -444,7 +452,10 @@ fn global_warnings(config: &TunnelConfig, out: &mut Vec<Diagnostic>) {
             "warp-routing has no effect since cloudflared 2023.10: private networks are routed by the tunnel's routes; it is kept only for compatibility",
         ));
     }
-    wrong_case_keys(None, "", &config.extra, KNOWN_TOP_KEYS, out);
+    if let Some(w) = config.warp_routing.get() {
+        unknown_key_warnings(None, "warp-routing.", &w.extra, Level::Warp, out);
+    }
+    unknown_key_warnings(None, "", &config.extra, Level::Top, out);
 }
 
 fn hostname_warnings(i: usize, hostname: &str, out: &mut Vec<Diagnostic>) {
@@ -453,29 +464,43 @@ fn hostname_warnings(i: usize, hostname: &str, out: &mut Vec<Diagnostic>) {
         return;
     }
     // One pass over the bytes for the common (ASCII) case; characters only when needed.
-    let (mut unsafe_chars, mut space, mut upper, mut non_ascii) = (false, false, false, false);
+    let (mut control, mut space, mut upper, mut non_ascii) = (false, false, false, false);
+    let (mut url_like, mut double_dash, mut prev) = (false, false, 0u8);
     for b in hostname.bytes() {
         match b {
-            0..=0x1f | 0x7f => unsafe_chars = true,
+            0..=0x1f | 0x7f => control = true,
             b' ' => space = true,
             b'A'..=b'Z' => upper = true,
+            b'/' | b':' => url_like = true,
+            b'-' => double_dash |= prev == b'-',
             0x80.. => non_ascii = true,
             _ => {}
         }
+        prev = b;
     }
     if non_ascii {
-        unsafe_chars |= hostname.chars().any(crate::text::is_unsafe);
-        space |= hostname.chars().any(char::is_whitespace);
+        control |= hostname.chars().any(char::is_control);
+        // Invisible characters get their own warning (confusable.rs), whitespace or not.
+        space |= hostname
+            .chars()
+            .any(|c| c.is_whitespace() && !crate::text::is_invisible(c));
         upper |= hostname.chars().any(char::is_uppercase);
     }
     let mut warn = |msg: String| out.push(Diagnostic::warning(at, Field::Hostname, msg));
-    if unsafe_chars {
-        warn("hostname contains control or invisible characters (shown as escapes such as \\x1b): no request can carry them".to_owned());
+    if url_like && let Some(msg) = url_in_hostname(hostname) {
+        warn(msg);
+    }
+    if control {
+        warn("hostname contains control characters (shown as escapes such as \\x1b): no request can carry them".to_owned());
     } else if space {
         warn(
             "hostname contains whitespace: no request can carry it, so this rule never matches"
                 .to_owned(),
         );
+    }
+    // Only a non-ASCII name or a punycode (`xn--`) label can pass for another name this way.
+    if non_ascii || double_dash {
+        confusable_warnings(hostname, &mut warn);
     }
     if upper {
         warn(format!(
@@ -508,6 +533,47 @@ fn hostname_warnings(i: usize, hostname: &str, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// What is wrong with a hostname that holds a URL (`https://x.example.com`) or a path
+/// (`x.example.com/api`): no request's host name has a scheme or a `/`, so the rule never matches
+/// (and cloudflared refuses `https://x.example.com`, whose `:` looks like a port to it).
+fn url_in_hostname(hostname: &str) -> Option<String> {
+    let (scheme, rest) = match hostname.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, hostname),
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(p) => (&rest[..p], &rest[p..]),
+        None => (rest, ""),
+    };
+    if scheme.is_none() && path.is_empty() {
+        return None;
+    }
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let name = match split_host_port(authority) {
+        Ok((host, _)) => host,
+        Err(_) => authority,
+    };
+    let name = crate::text::inert(name);
+    let shown = crate::text::inert(hostname);
+    let path_hint = if path.len() > 1 {
+        format!(
+            " and \"^{}\" as the path",
+            crate::text::inert(path.trim_end_matches('/'))
+        )
+    } else {
+        String::new()
+    };
+    let what = if scheme.is_some() { "a URL" } else { "a path" };
+    Some(format!(
+        "hostname \"{shown}\" holds {what}, but a hostname is the name alone: requests never carry a scheme or \"/\" in their host, so this rule never matches; write \"{name}\" as the hostname{path_hint}{}",
+        if scheme.is_some() {
+            ", and the scheme in the service"
+        } else {
+            ""
+        }
+    ))
+}
+
 /// Whether a path pattern is anchored at the start (`^` or `\A`, after leading flag groups).
 pub fn path_is_anchored(path: &str) -> bool {
     let mut p = path;
@@ -529,9 +595,10 @@ fn rule_warnings(
     i: usize,
     rule: &IngressRule,
     global: Option<&OriginRequest>,
-    regex_ok: bool,
+    checked: &Checked<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
+    let regex_ok = checked.regex_ok;
     hostname_warnings(i, rule.hostname.as_str(), out);
     let path = rule.path.as_str();
     if !path.is_empty() && regex_ok && !path_is_anchored(path) {
@@ -563,8 +630,19 @@ fn rule_warnings(
     }
     if let Some(o) = rule.overrides() {
         origin_warnings(Some(i), o, out);
+        if let Some(a) = o.access.get()
+            && !a.required.is_true()
+            && (!a.team_name.as_str().is_empty() || a.aud_tag.get().is_some_and(|t| !t.is_empty()))
+        {
+            out.push(Diagnostic::warning(
+                Some(i),
+                Field::OriginRequest(OriginField::AccessRequired),
+                "Access is not enforced: teamName/audTag are set but required is not true, so cloudflared checks no Access token and lets every request through to the origin; set access.required to true",
+            ));
+        }
     }
-    wrong_case_keys(Some(i), "", &rule.extra, KNOWN_RULE_KEYS, out);
+    super::origin_checks::origin_warnings(i, rule, global, checked.url.as_ref(), out);
+    unknown_key_warnings(Some(i), "", &rule.extra, Level::Rule, out);
 }
 
 /// Which of a rule's names an `exact` entry stands for.
@@ -1328,6 +1406,175 @@ pub(crate) mod tests {
         );
         // cloudflared reads the rule as a catch-all, so it is valid.
         assert!(!d.iter().any(Diagnostic::is_error), "{d:?}");
+    }
+
+    /// The warnings of a config, as (rule, field, message).
+    fn warnings_of(json: &str) -> Vec<(Option<usize>, String, String)> {
+        diags(json)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| {
+                let field = d.field.map(|f| f.to_string()).unwrap_or_default();
+                (d.rule, field, d.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_hostname_holding_a_url_or_a_path_says_so() {
+        let d = diags(
+            r#"{"ingress":[
+              {"hostname":"https://x.example.com","service":"http://x"},
+              {"hostname":"x.example.com/api/","service":"http://x"},
+              {"hostname":"http://u@y.example.com:8443/v1","service":"http://x"},
+              {"hostname":"z.example.com:443","service":"http://x"},
+              {"service":"http_status:404"}]}"#,
+        );
+        let at = |rule: usize| -> Vec<(Severity, &str)> {
+            d.iter()
+                .filter(|d| d.rule == Some(rule) && d.field == Some(Field::Hostname))
+                .map(|d| (d.severity, d.message.as_str()))
+                .collect()
+        };
+        // cloudflared's own verdict stays, and the warning next to it names the real mistake.
+        assert_eq!(at(0)[0], (Severity::Error, HOSTNAME_PORT));
+        assert_eq!(
+            at(0)[1],
+            (
+                Severity::Warning,
+                "hostname \"https://x.example.com\" holds a URL, but a hostname is the name alone: requests never carry a scheme or \"/\" in their host, so this rule never matches; write \"x.example.com\" as the hostname, and the scheme in the service"
+            )
+        );
+        assert_eq!(at(1).len(), 1, "{:?}", at(1));
+        assert!(
+            at(1)[0].1.ends_with("holds a path, but a hostname is the name alone: requests never carry a scheme or \"/\" in their host, so this rule never matches; write \"x.example.com\" as the hostname and \"^/api\" as the path"),
+            "{:?}",
+            at(1)
+        );
+        // cloudflared accepts this one (too many colons to split), but it never matches either.
+        assert_eq!(at(2).len(), 1, "{:?}", at(2));
+        assert!(at(2)[0].1.contains(
+            "write \"y.example.com\" as the hostname and \"^/v1\" as the path, and the scheme"
+        ));
+        // A plain port is cloudflared's error alone.
+        assert_eq!(at(3), [(Severity::Error, HOSTNAME_PORT)]);
+    }
+
+    #[test]
+    fn confusable_hostnames_are_caught_as_unicode_and_as_punycode() {
+        for host in [
+            "p\u{430}ypal.example.com",
+            "xn--pypal-4ve.example.com",
+            "XN--PYPAL-4VE.example.com",
+        ] {
+            let w = warnings_of(&format!(
+                r#"{{"ingress":[{{"hostname":"{host}","service":"http://x"}},{{"service":"http_status:404"}}]}}"#
+            ));
+            assert!(
+                w.iter().any(|(r, f, m)| *r == Some(0)
+                    && f == "hostname"
+                    && m.contains("mixes scripts (Latin, Cyrillic)")),
+                "{host}: {w:#?}"
+            );
+        }
+        let w = warnings_of(
+            r#"{"ingress":[{"hostname":"pay\u00adpal.example.com","service":"http://x"},{"service":"http_status:404"}]}"#,
+        );
+        assert!(
+            w.iter()
+                .any(|(_, _, m)| m.contains("invisible characters (U+00AD)")),
+            "{w:#?}"
+        );
+        assert!(
+            !w.iter()
+                .any(|(_, _, m)| m.contains("whitespace") || m.contains("control")),
+            "{w:#?}"
+        );
+    }
+
+    #[test]
+    fn access_without_required_is_flagged_at_the_required_field() {
+        let w = warnings_of(
+            r#"{"ingress":[
+              {"hostname":"a.example.com","service":"http://x","originRequest":{"access":{"teamName":"t","audTag":["a"]}}},
+              {"hostname":"b.example.com","service":"http://x","originRequest":{"access":{"required":false,"audTag":["a"]}}},
+              {"hostname":"c.example.com","service":"http://x","originRequest":{"access":{"required":true,"teamName":"t"}}},
+              {"hostname":"d.example.com","service":"http://x","originRequest":{"access":{"required":false}}},
+              {"service":"http_status:404"}]}"#,
+        );
+        let flagged: Vec<Option<usize>> = w
+            .iter()
+            .filter(|(_, f, m)| {
+                f == "originRequest.access.required" && m.starts_with("Access is not enforced")
+            })
+            .map(|(r, _, _)| *r)
+            .collect();
+        assert_eq!(flagged, [Some(0), Some(1)], "{w:#?}");
+    }
+
+    #[test]
+    fn unknown_keys_are_judged_at_every_level() {
+        let w = warnings_of(
+            r#"{
+              "ingres": [],
+              "orginRequest": {},
+              "originRequest": {"tlsTimout": 5, "access": {"teamNme": "t"}},
+              "warp-routing": {"enabeld": true, "maxActiveFlows": 10, "x-note": 1},
+              "ingress": [
+                {"hostname": "a.example.com", "servce": "http://x", "service": "http://x", "noTLSVerify": true,
+                 "originRequest": {"keepAliveConection": 5, "ipRules": [{"prefix": "10.0.0.0/8", "alow": true}],
+                                   "access": {"required": true, "teamName": "t", "audTags": ["a"]}}},
+                {"service": "http_status:404", "x-owner": "me"}
+              ]
+            }"#,
+        );
+        let keys: Vec<(Option<usize>, &str)> = w
+            .iter()
+            .filter(|(_, f, _)| !f.starts_with("warp-routing") || f.contains('.'))
+            .filter(|(_, _, m)| m.contains("did you mean") || m.contains("move it"))
+            .map(|(r, f, _)| (*r, f.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (None, "originRequest.tlsTimout"),
+                (None, "originRequest.access.teamNme"),
+                (None, "warp-routing.enabeld"),
+                (None, "ingres"),
+                (None, "orginRequest"),
+                (Some(0), "originRequest.keepAliveConection"),
+                (Some(0), "originRequest.access.audTags"),
+                (Some(0), "originRequest.ipRules[0].alow"),
+                (Some(0), "servce"),
+                (Some(0), "noTLSVerify"),
+            ],
+            "{w:#?}"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+        /// Whatever a hostname, service or unknown key holds, the checks answer without panicking
+        /// (the bytes are hostile: `xn--` labels with multi-byte characters, brackets, colons).
+        #[test]
+        fn checks_never_panic(
+            host in "(xn--|[a-zA-Z0-9.:/\\[\\]%*@-]|[\\u{80}-\\u{2fff}]|\\u{ad}|\\u{200b}){0,24}",
+            service in "(https?://|htp://|ssh://|unix:|\\[|\\]|:|%2|[a-z0-9.]|[\\u{80}-\\u{7ff}]){0,16}",
+            key in "[a-zA-Z_-]{1,16}",
+        ) {
+            let mut rule = IngressRule {
+                hostname: Setting::Set(host.clone()),
+                service: Setting::Set(service.clone()),
+                ..IngressRule::default()
+            };
+            rule.extra.insert(key.clone(), serde_json::Value::Null);
+            let mut o = OriginRequest { no_tls_verify: Setting::Set(true), ..OriginRequest::default() };
+            o.extra.insert(key, serde_json::Value::Null);
+            rule.origin_request = Setting::Set(Box::new(o));
+            let _ = validate_rule(0, &rule, 2, None);
+            let _ = crate::config::goparse::parse_ip_addr(&host);
+        }
     }
 
     #[test]

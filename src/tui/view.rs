@@ -514,7 +514,7 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             if r.overrides().is_some_and(|o| !o.is_empty()) {
                 opts.push('O');
             }
-            if r.overrides().is_some_and(|o| o.access.is_set()) {
+            if crate::config::effective::access_enforced(r) {
                 opts.push('A');
             }
             let (e, w) = app.rule_counts.get(i).copied().unwrap_or((0, 0));
