@@ -44,6 +44,21 @@ pub enum CheckId {
 }
 
 impl CheckId {
+    /// Every check, in the order the doctor runs them.
+    pub const ALL: [CheckId; 11] = [
+        CheckId::Token,
+        CheckId::Account,
+        CheckId::Tunnels,
+        CheckId::ConfigRead,
+        CheckId::ConfigWrite,
+        CheckId::Zones,
+        CheckId::DnsRead,
+        CheckId::DnsWrite,
+        CheckId::AccessApps,
+        CheckId::AccessOrganization,
+        CheckId::Connections,
+    ];
+
     /// What is checked, as the report names it.
     pub fn label(self) -> &'static str {
         match self {

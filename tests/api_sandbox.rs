@@ -571,6 +571,16 @@ struct Contract {
     components: Value,
 }
 
+/// The OpenAPI slice as a contract to check against (`None`, said on stderr, when it is absent).
+fn contract() -> Option<Contract> {
+    let spec = spec()?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Some(Contract {
+        components: json_schema(&spec["components"]),
+        spec,
+    })
+}
+
 impl Contract {
     fn check(&self, schema: &Value, instance: &Value, what: &str) {
         let root = json!({"allOf": [json_schema(schema)], "components": self.components});
@@ -639,12 +649,7 @@ async fn raw(
 
 #[tokio::test]
 async fn sandbox_responses_and_client_requests_match_the_openapi_slice() {
-    let Some(spec) = spec() else { return };
-    let contract = Contract {
-        components: json_schema(&spec["components"]),
-        spec,
-    };
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(contract) = contract() else { return };
     let sb = sandbox().await;
     let token = sb.info.token.clone();
     let a = sb.info.account_id.clone();
@@ -1170,12 +1175,7 @@ async fn polling_reads_the_rate_limit_and_never_runs_into_it() {
 
 #[tokio::test]
 async fn connector_and_access_answers_match_the_openapi_slice() {
-    let Some(spec) = spec() else { return };
-    let contract = Contract {
-        components: json_schema(&spec["components"]),
-        spec,
-    };
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(contract) = contract() else { return };
     let sb = sandbox().await;
     let token = sb.info.token.clone();
     let a = sb.info.account_id.clone();

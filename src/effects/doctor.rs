@@ -68,20 +68,10 @@ pub async fn run(client: &Client, target: Target<'_>) -> Report {
             )),
         )
     };
-    let rest = [
-        Account,
-        Tunnels,
-        ConfigRead,
-        ConfigWrite,
-        Zones,
-        DnsRead,
-        DnsWrite,
-        AccessApps,
-        AccessOrganization,
-        Connections,
-    ];
+    // Every check after the credentials, in the order they run.
+    let rest = &CheckId::ALL[1..];
     if !token {
-        skip_all(&mut report, &rest, "the credentials were not accepted");
+        skip_all(&mut report, rest, "the credentials were not accepted");
         return report;
     }
     // 2. The account.
