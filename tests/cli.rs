@@ -296,3 +296,79 @@ fn the_editor_refuses_without_a_terminal() {
         stderr(&o)
     );
 }
+
+/// Runs `cfingress validate PATH` and gives up (failing) after 20 s instead of hanging.
+fn validate_within_20s(path: &str) -> (Option<i32>, String) {
+    let mut child = bin()
+        .args(["validate", path])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run cfingress: {e}"));
+    let start = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() > std::time::Duration::from_secs(20) => {
+                let _ = child.kill();
+                panic!("validate {path} hung");
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let o = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot read cfingress's output: {e}"));
+    (o.status.code(), format!("{}{}", stdout(&o), stderr(&o)))
+}
+
+#[test]
+fn hostile_files_are_refused_quickly_with_what_is_wrong() {
+    // Nested 20 000 levels: a clear error at the 101st level, not a stack overflow (exit 134).
+    let deep_yaml = temp_file("deep.yml", &format!("{}a\n", "- ".repeat(20_000)));
+    let (code, out) = validate_within_20s(s(&deep_yaml));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("line 1, column 201: not valid YAML: nested more than 100 levels deep"),
+        "{out}"
+    );
+    let deep_json = temp_file(
+        "deep.json",
+        &format!("{}{}", "[".repeat(20_000), "]".repeat(20_000)),
+    );
+    let (code, out) = validate_within_20s(s(&deep_json));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("nested more than 128 levels deep"), "{out}");
+
+    // Devices, pipes and folders are refused before anything is read from them.
+    let (code, out) = validate_within_20s("/dev/zero");
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("/dev/zero: unreadable: not a regular file but a character device"),
+        "{out}"
+    );
+    let fifo = deep_yaml.with_file_name("fifo.yml");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let (code, out) = validate_within_20s(s(&fifo));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("a named pipe (FIFO)"), "{out}");
+    let dir = deep_yaml.with_file_name("");
+    let (code, out) = validate_within_20s(s(&dir));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("not a regular file but a folder"), "{out}");
+
+    // Larger than 64 MiB: refused from its size (a sparse file: nothing is written or read).
+    let big = deep_yaml.with_file_name("big.json");
+    let f = std::fs::File::create(&big).unwrap_or_else(|e| panic!("{e}"));
+    f.set_len((64 << 20) + 1).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out) = validate_within_20s(s(&big));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("the file is 67108865 bytes, more than the 67108864 bytes cfingress reads"),
+        "{out}"
+    );
+    let _ = std::fs::remove_file(&big);
+}

@@ -5,11 +5,11 @@ use cfingress::config::decode::go_fold_eq;
 use cfingress::config::encode::{config_to_json, config_to_json_text};
 use cfingress::config::files::{Format, parse_json, parse_str, to_json_string, to_yaml_string};
 use cfingress::config::model::{
-    Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
+    Access, Extra, IngressRule, IpRule, OriginRequest, RawJson, Setting, TunnelConfig, WarpRouting,
 };
 use cfingress::config::{Duration, OriginField};
 use proptest::prelude::*;
-use serde_json::{Map, Number, Value, json};
+use serde_json::{Number, Value, json};
 
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -56,10 +56,11 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 /// Unknown keys that do not collide (case-insensitively) with the level's known keys.
-fn extra(known: &'static [&'static str]) -> impl Strategy<Value = Map<String, Value>> {
+fn extra(known: &'static [&'static str]) -> impl Strategy<Value = Extra> {
     prop::collection::vec(("[a-zA-Z][a-zA-Z0-9_-]{0,10}", json_value()), 0..3).prop_map(move |kv| {
         kv.into_iter()
             .filter(|(k, _)| !known.iter().any(|n| go_fold_eq(k, n)))
+            .map(|(k, v)| (k, RawJson::from_value(&v)))
             .collect()
     })
 }

@@ -76,7 +76,13 @@ impl RemoteConfig {
     }
 
     fn from_envelope(env: &Envelope, tunnel: &str) -> Result<Self, ApiError> {
-        Self::from_tree(&env.result_tree()?, Some(tunnel))
+        // Only what a config reader reads is built; unknown lists stay slices of the body.
+        let tree = match env.result_raw()? {
+            None => Json::Null,
+            Some(raw) => crate::config::jsontree::parse_config(raw.get())
+                .map_err(|e| ApiError::Unexpected(format!("result: {e}")))?,
+        };
+        Self::from_tree(&tree, Some(tunnel))
     }
 }
 

@@ -20,6 +20,8 @@ pub fn found(v: &Json<'_>) -> String {
         }
         Json::Array(_) => "a list".to_owned(),
         Json::Object(_) => "an object".to_owned(),
+        Json::Raw(r) if r.get().starts_with('[') => "a list".to_owned(),
+        Json::Raw(_) => "an object".to_owned(),
     }
 }
 

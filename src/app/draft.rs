@@ -10,6 +10,10 @@ use crate::config::encode::{config_to_json, config_to_json_text, origin_to_json,
 use crate::config::files::{from_json_value, parse_yaml, to_yaml_string};
 use crate::config::model::{IngressRule, OriginRequest, Setting, TunnelConfig, WarpRouting};
 
+/// The largest draft file read back: room for two configs of the largest config file read
+/// (`files::MAX_CONFIG_BYTES`) and their history.
+pub const MAX_DRAFT_BYTES: u64 = 256 << 20;
+
 /// The format tag written in every draft file.
 pub const FORMAT: &str = "cfingress-draft/1";
 
@@ -381,5 +385,33 @@ mod tests {
         assert_eq!(back.draft, saved.draft);
         // The edit's rule cannot be JSON: the history is dropped, never the draft.
         assert!(back.edits.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+
+    fn draft_with(base: &str) -> String {
+        format!(
+            "{{\"format\":\"{FORMAT}\",\"key\":\"file:x\",\"saved_at\":\"\",\"base_version\":null,\"unpublished_new\":false,\"base\":{base},\"draft\":{{\"json\":{{}}}},\"edits\":[]}}"
+        )
+    }
+
+    #[test]
+    fn a_tampered_draft_nested_deeply_is_refused_not_a_crash() {
+        // A config.yml draft stored as YAML text, nested 20 000 levels: refused at level 101.
+        let yaml = serde_json::to_string(&format!("{}a", "- ".repeat(20_000))).unwrap_or_default();
+        let e = SavedDraft::from_json(&draft_with(&format!("{{\"yaml\":{yaml}}}")));
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.contains("nested more than 100 levels")),
+            "{e:?}"
+        );
+        // The same depth as JSON stops at serde_json's limit.
+        let json = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let e = SavedDraft::from_json(&draft_with(&format!("{{\"json\":{json}}}")));
+        assert!(e.is_err());
+        assert!(SavedDraft::from_json(&draft_with("{\"json\":{}}")).is_ok());
     }
 }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use saphyr::{MarkedYaml, ScalarStyle, YamlData};
+use saphyr_parser::ScalarStyle;
 use serde_json::{Map, Number, Value};
 
 use super::duration::{Duration, parse_go_duration};
@@ -14,6 +14,8 @@ use super::jsontree::Json;
 use super::model::{
     Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };
+use super::rawjson::{RawJson, collapsed_order, push_json_str};
+use super::yamltree::{ScalarTag, YamlNode, YamlValue};
 
 /// Where a wrong value was found, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +62,7 @@ pub enum Node<'a> {
     /// A node of the light JSON tree.
     Tree(&'a Json<'a>),
     /// A YAML node (scalars unresolved, as written).
-    Yaml(&'a MarkedYaml<'a>),
+    Yaml(&'a YamlNode<'a>),
 }
 
 #[derive(Clone, Copy)]
@@ -128,7 +130,7 @@ type Res<T> = Result<T, DecodeError>;
 fn fail<T>(path: &PathRef<'_>, node: Node<'_>, message: String) -> Res<T> {
     let (p, rule) = path.render();
     let location = match node {
-        Node::Yaml(y) => Some((y.span.start.line(), y.span.start.col() + 1)),
+        Node::Yaml(y) => Some((y.line, y.col)),
         Node::Json(_) | Node::Tree(_) => None,
     };
     Err(DecodeError {
@@ -168,6 +170,8 @@ fn describe(node: Node<'_>) -> String {
             Json::String(s) => format!("string {}", short_quote(s)),
             Json::Array(_) => "a list".to_owned(),
             Json::Object(_) => "an object".to_owned(),
+            Json::Raw(r) if r.get().starts_with('[') => "a list".to_owned(),
+            Json::Raw(_) => "an object".to_owned(),
         },
         Node::Json(v) => match v {
             Value::Null => "null".to_owned(),
@@ -177,11 +181,19 @@ fn describe(node: Node<'_>) -> String {
             Value::Array(_) => "a list".to_owned(),
             Value::Object(_) => "an object".to_owned(),
         },
-        Node::Yaml(y) => match &y.data {
-            YamlData::Representation(s, ScalarStyle::Plain, _) => short_quote(s),
-            YamlData::Representation(s, _, _) => format!("string {}", short_quote(s)),
-            YamlData::Sequence(_) => "a list".to_owned(),
-            YamlData::Mapping(_) => "a mapping".to_owned(),
+        Node::Yaml(y) => match &y.value {
+            YamlValue::Scalar {
+                text,
+                style: ScalarStyle::Plain,
+                ..
+            } => short_quote(text),
+            YamlValue::Scalar { text, .. } => format!("string {}", short_quote(text)),
+            YamlValue::Seq {
+                foreign_tag: false, ..
+            } => "a list".to_owned(),
+            YamlValue::Map {
+                foreign_tag: false, ..
+            } => "a mapping".to_owned(),
             _ => "a value of another kind".to_owned(),
         },
     }
@@ -196,14 +208,12 @@ fn short_quote(s: &str) -> String {
 }
 
 /// The scalar text of a YAML node, with whether it was plain (unquoted).
-fn yaml_scalar<'a>(y: &'a MarkedYaml<'a>) -> Option<(&'a str, bool, bool)> {
-    match &y.data {
-        YamlData::Representation(s, style, tag) => {
-            let str_tag = tag
-                .as_ref()
-                .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+fn yaml_scalar<'a>(y: &'a YamlNode<'a>) -> Option<(&'a str, bool, bool)> {
+    match &y.value {
+        YamlValue::Scalar { text, style, tag } => {
+            let str_tag = *tag == ScalarTag::Str;
             Some((
-                s.as_ref(),
+                text.as_ref(),
                 *style == ScalarStyle::Plain && !str_tag,
                 str_tag,
             ))
@@ -265,9 +275,13 @@ impl<'a> Node<'a> {
         match self {
             Node::Json(v) => v.is_null(),
             Node::Tree(t) => matches!(t, Json::Null),
-            Node::Yaml(y) => match &y.data {
-                YamlData::Representation(s, ScalarStyle::Plain, None) => yaml_is_null(s),
-                YamlData::BadValue => true,
+            Node::Yaml(y) => match &y.value {
+                YamlValue::Scalar {
+                    text,
+                    style: ScalarStyle::Plain,
+                    tag: ScalarTag::None,
+                } => yaml_is_null(text),
+                YamlValue::Empty => true,
                 _ => false,
             },
         }
@@ -281,8 +295,11 @@ impl<'a> Node<'a> {
             Node::Tree(Json::Object(o)) => {
                 Ok(o.iter().map(|(k, v)| (k.as_ref(), Node::Tree(v))).collect())
             }
-            Node::Yaml(y) => match &y.data {
-                YamlData::Mapping(m) => {
+            Node::Yaml(y) => match &y.value {
+                YamlValue::Map {
+                    entries: m,
+                    foreign_tag: false,
+                } => {
                     let mut out = Vec::with_capacity(m.len());
                     for (k, v) in m {
                         let key = match yaml_scalar(k) {
@@ -317,8 +334,11 @@ impl<'a> Node<'a> {
         match self {
             Node::Json(Value::Array(a)) => Ok(a.iter().map(Node::Json).collect()),
             Node::Tree(Json::Array(a)) => Ok(a.iter().map(Node::Tree).collect()),
-            Node::Yaml(y) => match &y.data {
-                YamlData::Sequence(s) => Ok(s.iter().map(Node::Yaml).collect()),
+            Node::Yaml(y) => match &y.value {
+                YamlValue::Seq {
+                    items,
+                    foreign_tag: false,
+                } => Ok(items.iter().map(Node::Yaml).collect()),
                 _ => fail(
                     path,
                     self,
@@ -518,12 +538,25 @@ impl<'a> Node<'a> {
         self.is_null()
     }
 
-    /// The node as JSON, for keys the model does not know.
-    pub fn to_json(self) -> Value {
+    /// The node as a `serde_json::Value` (builds a tree: for the few small values read whole).
+    pub fn to_value(self) -> Value {
         match self {
             Node::Json(v) => v.clone(),
             Node::Tree(t) => t.to_value(),
             Node::Yaml(y) => yaml_to_json(y),
+        }
+    }
+
+    /// The node as compact JSON text, for keys the model does not know.
+    pub fn to_json(self) -> RawJson {
+        match self {
+            Node::Json(v) => RawJson::from_value(v),
+            Node::Tree(t) => t.to_raw(),
+            Node::Yaml(y) => {
+                let mut out = String::new();
+                write_yaml_as_json(y, &mut out);
+                RawJson::from_canonical(out)
+            }
         }
     }
 }
@@ -536,17 +569,12 @@ pub fn yaml_plain_is_not_string(text: &str) -> bool {
         || yaml_float(text).is_some()
 }
 
-fn yaml_to_json(y: &MarkedYaml<'_>) -> Value {
-    match &y.data {
-        YamlData::Representation(text, style, tag) => {
-            let tag_suffix = tag
-                .as_ref()
-                .filter(|t| t.is_yaml_core_schema())
-                .map(|t| t.suffix.as_str());
-            if *style != ScalarStyle::Plain
-                || tag_suffix == Some("str")
-                || tag.as_ref().is_some_and(|t| !t.is_yaml_core_schema())
-            {
+/// A YAML node as JSON, resolving plain scalars as `yaml.v3` does. Recursion is bounded: the
+/// tree is at most [`super::yamltree::MAX_DEPTH`] deep.
+fn yaml_to_json(y: &YamlNode<'_>) -> Value {
+    match &y.value {
+        YamlValue::Scalar { text, style, tag } => {
+            if *style != ScalarStyle::Plain || matches!(tag, ScalarTag::Str | ScalarTag::Foreign) {
                 return Value::String(text.to_string());
             }
             if yaml_is_null(text) {
@@ -572,20 +600,57 @@ fn yaml_to_json(y: &MarkedYaml<'_>) -> Value {
             }
             Value::String(text.to_string())
         }
-        YamlData::Sequence(s) => Value::Array(s.iter().map(yaml_to_json).collect()),
-        YamlData::Mapping(m) => {
+        YamlValue::Seq { items, .. } => Value::Array(items.iter().map(yaml_to_json).collect()),
+        YamlValue::Map { entries, .. } => {
             let mut out = Map::new();
-            for (k, v) in m {
-                let key = match &k.data {
-                    YamlData::Representation(t, _, _) => t.to_string(),
+            for (k, v) in entries {
+                let key = match &k.value {
+                    YamlValue::Scalar { text, .. } => text.to_string(),
                     _ => format!("{:?}", yaml_to_json(k)),
                 };
                 out.insert(key, yaml_to_json(v));
             }
             Value::Object(out)
         }
-        YamlData::Tagged(_, inner) => yaml_to_json(inner),
-        YamlData::Value(_) | YamlData::Alias(_) | YamlData::BadValue => Value::Null,
+        YamlValue::Empty => Value::Null,
+    }
+}
+
+/// Writes a YAML node as canonical JSON text (see [`RawJson`]); recursion is bounded by the
+/// tree's depth limit.
+fn write_yaml_as_json(y: &YamlNode<'_>, out: &mut String) {
+    match &y.value {
+        YamlValue::Seq { items, .. } => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_yaml_as_json(item, out);
+            }
+            out.push(']');
+        }
+        YamlValue::Map { entries, .. } => {
+            let keys: Vec<String> = entries
+                .iter()
+                .map(|(k, _)| match &k.value {
+                    YamlValue::Scalar { text, .. } => text.to_string(),
+                    _ => format!("{:?}", yaml_to_json(k)),
+                })
+                .collect();
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            out.push('{');
+            for (n, i) in collapsed_order(&refs).into_iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, &keys[i]);
+                out.push(':');
+                write_yaml_as_json(&entries[i].1, out);
+            }
+            out.push('}');
+        }
+        _ => out.push_str(&serde_json::to_string(&yaml_to_json(y)).unwrap_or_default()),
     }
 }
 

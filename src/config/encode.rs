@@ -108,7 +108,7 @@ fn put_extra<'k>(
     for (k, v) in extra {
         let out = match known.iter().find(|name| go_fold_eq(k, name)) {
             Some(name) => Out::Folded(
-                v.clone(),
+                v.to_value(),
                 if path.is_empty() {
                     k.clone()
                 } else {
@@ -116,7 +116,7 @@ fn put_extra<'k>(
                 },
                 (*name).to_owned(),
             ),
-            None => Out::Json(v.clone()),
+            None => Out::Json(v.to_value()),
         };
         map.push((k.clone(), out));
     }
@@ -240,9 +240,18 @@ enum Layout {
 }
 
 fn config_out(c: &TunnelConfig, layout: Layout) -> Out {
+    config_out_with(c, layout, true)
+}
+
+/// `with_rules: false` writes a set `ingress` as an empty list, for callers that handle the rules
+/// one by one.
+fn config_out_with(c: &TunnelConfig, layout: Layout, with_rules: bool) -> Out {
     let mut m = Vec::new();
     let ingress = |m: &mut Vec<(String, Out)>| {
         put(m, "ingress", &c.ingress, |rules| {
+            if !with_rules {
+                return Out::List(Vec::new());
+            }
             Out::List(
                 rules
                     .iter()
@@ -320,7 +329,7 @@ fn needs_double_quotes(s: &str) -> bool {
 }
 
 /// `s` escaped for a YAML double-quoted scalar (without the quotes).
-fn double_quoted_body(s: &str) -> String {
+pub(crate) fn double_quoted_body(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     for c in s.chars() {
         match c {
@@ -361,9 +370,8 @@ fn str_yaml(s: String) -> Yaml<'static> {
 /// YAML allows implicit keys of at most 1024 characters.
 const MAX_YAML_KEY: usize = 1024;
 
-/// The deepest nesting a config.yml may have: well under the JSON reader's limit of 128, so that
-/// every YAML config that loads can be written as JSON and read back (and the reverse).
-pub(crate) const MAX_YAML_DEPTH: usize = 100;
+/// The deepest nesting a config.yml may have (the reader's limit).
+pub(crate) const MAX_YAML_DEPTH: usize = super::yamltree::MAX_DEPTH;
 
 /// Refuses a collection nested deeper than config.yml allows (`depth` counts from 0).
 fn nest(depth: usize) -> Result<(), EncodeError> {
@@ -453,6 +461,59 @@ fn to_yaml(out: Out, depth: usize) -> Result<Yaml<'static>, EncodeError> {
         }
         Out::Json(v) | Out::Folded(v, _, _) => json_to_yaml(v, depth)?,
     })
+}
+
+/// `out` as the value tree a file holds: for config.yml (`yaml`) durations become Go duration
+/// strings and unknown keys are kept as they are; for JSON as [`to_json`] writes it (strict).
+fn to_file_value(out: Out, yaml: bool) -> Result<Value, EncodeError> {
+    if !yaml {
+        return to_json(out, true);
+    }
+    Ok(match out {
+        Out::Dur(d, path) => match d.to_go_string() {
+            Some(s) => Value::String(s),
+            None => return Err(EncodeError::TooLarge { path }),
+        },
+        Out::List(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|o| to_file_value(o, true))
+                .collect::<Result<_, _>>()?,
+        ),
+        Out::Map(entries) => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                m.insert(k, to_file_value(v, true)?);
+            }
+            Value::Object(m)
+        }
+        other => to_json(other, false)?,
+    })
+}
+
+/// The config as the value tree a file of that format holds, keys in the order that format's
+/// writer uses (`yaml`: config.yml, durations as Go strings; else remote JSON, whole seconds).
+/// Without `with_rules`, a set `ingress` is an empty list.
+pub(crate) fn config_file_value(
+    config: &TunnelConfig,
+    yaml: bool,
+    with_rules: bool,
+) -> Result<Value, EncodeError> {
+    let layout = if yaml {
+        Layout::ConfigYml
+    } else {
+        Layout::Remote
+    };
+    to_file_value(config_out_with(config, layout, with_rules), yaml)
+}
+
+/// Rule `index` as the value tree a file of that format holds (see [`config_file_value`]).
+pub(crate) fn rule_file_value(
+    rule: &IngressRule,
+    index: usize,
+    yaml: bool,
+) -> Result<Value, EncodeError> {
+    to_file_value(rule_out(rule, index), yaml)
 }
 
 /// The config as the remote JSON object (what goes under `config` in a PUT).

@@ -5,14 +5,14 @@
 use std::fmt;
 use std::path::Path;
 
-use saphyr::{MarkedYaml, YamlData, YamlLoader};
 use serde_json::Value;
 use thiserror::Error;
 
 use super::decode::{DecodeError, Dialect, Node, decode_config, go_fold_eq};
-use super::encode::{EncodeError, MAX_YAML_DEPTH, config_to_json, config_to_yaml};
+use super::encode::{EncodeError, config_to_json, config_to_yaml};
 use super::jsontree::Json;
 use super::model::TunnelConfig;
+use super::{yamlfast, yamltree};
 
 /// The syntax of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,101 @@ pub enum ReadError {
     /// An API response without a config.
     #[error("{0}")]
     NoConfig(String),
+    /// A device, folder or pipe where a config file was expected.
+    #[error("not a regular file but {0}; name a config file")]
+    NotAFile(&'static str),
+    /// A file larger than cfingress reads.
+    #[error(
+        "the file is {size} bytes, more than the {limit} bytes cfingress reads (a 100 000-rule config takes about 16 MB): is it the right file?"
+    )]
+    TooLarge {
+        /// Its size in bytes (at least; a growing file may be larger).
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+}
+
+/// The largest config file cfingress reads: 64 MiB.
+pub const MAX_CONFIG_BYTES: u64 = 64 << 20;
+
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
+}
+
+/// Reads a regular file of at most `limit` bytes as UTF-8 text. Devices, folders and pipes are
+/// refused before anything is read from them (a pipe is opened without waiting for a writer), and
+/// a file that grows past the limit while being read is refused too, so `/dev/zero`, a FIFO or a
+/// huge file costs neither time nor memory.
+pub fn read_text_capped(path: &Path, limit: u64) -> Result<String, ReadError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| ReadError::Io(e.to_string());
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(file_kind(&meta.file_type())));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // A file swapped for a FIFO after the check above must not block the open.
+        use std::os::unix::fs::OpenOptionsExt;
+        let nonblock = rustix::fs::OFlags::NONBLOCK.bits();
+        options.custom_flags(i32::try_from(nonblock).unwrap_or(0));
+    }
+    let file = options.open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(file_kind(&meta.file_type())));
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > limit {
+        return Err(ReadError::TooLarge { size: read, limit });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ReadError::Io(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Reads a config file's text (a regular file of at most [`MAX_CONFIG_BYTES`]).
+pub fn read_config_text(path: &Path) -> Result<String, FileError> {
+    read_text_capped(path, MAX_CONFIG_BYTES).map_err(|error| FileError {
+        path: path.display().to_string(),
+        error,
+    })
 }
 
 /// A read error with the file it came from.
@@ -119,6 +214,11 @@ fn json_error(e: &serde_json::Error) -> ReadError {
         Some(i) => full[..i].to_owned(),
         None => full,
     };
+    let message = if message == "recursion limit exceeded" {
+        "nested more than 128 levels deep; a tunnel config never needs that".to_owned()
+    } else {
+        message
+    };
     ReadError::Json {
         line: e.line(),
         column: e.column(),
@@ -128,7 +228,7 @@ fn json_error(e: &serde_json::Error) -> ReadError {
 
 /// Reads JSON text in any accepted shape.
 pub fn parse_json(text: &str) -> Result<Loaded, ReadError> {
-    let tree: Json<'_> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let tree = super::jsontree::parse_config(text).map_err(|e| json_error(&e))?;
     from_node(Node::Tree(&tree))
 }
 
@@ -178,10 +278,10 @@ fn from_node(root: Node<'_>) -> Result<Loaded, ReadError> {
     let keys = root.keys();
     let wrapper = is_wrapper(&keys);
     if wrapper && let Some(result) = root.field("result") {
-        if root.field("success").map(|s| s.to_json()) == Some(Value::Bool(false)) {
+        if root.field("success").map(|s| s.to_value()) == Some(Value::Bool(false)) {
             let errors = root
                 .field("errors")
-                .map(|e| e.to_json())
+                .map(|e| e.to_value())
                 .and_then(|e| e.as_array().cloned())
                 .map(|errs| {
                     errs.iter()
@@ -201,7 +301,7 @@ fn from_node(root: Node<'_>) -> Result<Loaded, ReadError> {
                 "this is an API error response (success: false), not a config: {errors}"
             )));
         }
-        let version = result.field("version").and_then(|v| v.to_json().as_u64());
+        let version = result.field("version").and_then(|v| v.to_value().as_u64());
         return match result.field("config") {
             None => Err(ReadError::NoConfig(
                 "this API response holds no config (config: null): the tunnel has no remote configuration yet".to_owned(),
@@ -234,52 +334,17 @@ fn prefix_path(prefix: &str, mut e: DecodeError) -> DecodeError {
 
 /// Reads a cloudflared `config.yml`.
 pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
-    let mut parser = saphyr_parser::Parser::new_from_str(text);
-    let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
-    loader.early_parse(false);
-    loader.alias_limit(10_000);
-    let scan = |e: &saphyr::ScanError| ReadError::Yaml {
-        line: e.marker().line(),
-        column: e.marker().col() + 1,
-        message: e.info().to_owned(),
+    // The fast reader takes the usual block style; anything else goes to the general parser.
+    let root = match yamlfast::parse(text) {
+        Some(root) => Some(root),
+        None => yamltree::parse(text).map_err(|e| ReadError::Yaml {
+            line: e.line,
+            column: e.col,
+            message: e.message,
+        })?,
     };
-    parser.load(&mut loader, true).map_err(|e| scan(&e))?;
-    if let Some(e) = loader.error() {
-        return Err(scan(e));
-    }
-    let docs = loader.into_documents();
-    let root = match docs.len() {
-        0 => None,
-        1 => docs.first(),
-        _ => {
-            let second = &docs[1];
-            return Err(ReadError::Yaml {
-                line: second.span.start.line(),
-                column: second.span.start.col() + 1,
-                message: "a config.yml holds one document; found another after \"---\"".to_owned(),
-            });
-        }
-    };
-    if let Some(deep) = root.and_then(too_deep) {
-        return Err(ReadError::Yaml {
-            line: deep.span.start.line(),
-            column: deep.span.start.col() + 1,
-            message: format!(
-                "nested more than {MAX_YAML_DEPTH} levels deep; a tunnel config never needs that (and its JSON form could not be read back)"
-            ),
-        });
-    }
-    if let Some(key) = root.and_then(complex_key) {
-        return Err(ReadError::Yaml {
-            line: key.span.start.line(),
-            column: key.span.start.col() + 1,
-            message: "a key here is a list or a mapping; config.yml keys must be plain values"
-                .to_owned(),
-        });
-    }
-    let config = match root {
+    let config = match &root {
         None => TunnelConfig::default(),
-        Some(node) if node.data.is_badvalue() => TunnelConfig::default(),
         Some(node) => decode_config(Node::Yaml(node), Dialect::Yaml).map_err(ReadError::Decode)?,
     };
     Ok(Loaded {
@@ -287,57 +352,6 @@ pub fn parse_yaml(text: &str) -> Result<Loaded, ReadError> {
         shape: Shape::ConfigYml,
         version: None,
     })
-}
-
-/// The first collection nested deeper than [`MAX_YAML_DEPTH`], found without recursion.
-fn too_deep<'a>(root: &'a MarkedYaml<'a>) -> Option<&'a MarkedYaml<'a>> {
-    let mut stack = vec![(root, 1usize)];
-    while let Some((node, depth)) = stack.pop() {
-        match &node.data {
-            YamlData::Sequence(items) => {
-                if depth > MAX_YAML_DEPTH {
-                    return Some(node);
-                }
-                stack.extend(items.iter().map(|i| (i, depth + 1)));
-            }
-            YamlData::Mapping(map) => {
-                if depth > MAX_YAML_DEPTH {
-                    return Some(node);
-                }
-                // Keys that are collections become strings in the model: only values nest.
-                stack.extend(map.values().map(|v| (v, depth + 1)));
-            }
-            YamlData::Tagged(_, inner) => stack.push((inner, depth)),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The first mapping key that is itself a collection (YAML `? [a]: b`), found without recursion.
-/// Such keys cannot be a config field, and their text form grows exponentially with nesting.
-fn complex_key<'a>(root: &'a MarkedYaml<'a>) -> Option<&'a MarkedYaml<'a>> {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match &node.data {
-            YamlData::Sequence(items) => stack.extend(items.iter()),
-            YamlData::Mapping(map) => {
-                for (k, v) in map {
-                    let mut key = k;
-                    while let YamlData::Tagged(_, inner) = &key.data {
-                        key = inner;
-                    }
-                    if matches!(key.data, YamlData::Sequence(_) | YamlData::Mapping(_)) {
-                        return Some(k);
-                    }
-                    stack.push(v);
-                }
-            }
-            YamlData::Tagged(_, inner) => stack.push(inner),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Reads text in the given format.
@@ -355,19 +369,11 @@ pub fn parse_json_str(text: &str) -> Result<TunnelConfig, ReadError> {
 
 /// Reads a config file; the format follows the extension.
 pub fn read_file(path: &Path) -> Result<Loaded, FileError> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| FileError {
-        path: shown.clone(),
-        error: ReadError::Io(e.to_string()),
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| FileError {
-        path: shown.clone(),
-        error: ReadError::Io(format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )),
-    })?;
-    parse_str(&text, Format::from_path(path)).map_err(|error| FileError { path: shown, error })
+    let text = read_config_text(path)?;
+    parse_str(&text, Format::from_path(path)).map_err(|error| FileError {
+        path: path.display().to_string(),
+        error,
+    })
 }
 
 /// The config as pretty-printed JSON: bare, or wrapped as a PUT body.
@@ -495,7 +501,9 @@ mod tests {
         assert_eq!(l.config.rules()[0].hostname, Setting::Set("123".into()));
         assert_eq!(
             l.config.extra.get("tunnel"),
-            Some(&Value::String("abc".into()))
+            Some(&crate::config::model::RawJson::from_value(&Value::String(
+                "abc".into()
+            )))
         );
         let e = parse_yaml("originRequest:\n  connectTimeout: 30\n");
         let Err(ReadError::Decode(e)) = e else {

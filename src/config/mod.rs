@@ -16,7 +16,11 @@ mod keys;
 pub mod matching;
 pub mod model;
 mod origin_checks;
+pub mod preserve;
+pub mod rawjson;
 pub mod validate;
+pub mod yamlfast;
+pub mod yamltree;
 
 pub use duration::Duration;
 pub use fields::{Field, OriginField};

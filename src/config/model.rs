@@ -5,12 +5,12 @@
 //! never adds defaults or drops nulls. Keys the model does not know are kept in `extra`, in their
 //! original order, at every level.
 
-use serde_json::{Map, Value};
-
 use super::duration::Duration;
+pub use super::rawjson::RawJson;
 
-/// Unknown keys of one JSON/YAML object, in input order.
-pub type Extra = Map<String, Value>;
+/// Unknown keys of one JSON/YAML object, in input order, with their values as compact JSON text
+/// (a repeated key keeps its first position and its last value).
+pub type Extra = indexmap::IndexMap<String, RawJson>;
 
 /// One field of a config object: absent, explicitly `null`, or set.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

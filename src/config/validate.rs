@@ -1568,9 +1568,9 @@ pub(crate) mod tests {
                 service: Setting::Set(service.clone()),
                 ..IngressRule::default()
             };
-            rule.extra.insert(key.clone(), serde_json::Value::Null);
+            rule.extra.insert(key.clone(), crate::config::rawjson::RawJson::null());
             let mut o = OriginRequest { no_tls_verify: Setting::Set(true), ..OriginRequest::default() };
-            o.extra.insert(key, serde_json::Value::Null);
+            o.extra.insert(key, crate::config::rawjson::RawJson::null());
             rule.origin_request = Setting::Set(Box::new(o));
             let _ = validate_rule(0, &rule, 2, None);
             let _ = crate::config::goparse::parse_ip_addr(&host);

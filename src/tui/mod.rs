@@ -60,11 +60,23 @@ impl Context {
     }
 
     fn saved_draft(&self, key: &str) -> Option<Box<SavedDraft>> {
-        let text = std::fs::read_to_string(self.draft_path(key)?).ok()?;
-        SavedDraft::from_json(&text)
-            .ok()
-            .filter(|d| d.key == key)
-            .map(Box::new)
+        let path = self.draft_path(key)?;
+        let text = match crate::config::files::read_text_capped(&path, draft::MAX_DRAFT_BYTES) {
+            Ok(text) => text,
+            Err(crate::config::files::ReadError::Io(_)) if !path.exists() => return None,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "draft not read");
+                return None;
+            }
+        };
+        match SavedDraft::from_json(&text) {
+            Ok(d) if d.key == key => Some(Box::new(d)),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "draft not read");
+                None
+            }
+        }
     }
 }
 
@@ -226,7 +238,7 @@ fn read_snapshot(
     format: Format,
     shape: &std::sync::Mutex<Shape>,
 ) -> Result<Snapshot, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::config::files::read_config_text(path).map_err(|e| e.to_string())?;
     let loaded = parse_str(&text, format).map_err(|e| format!("{}: {e}", path.display()))?;
     if let Ok(mut s) = shape.lock() {
         *s = loaded.shape;
