@@ -6,6 +6,7 @@
 
 use std::hint::black_box;
 
+use cfingress::app::keys::{KeyCode as Key, KeyPress};
 use cfingress::app::review::{ReviewRequest, settle};
 use cfingress::app::{App, Effect, Event, Snapshot};
 use cfingress::fixtures::scale_config;
@@ -13,7 +14,6 @@ use cfingress::tui::{Theme, view};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui_textarea::{Input, Key};
 
 /// Resident memory of this process (VmRSS) in bytes, from /proc (Linux).
 fn rss() -> i64 {
@@ -35,17 +35,11 @@ const THEME: Theme = Theme {
 };
 
 fn key(c: char) -> Event {
-    Event::Key(Input {
-        key: Key::Char(c),
-        ..Input::default()
-    })
+    Event::Key(KeyPress::ch(c))
 }
 
 fn special(k: Key) -> Event {
-    Event::Key(Input {
-        key: k,
-        ..Input::default()
-    })
+    Event::Key(KeyPress::plain(k))
 }
 
 fn loaded(n: usize) -> App {

@@ -18,4 +18,5 @@ pub mod safe_fs;
 pub mod sandbox;
 pub mod settings;
 pub mod text;
+pub mod time;
 pub mod tui;

@@ -14,6 +14,10 @@
 //!
 //! [rollout]
 //! wait_timeout = 60
+//!
+//! [keys]
+//! publish = "P"
+//! undo = ["u", "ctrl-z"]
 //! ```
 
 use std::collections::BTreeMap;
@@ -82,6 +86,16 @@ impl RolloutSettings {
     }
 }
 
+/// One key or several, as written in `[keys]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum KeySpec {
+    /// `publish = "P"`
+    One(String),
+    /// `undo = ["u", "ctrl-z"]`
+    Many(Vec<String>),
+}
+
 /// The whole settings file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -97,6 +111,12 @@ pub struct Settings {
     /// Rollout options.
     #[serde(default)]
     pub rollout: RolloutSettings,
+    /// Key bindings: command name to key or keys (the README lists the command names).
+    #[serde(default)]
+    pub keys: BTreeMap<String, toml::Spanned<KeySpec>>,
+    /// The `[keys]` entries with their line and column, in the file's order.
+    #[serde(skip)]
+    pub key_overrides: Vec<crate::app::keys::KeyOverride>,
     /// Where the settings were read from.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -227,23 +247,41 @@ fn refusal(e: FolderError) -> String {
 impl Settings {
     /// Parses settings text.
     pub fn parse(text: &str, path: &Path) -> Result<Self, SettingsError> {
+        let position = |offset: usize| {
+            let before = text.get(..offset).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            (line, column)
+        };
         let mut s: Settings = toml::from_str(text).map_err(|e| {
             // "line L, column C: what", on one line (toml's own text is a multi-line excerpt).
             let what = e.message().trim_end().replace('\n', " ");
             let message = match e.span() {
                 Some(span) => {
-                    let before = text.get(..span.start).unwrap_or(text);
-                    let line = before.matches('\n').count() + 1;
-                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    let (line, column) = position(span.start);
                     format!("line {line}, column {column}: {what}")
                 }
                 None => what,
             };
             SettingsError::Malformed {
                 path: path.display().to_string(),
-                message,
+                message: crate::text::inert(&message).into_owned(),
             }
         })?;
+        let mut overrides: Vec<crate::app::keys::KeyOverride> = s
+            .keys
+            .iter()
+            .map(|(command, spec)| crate::app::keys::KeyOverride {
+                command: command.clone(),
+                keys: match spec.get_ref() {
+                    KeySpec::One(k) => vec![k.clone()],
+                    KeySpec::Many(list) => list.clone(),
+                },
+                at: Some(position(spec.span().start)),
+            })
+            .collect();
+        overrides.sort_by_key(|o| o.at);
+        s.key_overrides = overrides;
         s.path = Some(path.to_path_buf());
         Ok(s)
     }
@@ -261,6 +299,25 @@ impl Settings {
                 message: e.to_string(),
             }),
         }
+    }
+
+    /// The key bindings in force: the defaults with `[keys]` applied. The error lists every
+    /// problem, each with its line and column.
+    pub fn keymap(&self) -> Result<crate::app::keys::Keymap, SettingsError> {
+        crate::app::keys::Keymap::with_overrides(&self.key_overrides).map_err(|errors| {
+            SettingsError::Malformed {
+                path: self
+                    .path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                message: errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }
+        })
     }
 
     /// Warnings about the file itself ([`safe_fs::permission_warnings`]): it names the command
@@ -342,6 +399,35 @@ mod tests {
         assert!(e.is_err());
         let e = Settings::parse("[rollout]\nwait = 5\n", Path::new("s.toml"));
         assert!(e.is_err_and(|e| e.to_string().contains("wait")));
+    }
+
+    #[test]
+    fn key_bindings_are_read_and_checked_with_positions() {
+        let text = "[ui]\nascii = true\n\n[keys]\npublish = \"P\"\nundo = [\"U\", \"ctrl-z\"]\n";
+        let s = Settings::parse(text, Path::new("s.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let map = s.keymap().unwrap_or_else(|e| panic!("{e}"));
+        use crate::app::keys::{Command, Context, KeyPress};
+        assert_eq!(
+            map.command(Context::Main, KeyPress::ch('P')),
+            Some(Command::Publish)
+        );
+        assert_eq!(
+            map.all_labels(Context::Main, Command::Undo, true),
+            "U Ctrl-z"
+        );
+        let text = "[keys]\npublish = \"P\"\npubish = \"x\"\nundo = \"hyper-u\"\n";
+        let s = Settings::parse(text, Path::new("s.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let e = s.keymap().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            e.starts_with("s.toml: line 3, column 10: [keys]: unknown command \"pubish\" (did you mean \"publish\"?)"),
+            "{e}"
+        );
+        assert!(
+            e.contains("line 4, column 8: [keys]: undo: \"hyper-u\" is not a key name"),
+            "{e}"
+        );
+        let e = Settings::parse("[keys]\nundo = 5\n", Path::new("s.toml"));
+        assert!(e.is_err_and(|e| e.to_string().contains("line 2")));
     }
 
     #[test]

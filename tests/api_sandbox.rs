@@ -531,6 +531,12 @@ fn spec() -> Option<Value> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/spec/cloudflare-tunnel-openapi.json");
     if !path.exists() {
+        // CI sets CFINGRESS_REQUIRE_SPEC: there, a missing spec is a failure, not a skip.
+        assert!(
+            std::env::var_os("CFINGRESS_REQUIRE_SPEC").is_none(),
+            "{} is absent and CFINGRESS_REQUIRE_SPEC is set",
+            path.display()
+        );
         eprintln!("SKIPPED: {} is absent", path.display());
         return None;
     }

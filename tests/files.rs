@@ -262,7 +262,7 @@ fn saving_a_linked_config_writes_its_target_keeps_its_owner_and_replaces_a_plant
     s.send("c");
     s.wait_for("Ingress rules (8)");
     s.send("p");
-    s.wait_for("Publish anyway?");
+    s.wait_for("Save anyway?");
     s.send("y");
     s.wait_for("Write ");
     s.send("y");

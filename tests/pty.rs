@@ -528,3 +528,168 @@ fn scrolling_a_large_table_draws_what_a_full_redraw_draws() {
     s.wait_exit();
     let _ = std::fs::remove_dir_all(&home);
 }
+
+// ---- Issue 12: keys, filter and Esc, signals, names and files that do not exist ----
+
+#[test]
+fn user_key_bindings_drive_the_editor_and_its_footer() {
+    let sb = sandbox("assets/examples/config.yml");
+    let home = fresh_home("keys");
+    std::fs::write(
+        home.join("settings.toml"),
+        "[keys]\npublish = \"P\"\nquit = [\"Q\", \"ctrl-c\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Ingress rules (7)");
+    let screen = s.wait_for("P publish");
+    assert!(
+        screen.contains("Q quit"),
+        "the footer shows the user's keys: {screen}"
+    );
+    add_rule(&mut s, "keys.example.com");
+    s.send("p");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!s.text().contains("Publish anyway?"), "p is unbound now");
+    s.send("P");
+    s.wait_for("Publish anyway?");
+    s.send("n");
+    s.send("?");
+    s.wait_for("Keys (");
+    s.send("\x1b[6~"); // PgDn
+    let help = s.wait_for("publish: check");
+    assert!(
+        help.lines()
+            .any(|l| l.contains("  P ") && l.contains("publish: check")),
+        "the help lists the user's key: {help}"
+    );
+    s.send("\x1b");
+    s.send("q");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !s.text().contains("Quit and lose them?"),
+        "q is unbound now"
+    );
+    s.send("Q");
+    s.wait_for("Quit and lose them?");
+    s.send("y");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn bad_key_bindings_are_refused_with_their_line_and_column() {
+    let home = fresh_home("badkeys");
+    std::fs::write(
+        home.join("settings.toml"),
+        "[ui]\nascii = true\n\n[keys]\npubish = \"P\"\nundo = \"d\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut s = open_in_pty(None, &["--demo"], &home, 24, 100);
+    assert_eq!(s.wait_exit(), 2);
+    std::thread::sleep(Duration::from_millis(200));
+    let screen = s.text();
+    assert!(
+        screen.contains(
+            "line 5, column 10: [keys]: unknown command \"pubish\" (did you mean \"publish\"?)"
+        ),
+        "{screen}"
+    );
+    assert!(screen.contains("\"d\" would run both"), "{screen}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn esc_clears_the_filter_and_never_quits_and_actions_stay_in_view() {
+    let (_sb, home, mut s) = example_editor("filter");
+    s.send("/");
+    s.send("zzz");
+    s.wait_for("filter: zzz");
+    s.send("\r");
+    s.send("d");
+    let screen = s.wait_for("the filter shows none");
+    assert!(screen.contains("Ingress rules (0 of 7"), "{screen}");
+    s.send("\x1b");
+    let screen = s.wait_for("Ingress rules (7)");
+    assert!(!screen.contains("filter:"), "{screen}");
+    // Esc again, twice: the editor stays.
+    s.send("\x1b");
+    s.wait_for("Esc does not quit: q quits");
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(matches!(s.child.try_wait(), Ok(None)), "still running");
+    // A form closed with Esc, then Esc on the main screen: still running.
+    s.send("e");
+    s.wait_for("Rule #1");
+    s.send("\x1b");
+    s.wait_for("form closed");
+    s.send("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(matches!(s.child.try_wait(), Ok(None)), "still running");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn sigint_and_sigquit_save_the_draft_and_restore_the_terminal() {
+    for signal in ["INT", "QUIT"] {
+        let (_sb, home, mut s) = example_editor(&format!("sig{signal}"));
+        add_rule(&mut s, "signal.example.com");
+        let pid = s.child.process_id().unwrap_or(0);
+        kill(pid, signal);
+        assert_ne!(s.wait_exit(), 0, "{signal}");
+        std::thread::sleep(Duration::from_millis(100));
+        let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+        assert!(
+            raw.contains("\x1b[?1049l"),
+            "{signal}: the terminal is restored"
+        );
+        assert_eq!(
+            files_under(&home.join("state").join("drafts")).len(),
+            1,
+            "{signal}: the draft was saved"
+        );
+        let _ = std::fs::remove_dir_all(&home);
+    }
+}
+
+#[test]
+fn an_unknown_tunnel_name_opens_the_picker() {
+    let sb = sandbox("assets/examples/config.yml");
+    let home = fresh_home("pick");
+    let mut s = open_editor(&sb, &["--tunnel", "confi"], &home);
+    let screen = s.wait_for("Choose a tunnel");
+    assert!(
+        screen.contains("No tunnel is named \"confi\"") && screen.contains("filter: confi"),
+        "{screen}"
+    );
+    s.send("\r");
+    s.wait_for("Ingress rules (7)");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn a_file_that_does_not_exist_yet_is_created_on_save() {
+    let home = fresh_home("newfile");
+    let file = home.join("new-config.yml");
+    let path = file.display().to_string();
+    let mut s = open_in_pty(None, &["--file", &path], &home, 24, 100);
+    let screen = s.wait_for("This file does not exist yet");
+    assert!(
+        screen.contains("p save"),
+        "file mode speaks of saving: {screen}"
+    );
+    add_rule(&mut s, "created.example.com");
+    s.send("p");
+    s.wait_for("Write ");
+    s.send("y");
+    s.wait_for("(a new file)");
+    let written = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(written.contains("created.example.com"), "{written}");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}

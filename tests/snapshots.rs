@@ -1,15 +1,14 @@
 //! Every screen of the editor rendered into ratatui's TestBackend at 80×24 and 120×40, as text
 //! snapshots (insta), plus the smallest sizes that must not break.
 
-use cfingress::api::{Account, Tunnel};
+use cfingress::app::keys::{KeyCode as Key, KeyPress};
 use cfingress::app::review::settle;
-use cfingress::app::{App, Event, Snapshot};
+use cfingress::app::{Account, App, Event, Snapshot, TunnelEntry as Tunnel};
 use cfingress::config::files::parse_json;
 use cfingress::sandbox::DEMO_TUNNEL;
 use cfingress::tui::{Theme, view};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui_textarea::{Input, Key};
 
 const THEME: Theme = Theme {
     color: true,
@@ -17,34 +16,15 @@ const THEME: Theme = Theme {
 };
 
 fn render(app: &App, w: u16, h: u16) -> String {
-    let mut app = app.clone();
-    app.update(Event::Resize(w, h));
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
-    terminal
-        .draw(|f| view::draw(f, &app, THEME))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let buf = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    render_with(app, w, h, THEME)
 }
 
 fn key(app: &mut App, c: char) {
-    app.update(Event::Key(Input {
-        key: Key::Char(c),
-        ..Input::default()
-    }));
+    app.update(Event::Key(KeyPress::ch(c)));
 }
 
 fn special(app: &mut App, k: Key) {
-    app.update(Event::Key(Input {
-        key: k,
-        ..Input::default()
-    }));
+    app.update(Event::Key(KeyPress::plain(k)));
 }
 
 fn demo() -> App {
@@ -96,11 +76,7 @@ fn main_screen_modified_with_an_error() {
     key(&mut app, 'e');
     special(&mut app, Key::Tab);
     special(&mut app, Key::Tab);
-    app.update(Event::Key(Input {
-        key: Key::Char('x'),
-        ctrl: true,
-        ..Input::default()
-    }));
+    app.update(Event::Key(KeyPress::ctrl('x')));
     for c in "localhost:8080".chars() {
         key(&mut app, c);
     }
@@ -226,7 +202,6 @@ fn pickers_and_loading() {
         name: name.into(),
         status: status.into(),
         config_src: "cloudflare".into(),
-        created_at: String::new(),
     };
     app.update(Event::Tunnels(Ok(vec![
         t("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415", "office", "healthy"),
@@ -299,5 +274,299 @@ fn huge_configs_and_hostnames_neither_panic_nor_hang() {
         started.elapsed() < std::time::Duration::from_secs(120),
         "took {:?}",
         started.elapsed()
+    );
+}
+
+// ---- Screens without a snapshot before issue 12 ----
+
+fn render_with(app: &App, w: u16, h: u16, theme: Theme) -> String {
+    let mut app = app.clone();
+    app.update(Event::Resize(w, h));
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
+    terminal
+        .draw(|f| view::draw(f, &app, theme))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let buf = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The clock at 2024-06-19 14:09:30 UTC.
+fn tick() -> Event {
+    Event::Tick(
+        jiff::Timestamp::from_second(1_718_806_170)
+            .unwrap_or_default()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC),
+    )
+}
+
+#[test]
+fn restore_draft() {
+    let mut app = demo();
+    app.update(tick());
+    key(&mut app, 'd');
+    let saved = app
+        .to_saved("2024-06-19T14:06:10Z")
+        .unwrap_or_else(|| panic!("modified"));
+    let mut fresh = demo();
+    fresh.update(tick());
+    fresh.update(Event::Loaded(Ok(Snapshot {
+        version: Some(8),
+        config: Some((*app.base).clone()),
+        has_comments: false,
+        saved: Some(Box::new(saved)),
+    })));
+    both("restore_draft", &fresh);
+    key(&mut fresh, 'v');
+    both("restore_draft_diff", &fresh);
+}
+
+#[test]
+fn warnings_question() {
+    let mut app = demo();
+    key(&mut app, 'd');
+    key(&mut app, 'p');
+    both("warnings_question", &app);
+}
+
+#[test]
+fn preparing_the_review() {
+    let mut app = demo();
+    app.update(tick());
+    key(&mut app, 'd');
+    key(&mut app, 'p');
+    key(&mut app, 'y');
+    // Checking the source, 12 s in.
+    app.update(Event::Tick(
+        jiff::Timestamp::from_second(1_718_806_182)
+            .unwrap_or_default()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC),
+    ));
+    both("checking_the_source", &app);
+    let config = (*app.base).clone();
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(7),
+        config: Some(config),
+        has_comments: false,
+        saved: None,
+    })));
+    both("preparing_the_review", &app);
+}
+
+#[test]
+fn warp_form() {
+    let mut app = demo();
+    key(&mut app, 'w');
+    both("warp_form", &app);
+}
+
+#[test]
+fn active_filter() {
+    let mut app = demo();
+    key(&mut app, '/');
+    for c in "example.com".chars() {
+        key(&mut app, c);
+    }
+    both("filter_typing", &app);
+    special(&mut app, Key::Enter);
+    key(&mut app, 'c');
+    // The message and the filter both show.
+    both("filter_kept_with_a_message", &app);
+}
+
+#[test]
+fn message_log() {
+    let mut app = demo();
+    app.update(tick());
+    key(&mut app, 'd');
+    key(&mut app, 'u');
+    key(&mut app, 'G');
+    key(&mut app, 'd'); // the catch-all cannot be deleted: an error
+    key(&mut app, 'm');
+    both("message_log", &app);
+}
+
+#[test]
+fn help_at_200_columns() {
+    let mut app = demo();
+    key(&mut app, '?');
+    insta::assert_snapshot!("help_200x50", render(&app, 200, 50));
+    // Scrolled to its end in a short window, the help still says how to close it.
+    for _ in 0..200 {
+        key(&mut app, 'j');
+    }
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Keys (Esc closes, j/k scroll)"), "{screen}");
+    assert!(
+        screen.contains("Ctrl-l"),
+        "the last lines are reachable: {screen}"
+    );
+}
+
+#[test]
+fn empty_states_and_a_new_tunnel() {
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(2),
+        config: Some(
+            parse_json(r#"{"ingress":[]}"#)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .config,
+        ),
+        has_comments: false,
+        saved: None,
+    })));
+    both("no_rules", &app);
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(0),
+        config: None,
+        has_comments: false,
+        saved: None,
+    })));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("This tunnel has no remote config yet"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn ascii_mode_draws_only_ascii() {
+    let ascii = Theme {
+        color: false,
+        ascii: true,
+    };
+    let mut app = demo();
+    for _ in 0..10 {
+        key(&mut app, 'j');
+    }
+    key(&mut app, 'd');
+    key(&mut app, 'i');
+    let check = |app: &App, what: &str| {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let screen = render_with(app, w, h, ascii);
+            assert!(screen.is_ascii(), "{what} at {w}x{h}:\n{screen}");
+        }
+    };
+    check(&app, "main screen");
+    key(&mut app, 'e');
+    special(&mut app, Key::Tab);
+    special(&mut app, Key::Tab);
+    app.update(Event::Key(KeyPress::ctrl('x')));
+    for c in "localhost".chars() {
+        key(&mut app, c);
+    }
+    check(&app, "rule form with an error");
+    special(&mut app, Key::Esc);
+    key(&mut app, 'y');
+    key(&mut app, '?');
+    check(&app, "help");
+    special(&mut app, Key::Esc);
+    key(&mut app, 't');
+    for c in "x.preview.example.com".chars() {
+        key(&mut app, c);
+    }
+    check(&app, "URL tester");
+    special(&mut app, Key::Esc);
+    key(&mut app, 'p');
+    check(&app, "warnings question");
+    key(&mut app, 'y');
+    check(&app, "checking");
+    let (mut picker, _) = App::remote(None, None);
+    picker.update(Event::Accounts(Ok(vec![
+        Account {
+            id: "a".into(),
+            name: "A".into(),
+        },
+        Account {
+            id: "b".into(),
+            name: "B".into(),
+        },
+    ])));
+    key(&mut picker, '/');
+    check(&picker, "picker with a filter");
+}
+
+#[test]
+fn rule_numbers_fit_and_cut_cells_say_so() {
+    let config = cfingress::fixtures::scale_config(20_000, 3);
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(1),
+        config: Some(config),
+        has_comments: false,
+        saved: None,
+    })));
+    key(&mut app, 'G');
+    for _ in 0..8 {
+        key(&mut app, 'k');
+    }
+    let screen = render(&app, 80, 24);
+    for n in 19_991..=19_999 {
+        assert!(
+            screen.contains(&format!(" {n} "))
+                || screen.contains(&format!(">{n}"))
+                || screen.contains(&format!("▶{n}")),
+            "{n} in full:\n{screen}"
+        );
+    }
+    assert!(screen.contains('…'), "cut cells end with …:\n{screen}");
+    // A long hostname keeps its end.
+    let json = r#"{"ingress":[{"hostname":"a-very-long-service-name-for-the-legacy-billing.example.com","service":"http://x"},{"service":"http_status:404"}]}"#;
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(1),
+        config: Some(parse_json(json).unwrap_or_else(|e| panic!("{e}")).config),
+        has_comments: false,
+        saved: None,
+    })));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("billing.example.com "), "{screen}");
+    assert!(screen.contains("…"), "{screen}");
+}
+
+#[test]
+fn a_focused_field_shows_control_characters() {
+    let mut app = demo();
+    key(&mut app, 'e');
+    app.update(Event::Key(KeyPress::ctrl('x')));
+    app.update(Event::Paste("a\u{1b}]0;x".into()));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("a\\x1b]0;x"), "{screen}");
+    assert!(!screen.contains('\u{1b}'));
+}
+
+#[test]
+fn the_detail_pane_scrolls_and_shows_unknown_keys() {
+    let json = r#"{"ingress":[{"hostname":"a.example.com","service":"http://x","x-owner":"team-a","originRequest":{"connectTimeout":5,"x-note":"keep"}},{"service":"http_status:404"}]}"#;
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(1),
+        config: Some(parse_json(json).unwrap_or_else(|e| panic!("{e}")).config),
+        has_comments: false,
+        saved: None,
+    })));
+    key(&mut app, 'i');
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("unknown keys"), "{screen}");
+    assert!(screen.contains("x-owner=\"team-a\""), "{screen}");
+    let before = render(&app, 80, 24);
+    key(&mut app, ']');
+    let after = render(&app, 80, 24);
+    assert_ne!(before, after, "the pane scrolled");
+    assert!(after.contains("x-note"), "{after}");
+    for _ in 0..20 {
+        key(&mut app, ']');
+    }
+    let end = render(&app, 80, 24);
+    assert!(
+        end.contains("environment"),
+        "the last setting is reachable: {end}"
     );
 }

@@ -14,6 +14,12 @@ fn spec_file(name: &str) -> Option<Value> {
         .join("../shared/spec")
         .join(name);
     if !path.exists() {
+        // CI sets CFINGRESS_REQUIRE_SPEC: there, a missing spec is a failure, not a skip.
+        assert!(
+            std::env::var_os("CFINGRESS_REQUIRE_SPEC").is_none(),
+            "{} is absent and CFINGRESS_REQUIRE_SPEC is set",
+            path.display()
+        );
         eprintln!(
             "SKIPPED: {} is absent (the shared spec folder is not beside the repo)",
             path.display()

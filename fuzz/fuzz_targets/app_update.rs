@@ -7,13 +7,14 @@ use cfingress::config::files::parse_json;
 use cfingress::config::validate::validate;
 use cfingress::sandbox::DEMO_TUNNEL;
 use libfuzzer_sys::fuzz_target;
-use ratatui_textarea::{Input, Key};
+use cfingress::app::keys::{KeyCode as Key, KeyPress};
 
-fn key(b: u8) -> Input {
-    let key = match b {
+/// A byte as a key: the named keys, Shift-Tab, printable characters, and Control with a letter.
+fn key(b: u8) -> KeyPress {
+    let code = match b {
         0 => Key::Enter,
         1 => Key::Esc,
-        2 => Key::Tab,
+        2 | 11 => Key::Tab,
         3 => Key::Backspace,
         4 => Key::Up,
         5 => Key::Down,
@@ -22,10 +23,12 @@ fn key(b: u8) -> Input {
         8 => Key::Delete,
         9 => Key::Home,
         10 => Key::End,
+        12 => Key::F(1),
         b if b >= 0x20 && b < 0x7f => Key::Char(b as char),
         b => Key::Char(char::from(b'a' + (b % 26))),
     };
-    Input { key, ctrl: b >= 0xe0, alt: false, shift: b == 2 + 0x80 }
+    // 11 is Shift-Tab (previous field); bytes from 0xe0 hold Control.
+    KeyPress::new(code, b >= 0xe0, false, b == 11)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -43,13 +46,13 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let _ = app.update(Event::Key(key(b)));
-        assert_eq!(app.diagnostics, validate(&app.draft), "incremental = full validation");
+        assert_eq!(app.checks.diagnostics, validate(&app.draft), "incremental = full validation");
     }
     app.overlay = None;
-    app.filtering = false;
+    app.table.filtering = false;
     let mut guard = 0;
     while !app.history.is_empty() && guard < 10_000 {
-        app.update(Event::Key(Input { key: Key::Char('u'), ..Input::default() }));
+        app.update(Event::Key(KeyPress::ch('u')));
         guard += 1;
     }
     assert_eq!(app.draft, original, "undo all returns the original");

@@ -18,7 +18,7 @@ pub const MAX_DRAFT_BYTES: u64 = 256 << 20;
 pub const FORMAT: &str = "cfingress-draft/1";
 
 /// A draft as saved.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SavedDraft {
     /// What it belongs to (`remote:ACCOUNT:TUNNEL` or `file:PATH`).
     pub key: String,

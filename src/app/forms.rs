@@ -3,11 +3,12 @@
 //! copy; only the fields the user touched change, so untouched values (nulls, unknown keys) stay
 //! exactly as they were. Applying a form is one undoable edit.
 
-use ratatui_textarea::{Input, Key, TextArea};
-
+use super::keys::{Command, Context, KeyPress, Keymap};
+use super::line_input::LineInput;
+use super::overlays::{Action, Component, Cx, Outcome};
 use crate::config::duration::Duration;
 use crate::config::effective::{Source, effective};
-use crate::config::fields::{Field, FieldKind, OriginField};
+use crate::config::fields::{Field, FieldKind, OriginField, Slot, SlotMut};
 use crate::config::model::{
     Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };
@@ -32,7 +33,7 @@ pub enum FieldId {
 #[derive(Debug, Clone)]
 pub enum FieldValue {
     /// Free text (also numbers, durations and lists, parsed on apply).
-    Text(Box<TextArea<'static>>),
+    Text(Box<LineInput>),
     /// Unset, true or false (Space cycles).
     Bool(Option<bool>),
     /// Unset or one of the options (Space cycles).
@@ -66,7 +67,7 @@ impl FormField {
     /// The text of a text field, or the value of a choice/bool as text ("" when unset).
     pub fn text(&self) -> String {
         match &self.value {
-            FieldValue::Text(t) => t.lines().join("\n"),
+            FieldValue::Text(t) => t.text(),
             FieldValue::Bool(b) => b.map(|b| b.to_string()).unwrap_or_default(),
             FieldValue::Choice(_, v) => v.clone().unwrap_or_default(),
         }
@@ -75,7 +76,7 @@ impl FormField {
     /// Whether the field holds no value (inherits).
     pub fn is_unset(&self) -> bool {
         match &self.value {
-            FieldValue::Text(t) => t.lines().iter().all(String::is_empty),
+            FieldValue::Text(t) => t.is_empty(),
             FieldValue::Bool(b) => b.is_none(),
             FieldValue::Choice(_, v) => v.is_none(),
         }
@@ -145,84 +146,39 @@ pub struct Form {
     pub message: Option<String>,
 }
 
-fn text_area(value: &str) -> TextArea<'static> {
-    let mut t = TextArea::new(vec![value.replace('\n', " ")]);
-    t.move_cursor(ratatui_textarea::CursorMove::End);
-    t
+fn text_area(value: &str) -> LineInput {
+    LineInput::new(value)
 }
 
-fn origin_text(o: Option<&OriginRequest>, f: OriginField) -> String {
-    let Some(o) = o else { return String::new() };
-    let access = o.access.get();
-    match f {
-        OriginField::OriginServerName => o.origin_server_name.get().cloned().unwrap_or_default(),
-        OriginField::CaPool => o.ca_pool.get().cloned().unwrap_or_default(),
-        OriginField::HttpHostHeader => o.http_host_header.get().cloned().unwrap_or_default(),
-        OriginField::ProxyAddress => o.proxy_address.get().cloned().unwrap_or_default(),
-        OriginField::TlsTimeout => o
-            .tls_timeout
-            .get()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        OriginField::ConnectTimeout => o
-            .connect_timeout
-            .get()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        OriginField::KeepAliveTimeout => o
-            .keep_alive_timeout
-            .get()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        OriginField::TcpKeepAlive => o
-            .tcp_keep_alive
-            .get()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        OriginField::KeepAliveConnections => o
-            .keep_alive_connections
-            .get()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        OriginField::ProxyPort => o
-            .proxy_port
-            .get()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        OriginField::IpRules => o
-            .ip_rules
-            .get()
-            .map(|r| format_ip_rules(r))
-            .unwrap_or_default(),
-        OriginField::AccessTeamName => access
-            .and_then(|a| a.team_name.get().cloned())
-            .unwrap_or_default(),
-        OriginField::AccessEnvironment => access
-            .and_then(|a| a.environment.get().cloned())
-            .unwrap_or_default(),
-        OriginField::AccessAudTag => access
-            .and_then(|a| a.aud_tag.get())
-            .map(|t| t.join(", "))
-            .unwrap_or_default(),
-        _ => String::new(),
+/// The field's value in `o` (the access keys inside `o.access`).
+fn slot_of(o: Option<&OriginRequest>, f: OriginField) -> Option<Slot<'_>> {
+    let o = o?;
+    if f.is_access_leaf() {
+        f.access_slot(o.access.get()?)
+    } else {
+        f.slot(o)
     }
 }
 
+/// A field's value as the form's text ("" when unset).
+fn origin_text(o: Option<&OriginRequest>, f: OriginField) -> String {
+    match slot_of(o, f) {
+        Some(Slot::Text(s)) => s.get().cloned().unwrap_or_default(),
+        Some(Slot::Duration(s)) => s.get().map(ToString::to_string).unwrap_or_default(),
+        Some(Slot::Int(s)) => s.get().map(ToString::to_string).unwrap_or_default(),
+        Some(Slot::Uint(s)) => s.get().map(ToString::to_string).unwrap_or_default(),
+        Some(Slot::TextList(s)) => s.get().map(|t| t.join(", ")).unwrap_or_default(),
+        Some(Slot::IpRules(s)) => s.get().map(|r| format_ip_rules(r)).unwrap_or_default(),
+        Some(Slot::Bool(_) | Slot::Access(_)) | None => String::new(),
+    }
+}
+
+/// A yes/no field's value (`None` when unset).
 fn origin_bool(o: Option<&OriginRequest>, f: OriginField) -> Option<bool> {
-    let o = o?;
-    let s = match f {
-        OriginField::MatchSniToHost => &o.match_sni_to_host,
-        OriginField::NoTlsVerify => &o.no_tls_verify,
-        OriginField::Http2Origin => &o.http2_origin,
-        OriginField::DisableChunkedEncoding => &o.disable_chunked_encoding,
-        OriginField::NoHappyEyeballs => &o.no_happy_eyeballs,
-        OriginField::BastionMode => &o.bastion_mode,
-        OriginField::AccessRequired => {
-            return o.access.get().and_then(|a| a.required.get().copied());
-        }
-        _ => return None,
-    };
-    s.get().copied()
+    match slot_of(o, f) {
+        Some(Slot::Bool(s)) => s.get().copied(),
+        _ => None,
+    }
 }
 
 /// `10.0.0.0/8 80,443 allow; 0.0.0.0/0 deny`
@@ -321,9 +277,11 @@ fn origin_fields(
             last_group = Some(f.group());
             let value = match f.kind() {
                 FieldKind::Bool => FieldValue::Bool(origin_bool(o, f)),
-                FieldKind::Choice(options) => {
-                    FieldValue::Choice(options, o.and_then(|o| o.proxy_type.get().cloned()))
-                }
+                FieldKind::Choice(options) => FieldValue::Choice(
+                    options,
+                    Some(origin_text(o, f))
+                        .filter(|_| matches!(slot_of(o, f), Some(Slot::Text(s)) if s.is_set())),
+                ),
                 _ => FieldValue::Text(Box::new(text_area(&origin_text(o, f)))),
             };
             FormField {
@@ -630,22 +588,25 @@ impl Form {
         }
     }
 
-    /// Inserts pasted text into the focused text field (validated once).
+    /// Inserts pasted text into the focused text field (validated once). Surrounding
+    /// whitespace and line breaks are trimmed: a field is one line, and a pasted trailing
+    /// newline would otherwise become an invisible trailing space.
     pub fn paste(&mut self, text: &str, config: &TunnelConfig) {
         if let Some(field) = self.fields.get_mut(self.focus)
             && let FieldValue::Text(t) = &mut field.value
         {
-            t.insert_str(text);
+            t.insert(text.trim());
             field.touched = true;
             self.revalidate(config);
         }
     }
 
-    /// Handles a key. `config` is the draft, for validation as you type.
-    pub fn key(&mut self, input: Input, config: &TunnelConfig) -> FormOutcome {
+    /// Handles a key. `config` is the draft, for validation as you type. In a text field a
+    /// key that types a character types it; otherwise the Form table decides.
+    pub fn key(&mut self, key: KeyPress, keymap: &Keymap, config: &TunnelConfig) -> FormOutcome {
         if self.confirm_discard {
-            return match input.key {
-                Key::Char('y' | 'Y') => FormOutcome::Cancelled,
+            return match keymap.command_or_other(Context::Confirm, key) {
+                Some(Command::Yes) => FormOutcome::Cancelled,
                 _ => {
                     self.confirm_discard = false;
                     FormOutcome::Editing
@@ -654,24 +615,34 @@ impl Form {
         }
         self.message = None;
         let n = self.fields.len();
-        match (input.key, input.ctrl, input.shift) {
-            (Key::Esc, _, _) => {
+        let in_text = matches!(
+            self.fields.get(self.focus).map(|f| &f.value),
+            Some(FieldValue::Text(_))
+        );
+        let command = if in_text && key.typed().is_some() {
+            None
+        } else {
+            keymap.command(Context::Form, key)
+        };
+        match command {
+            Some(Command::Discard) => {
                 if self.touched() {
                     self.confirm_discard = true;
                     return FormOutcome::Editing;
                 }
                 return FormOutcome::Cancelled;
             }
-            (Key::Enter, _, _) => {
+            Some(Command::Apply) => {
                 return match self.build() {
                     Ok(applied) => FormOutcome::Apply(applied),
                     Err(errs) => {
                         self.message = Some(format!(
-                            "cannot apply: {} (fix it, or clear it with Ctrl-x)",
+                            "cannot apply: {} (fix it, or clear it with {})",
                             errs.iter()
                                 .map(|(_, e)| e.as_str())
                                 .collect::<Vec<_>>()
-                                .join("; ")
+                                .join("; "),
+                            keymap.label(Context::Form, Command::Inherit, true)
                         ));
                         if let Some(pos) = self.fields.iter().position(|f| f.id == errs[0].0) {
                             self.focus = pos;
@@ -680,19 +651,19 @@ impl Form {
                     }
                 };
             }
-            (Key::Tab, _, true) | (Key::Up, false, _) => {
+            Some(Command::PrevField) => {
                 self.focus = (self.focus + n - 1) % n.max(1);
                 return FormOutcome::Editing;
             }
-            (Key::Tab, _, false) | (Key::Down, false, _) => {
+            Some(Command::NextField) => {
                 self.focus = (self.focus + 1) % n.max(1);
                 return FormOutcome::Editing;
             }
-            (Key::PageDown, _, _) => {
+            Some(Command::PageDown) => {
                 self.focus = (self.focus + 8).min(n.saturating_sub(1));
                 return FormOutcome::Editing;
             }
-            (Key::PageUp, _, _) => {
+            Some(Command::PageUp) => {
                 self.focus = self.focus.saturating_sub(8);
                 return FormOutcome::Editing;
             }
@@ -701,33 +672,38 @@ impl Form {
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormOutcome::Editing;
         };
-        if field.id == FieldId::Service
-            && input.ctrl
-            && input.key == Key::Char('t')
-            && let FieldValue::Text(t) = &mut field.value
-        {
-            let next = cycle_scheme(&t.lines().join(""));
-            **t = text_area(&next);
-            field.touched = true;
-            self.revalidate(config);
+        if command == Some(Command::CycleScheme) {
+            if field.id == FieldId::Service
+                && let FieldValue::Text(t) = &mut field.value
+            {
+                let next = cycle_scheme(&t.text());
+                **t = text_area(&next);
+                field.touched = true;
+                self.revalidate(config);
+            } else {
+                self.message = Some(format!(
+                    "{} cycles the scheme in the service field only",
+                    keymap.label(Context::Form, Command::CycleScheme, true)
+                ));
+            }
             return FormOutcome::Editing;
         }
-        let changed = match (&mut field.value, input.key, input.ctrl) {
-            // Ctrl-x always means "inherit": it marks the field even when it already looks empty
-            // (a value set to "" becomes absent).
-            (FieldValue::Text(t), Key::Char('x'), true) => {
+        let changed = match (&mut field.value, command) {
+            // Inherit always means "inherit": it marks the field even when it already looks
+            // empty (a value set to "" becomes absent).
+            (FieldValue::Text(t), Some(Command::Inherit)) => {
                 t.clear();
                 true
             }
-            (FieldValue::Bool(b), Key::Char('x'), true) => {
+            (FieldValue::Bool(b), Some(Command::Inherit)) => {
                 *b = None;
                 true
             }
-            (FieldValue::Choice(_, v), Key::Char('x'), true) => {
+            (FieldValue::Choice(_, v), Some(Command::Inherit)) => {
                 *v = None;
                 true
             }
-            (FieldValue::Bool(b), Key::Char(' '), false) => {
+            (FieldValue::Bool(b), Some(Command::Toggle)) => {
                 *b = match b {
                     None => Some(true),
                     Some(true) => Some(false),
@@ -735,7 +711,7 @@ impl Form {
                 };
                 true
             }
-            (FieldValue::Choice(options, v), Key::Char(' '), false) => {
+            (FieldValue::Choice(options, v), Some(Command::Toggle)) => {
                 let pos = v
                     .as_ref()
                     .and_then(|cur| options.iter().position(|o| o == cur));
@@ -746,7 +722,54 @@ impl Form {
                 };
                 true
             }
-            (FieldValue::Text(t), _, _) => t.input(input),
+            (FieldValue::Text(t), _) => t.key(key),
+            // Typing into a yes/no or choice field picks by the first letter.
+            (FieldValue::Bool(b), None) if key.typed().is_some() => {
+                match key.typed().map(|c| c.to_ascii_lowercase()) {
+                    Some('t' | 'y' | '1') => *b = Some(true),
+                    Some('f' | 'n' | '0') => *b = Some(false),
+                    _ => {
+                        self.message = Some(format!(
+                            "{}: type t(rue) or f(alse), {} cycles, {} inherits",
+                            field.label,
+                            keymap.label(Context::Form, Command::Toggle, true),
+                            keymap.label(Context::Form, Command::Inherit, true)
+                        ));
+                        return FormOutcome::Editing;
+                    }
+                }
+                true
+            }
+            (FieldValue::Choice(options, v), None) if key.typed().is_some() => {
+                let c = key.typed().map(|c| c.to_ascii_lowercase());
+                match options
+                    .iter()
+                    .find(|o| o.chars().next().map(|f| f.to_ascii_lowercase()) == c)
+                {
+                    Some(o) => *v = Some((*o).to_owned()),
+                    None => {
+                        let named: Vec<String> = options
+                            .iter()
+                            .map(|o| {
+                                if o.is_empty() {
+                                    "\"\"".to_owned()
+                                } else {
+                                    (*o).to_owned()
+                                }
+                            })
+                            .collect();
+                        self.message = Some(format!(
+                            "{}: one of {}; type its first letter, {} cycles, {} inherits",
+                            field.label,
+                            named.join(", "),
+                            keymap.label(Context::Form, Command::Toggle, true),
+                            keymap.label(Context::Form, Command::Inherit, true)
+                        ));
+                        return FormOutcome::Editing;
+                    }
+                }
+                true
+            }
             _ => false,
         };
         if changed {
@@ -754,6 +777,33 @@ impl Form {
             self.revalidate(config);
         }
         FormOutcome::Editing
+    }
+}
+
+impl Component for Form {
+    fn context(&self) -> Context {
+        if self.confirm_discard {
+            Context::Confirm
+        } else {
+            Context::Form
+        }
+    }
+
+    fn key(&mut self, key: KeyPress, cx: &Cx<'_>) -> Outcome {
+        match Form::key(self, key, cx.keymap, cx.draft) {
+            FormOutcome::Editing => Outcome::Stay,
+            FormOutcome::Cancelled => {
+                Outcome::CloseThen(Action::Info("form closed, nothing changed".to_owned()))
+            }
+            FormOutcome::Apply(applied) => {
+                Outcome::CloseThen(Action::ApplyForm(self.target.clone(), applied))
+            }
+        }
+    }
+
+    fn paste(&mut self, text: &str, cx: &Cx<'_>) -> Outcome {
+        Form::paste(self, text, cx.draft);
+        Outcome::Stay
     }
 }
 
@@ -801,6 +851,7 @@ pub fn cycle_scheme(service: &str) -> String {
     }
 }
 
+/// Parses a form field's text into its slot (the access keys into `access`).
 fn set_origin_field(
     o: &mut OriginRequest,
     access: &mut Access,
@@ -808,84 +859,73 @@ fn set_origin_field(
     field: &FormField,
 ) -> Result<(), String> {
     let text = field.text();
-    let text_setting = |t: &str| {
-        if t.is_empty() {
-            Setting::Absent
-        } else {
-            Setting::Set(t.to_owned())
-        }
+    let trimmed = text.trim();
+    let slot = if f.is_access_leaf() {
+        f.access_slot_mut(access)
+    } else {
+        f.slot_mut(o)
     };
-    let duration = |t: &str| -> Result<Setting<Duration>, String> {
-        if t.trim().is_empty() {
-            return Ok(Setting::Absent);
-        }
-        Duration::parse_user(t)
-            .map(Setting::Set)
-            .map_err(|e| format!("{}: {e}", f.key()))
+    let Some(slot) = slot else {
+        return Ok(());
     };
-    let boolv = match &field.value {
-        FieldValue::Bool(b) => Setting::from_option(*b),
-        _ => Setting::Absent,
-    };
-    match f {
-        OriginField::OriginServerName => o.origin_server_name = text_setting(&text),
-        OriginField::CaPool => o.ca_pool = text_setting(&text),
-        OriginField::HttpHostHeader => o.http_host_header = text_setting(&text),
-        OriginField::ProxyAddress => o.proxy_address = text_setting(&text),
-        OriginField::ProxyType => o.proxy_type = text_setting(&text),
-        OriginField::TlsTimeout => o.tls_timeout = duration(&text)?,
-        OriginField::ConnectTimeout => o.connect_timeout = duration(&text)?,
-        OriginField::KeepAliveTimeout => o.keep_alive_timeout = duration(&text)?,
-        OriginField::TcpKeepAlive => o.tcp_keep_alive = duration(&text)?,
-        OriginField::KeepAliveConnections => {
-            o.keep_alive_connections = if text.trim().is_empty() {
-                Setting::Absent
-            } else {
-                Setting::Set(text.trim().parse().map_err(|_| {
-                    format!("keepAliveConnections: \"{text}\" is not a whole number")
-                })?)
+    let parsed = |what: &str| format!("{}: \"{text}\" is not {what}", f.key());
+    match slot {
+        SlotMut::Bool(s) => {
+            *s = match &field.value {
+                FieldValue::Bool(b) => Setting::from_option(*b),
+                _ => Setting::Absent,
             }
         }
-        OriginField::ProxyPort => {
-            o.proxy_port = if text.trim().is_empty() {
+        SlotMut::Text(s) => {
+            *s = if text.is_empty() {
+                Setting::Absent
+            } else {
+                Setting::Set(text.clone())
+            }
+        }
+        SlotMut::Duration(s) => {
+            *s = if trimmed.is_empty() {
                 Setting::Absent
             } else {
                 Setting::Set(
-                    text.trim()
-                        .parse()
-                        .map_err(|_| format!("proxyPort: \"{text}\" is not a port number"))?,
+                    Duration::parse_user(trimmed).map_err(|e| format!("{}: {e}", f.key()))?,
                 )
             }
         }
-        OriginField::IpRules => {
-            o.ip_rules = if text.trim().is_empty() {
+        SlotMut::Int(s) => {
+            *s = if trimmed.is_empty() {
                 Setting::Absent
             } else {
-                Setting::Set(parse_ip_rules(&text).map_err(|e| format!("ipRules: {e}"))?)
+                Setting::Set(trimmed.parse().map_err(|_| parsed("a whole number"))?)
             }
         }
-        OriginField::MatchSniToHost => o.match_sni_to_host = boolv,
-        OriginField::NoTlsVerify => o.no_tls_verify = boolv,
-        OriginField::Http2Origin => o.http2_origin = boolv,
-        OriginField::DisableChunkedEncoding => o.disable_chunked_encoding = boolv,
-        OriginField::NoHappyEyeballs => o.no_happy_eyeballs = boolv,
-        OriginField::BastionMode => o.bastion_mode = boolv,
-        OriginField::AccessRequired => access.required = boolv,
-        OriginField::AccessTeamName => access.team_name = text_setting(&text),
-        OriginField::AccessEnvironment => access.environment = text_setting(&text),
-        OriginField::AccessAudTag => {
-            let tags: Vec<String> = text
+        SlotMut::Uint(s) => {
+            *s = if trimmed.is_empty() {
+                Setting::Absent
+            } else {
+                Setting::Set(trimmed.parse().map_err(|_| parsed("a number from 0 up"))?)
+            }
+        }
+        SlotMut::TextList(s) => {
+            let items: Vec<String> = text
                 .split([',', ' '])
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect();
-            access.aud_tag = if tags.is_empty() {
+            *s = if items.is_empty() {
                 Setting::Absent
             } else {
-                Setting::Set(tags)
+                Setting::Set(items)
             };
         }
-        OriginField::Access => {}
+        SlotMut::IpRules(s) => {
+            *s = if trimmed.is_empty() {
+                Setting::Absent
+            } else {
+                Setting::Set(parse_ip_rules(&text).map_err(|e| format!("{}: {e}", f.key()))?)
+            }
+        }
+        SlotMut::Access(_) => {}
     }
     Ok(())
 }
@@ -908,20 +948,19 @@ impl<T> NullShape for Setting<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::keys::KeyCode;
     use crate::config::files::parse_json_str;
 
-    fn key(c: char) -> Input {
-        Input {
-            key: Key::Char(c),
-            ..Input::default()
-        }
+    fn key(c: char) -> KeyPress {
+        KeyPress::ch(c)
     }
 
-    fn special(k: Key) -> Input {
-        Input {
-            key: k,
-            ..Input::default()
-        }
+    fn special(k: KeyCode) -> KeyPress {
+        KeyPress::plain(k)
+    }
+
+    fn km() -> Keymap {
+        Keymap::default()
     }
 
     fn cfg() -> TunnelConfig {
@@ -947,10 +986,10 @@ mod tests {
         let mut form = Form::rule(&c, 0, false, c.rules()[0].clone());
         form.focus = 2; // service
         for _ in 0..20 {
-            form.key(special(Key::Backspace), &c);
+            form.key(special(KeyCode::Backspace), &km(), &c);
         }
         for ch in "localhost:8000".chars() {
-            form.key(key(ch), &c);
+            form.key(key(ch), &km(), &c);
         }
         let service = form
             .fields
@@ -963,7 +1002,7 @@ mod tests {
                 "localhost:8000 is an invalid address, please make sure it has a scheme and a hostname"
             )
         );
-        match form.key(special(Key::Enter), &c) {
+        match form.key(special(KeyCode::Enter), &km(), &c) {
             FormOutcome::Apply(Applied::Rule(r)) => {
                 assert_eq!(
                     r.service.as_str(),
@@ -995,19 +1034,12 @@ mod tests {
         );
         form.focus = ct;
         for ch in "1m30s".chars() {
-            form.key(key(ch), &c);
+            form.key(key(ch), &km(), &c);
         }
         form.focus = tls;
-        form.key(key(' '), &c);
+        form.key(key(' '), &km(), &c);
         form.focus = hh;
-        form.key(
-            Input {
-                key: Key::Char('x'),
-                ctrl: true,
-                ..Input::default()
-            },
-            &c,
-        );
+        form.key(KeyPress::ctrl('x'), &km(), &c);
         let Ok(Applied::Rule(r)) = form.build() else {
             panic!()
         };
@@ -1020,9 +1052,9 @@ mod tests {
             "cleared back to inherit"
         );
         form.focus = ct;
-        form.key(key('x'), &c);
+        form.key(key('x'), &km(), &c);
         assert!(matches!(
-            form.key(special(Key::Enter), &c),
+            form.key(special(KeyCode::Enter), &km(), &c),
             FormOutcome::Editing
         ));
         assert!(
@@ -1038,13 +1070,19 @@ mod tests {
     fn escape_asks_before_discarding() {
         let c = cfg();
         let mut form = Form::rule(&c, 0, false, c.rules()[0].clone());
-        assert_eq!(form.key(special(Key::Esc), &c), FormOutcome::Cancelled);
-        form.key(key('z'), &c);
-        assert_eq!(form.key(special(Key::Esc), &c), FormOutcome::Editing);
+        assert_eq!(
+            form.key(special(KeyCode::Esc), &km(), &c),
+            FormOutcome::Cancelled
+        );
+        form.key(key('z'), &km(), &c);
+        assert_eq!(
+            form.key(special(KeyCode::Esc), &km(), &c),
+            FormOutcome::Editing
+        );
         assert!(form.confirm_discard);
-        assert_eq!(form.key(key('n'), &c), FormOutcome::Editing);
-        form.key(special(Key::Esc), &c);
-        assert_eq!(form.key(key('y'), &c), FormOutcome::Cancelled);
+        assert_eq!(form.key(key('n'), &km(), &c), FormOutcome::Editing);
+        form.key(special(KeyCode::Esc), &km(), &c);
+        assert_eq!(form.key(key('y'), &km(), &c), FormOutcome::Cancelled);
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::E
     while let Some(effect) = queue.pop_front() {
         match effect {
             super::Effect::Review(request) => {
-                let answer = super::Event::Reviewed(Box::new(request.compute()));
+                let answer = super::Event::Reviewed(Ok(Box::new(request.compute())));
                 queue.extend(app.update(answer));
             }
             other => rest.push(other),

@@ -1,10 +1,12 @@
 //! Key sequences → state and effects, for every key and flow of the editor.
 
-use ratatui_textarea::{Input, Key};
+use super::keys::{KeyCode as Key, KeyPress};
 
+use super::history::Edit;
+use super::keys;
 use super::review::settle;
 use super::*;
-use crate::api::{Account, Tunnel};
+use super::{Account, TunnelEntry as Tunnel};
 use crate::config::files::parse_json_str;
 
 const CONFIG: &str = r#"{"ingress":[
@@ -55,32 +57,22 @@ fn upd(app: &mut App, ev: Event) -> Vec<Effect> {
 /// The app's incrementally kept diagnostics equal a full validation of its draft.
 fn assert_fully_validated(app: &App, after: impl std::fmt::Display) {
     assert_eq!(
-        app.diagnostics,
+        app.checks.diagnostics,
         crate::config::validate::validate(&app.draft),
         "{after}"
     );
 }
 
 fn k(c: char) -> Event {
-    Event::Key(Input {
-        key: Key::Char(c),
-        ..Input::default()
-    })
+    Event::Key(KeyPress::ch(c))
 }
 
 fn ctrl(c: char) -> Event {
-    Event::Key(Input {
-        key: Key::Char(c),
-        ctrl: true,
-        ..Input::default()
-    })
+    Event::Key(KeyPress::ctrl(c))
 }
 
 fn special(key: Key) -> Event {
-    Event::Key(Input {
-        key,
-        ..Input::default()
-    })
+    Event::Key(KeyPress::plain(key))
 }
 
 fn typ(app: &mut App, s: &str) {
@@ -89,8 +81,17 @@ fn typ(app: &mut App, s: &str) {
     }
 }
 
+/// The review on screen.
+fn review_of(app: &App) -> &review::Review {
+    match &app.overlay {
+        Some(Overlay::Review(p)) => &p.review,
+        other => panic!("{other:?}"),
+    }
+}
+
 fn status(app: &App) -> String {
-    app.status
+    app.messages
+        .current
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
@@ -108,27 +109,27 @@ fn hosts(app: &App) -> Vec<String> {
 fn navigation_keys_and_filter() {
     let mut app = editing(CONFIG, 3);
     app.update(k('j'));
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.table.selected, 1);
     app.update(special(Key::Down));
     app.update(special(Key::Up));
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.table.selected, 1);
     app.update(k('G'));
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.table.selected, 3);
     app.update(k('g'));
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.table.selected, 0);
     app.update(special(Key::PageDown));
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.table.selected, 3);
     app.update(special(Key::PageUp));
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.table.selected, 0);
     app.update(k('/'));
     typ(&mut app, "c.ex");
     assert_eq!(app.visible_rules(), vec![2]);
-    assert_eq!(app.selected, 2);
+    assert_eq!(app.table.selected, 2);
     app.update(special(Key::Enter));
-    assert!(!app.filtering && app.filter == "c.ex");
+    assert!(!app.table.filtering && app.table.filter == "c.ex");
     app.update(k('/'));
     app.update(special(Key::Esc));
-    assert!(app.filter.is_empty());
+    assert!(app.table.filter.is_empty());
     assert_eq!(app.visible_rules().len(), 4);
 }
 
@@ -169,7 +170,7 @@ fn add_through_the_form_then_undo_and_redo() {
         ]
     );
     assert_eq!(app.history.len(), 1, "one form, one undo step");
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.table.selected, 3);
     app.update(k('u'));
     assert_eq!(app.draft.rules().len(), 4);
     assert_eq!(status(&app), "undid: add rule 4 new.example.com");
@@ -214,7 +215,7 @@ fn delete_duplicate_and_move_respect_the_catch_all() {
         hosts(&app),
         ["a.example.com", "c.example.com", "b.example.com", ""]
     );
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.table.selected, 1);
     app.update(k('c'));
     assert_eq!(hosts(&app)[2], "c.example.com");
     assert_eq!(app.history.len(), 2);
@@ -266,7 +267,8 @@ fn rule_global_and_warp_forms_are_one_edit_each() {
     );
     assert_eq!(app.history.len(), 3);
     assert!(
-        app.diagnostics
+        app.checks
+            .diagnostics
             .iter()
             .any(|d| d.message.contains("warp-routing has no effect"))
     );
@@ -284,13 +286,13 @@ fn publish_refuses_errors_and_jumps_to_the_first() {
     app.update(k('G'));
     let fx = app.update(k('p'));
     assert!(fx.is_empty());
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.table.selected, 0);
     assert!(
         status(&app).starts_with("cannot publish: 1 error"),
         "{}",
         status(&app)
     );
-    assert!(app.status.as_ref().is_some_and(|s| s.error));
+    assert!(app.messages.current.as_ref().is_some_and(|s| s.error));
 }
 
 #[test]
@@ -304,13 +306,11 @@ fn publish_flow_with_warnings_review_and_success() {
     app.update(special(Key::Enter));
     let fx = app.update(k('p'));
     assert!(fx.is_empty());
-    let Some(Overlay::Confirm {
-        ask: Ask::Warnings,
-        lines,
-    }) = &app.overlay
-    else {
+    let Some(Overlay::Confirm(question)) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
+    assert_eq!(question.ask, Ask::Warnings);
+    let lines = &question.lines;
     assert!(lines.iter().any(|l| l.contains("not anchored")));
     let fx = app.update(k('y'));
     assert_eq!(
@@ -325,9 +325,7 @@ fn publish_flow_with_warnings_review_and_success() {
         Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
     );
     assert!(fx.is_empty());
-    let Some(Overlay::Review { summary, diff, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { summary, diff, .. } = review_of(&app);
     assert!(
         summary
             .iter()
@@ -415,9 +413,10 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
         &mut app,
         Event::Current(Ok(snap(Some(5), Some(someone_elses())))),
     );
-    let Some(Overlay::Conflict { lines, .. }) = &app.overlay else {
+    let Some(Overlay::Conflict(conflict)) = &app.overlay else {
         panic!("{:?}", app.overlay)
     };
+    let lines = &conflict.lines;
     assert!(lines[0].contains("version 3 → 5"), "{lines:?}");
     assert!(
         lines
@@ -434,9 +433,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     // Overwrite: explicit, and the review says so.
     app.overlay = kept.clone();
     upd(&mut app, k('o'));
-    let Some(Overlay::Review { notes, summary, .. }) = &app.overlay else {
-        panic!()
-    };
+    let review::Review { notes, summary, .. } = review_of(&app);
     assert!(notes[0].starts_with("OVERWRITE"));
     assert!(
         summary
@@ -459,9 +456,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     // Rebase: both changes survive.
     app.overlay = kept;
     upd(&mut app, k('r'));
-    let Some(Overlay::Review { notes, .. }) = &app.overlay else {
-        panic!("{:?}", app.status)
-    };
+    let review::Review { notes, .. } = review_of(&app);
     assert!(notes[0].contains("rebased 1 edit(s) onto version 5"));
     assert_eq!(
         hosts(&app),
@@ -482,8 +477,8 @@ fn quitting_and_reloading_ask_when_edits_are_unpublished() {
     app.update(k('d'));
     assert!(app.update(k('q')).is_empty());
     assert!(matches!(
-        app.overlay,
-        Some(Overlay::Confirm { ask: Ask::Quit, .. })
+        &app.overlay,
+        Some(Overlay::Confirm(c)) if c.ask == Ask::Quit
     ));
     app.update(k('n'));
     assert!(!app.quit && app.overlay.is_none());
@@ -495,11 +490,8 @@ fn quitting_and_reloading_ask_when_edits_are_unpublished() {
     app.update(k('d'));
     app.update(k('r'));
     assert!(matches!(
-        app.overlay,
-        Some(Overlay::Confirm {
-            ask: Ask::Reload,
-            ..
-        })
+        &app.overlay,
+        Some(Overlay::Confirm(c)) if c.ask == Ask::Reload
     ));
     let fx = app.update(k('y'));
     assert_eq!(
@@ -524,9 +516,7 @@ fn a_tunnel_without_config_opens_as_a_new_catch_all() {
     assert!(app.is_modified() && app.unpublished_new);
     app.update(k('p'));
     upd(&mut app, Event::Current(Ok(snap(Some(0), None))));
-    let Some(Overlay::Review { diff, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { diff, .. } = review_of(&app);
     assert!(
         diff.iter()
             .any(|l| l.contains("+      \"service\": \"http_status:404\""))
@@ -547,14 +537,11 @@ fn the_url_tester_highlights_the_rule() {
     app.update(k('t'));
     typ(&mut app, "https://b.example.com/api/x");
     assert_eq!(app.tester_match, Some(1));
-    assert_eq!(app.selected, 1);
-    let Some(Overlay::Tester {
-        result: Some(Ok(1)),
-        ..
-    }) = &app.overlay
-    else {
+    assert_eq!(app.table.selected, 1);
+    let Some(Overlay::Tester(tester)) = &app.overlay else {
         panic!()
     };
+    assert!(matches!(&tester.result, Some(Ok(t)) if t.rule == 1));
     for _ in 0..8 {
         app.update(special(Key::Backspace));
     }
@@ -571,7 +558,7 @@ fn the_url_tester_highlights_the_rule() {
 fn help_opens_and_closes() {
     let mut app = editing(CONFIG, 3);
     app.update(k('?'));
-    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Help(_))));
     app.update(special(Key::Esc));
     assert!(app.overlay.is_none());
 }
@@ -604,7 +591,6 @@ fn pickers_lead_to_a_tunnel() {
         name: name.into(),
         status: "healthy".into(),
         config_src: "cloudflare".into(),
-        created_at: String::new(),
     };
     app.update(Event::Tunnels(Ok(vec![
         t("t1", "web"),
@@ -648,9 +634,7 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
             saved: None,
         })),
     );
-    let Some(Overlay::Review { notes, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { notes, .. } = review_of(&app);
     assert!(
         notes
             .iter()
@@ -669,7 +653,7 @@ fn file_mode_checks_the_file_and_warns_about_comments() {
         &mut app,
         Event::Current(Ok(snap(None, Some(someone_elses())))),
     );
-    assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Conflict(_))));
 }
 
 #[test]
@@ -734,33 +718,25 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
         app
     };
     let mut app = open(&saved, 5);
-    assert!(matches!(app.overlay, Some(Overlay::Recover { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Recover(_))));
     app.update(k('x'));
     assert!(
-        matches!(app.overlay, Some(Overlay::Recover { .. })),
+        matches!(app.overlay, Some(Overlay::Recover(_))),
         "a choice is needed"
     );
     app.update(k('v'));
     assert!(
-        matches!(&app.overlay, Some(Overlay::Recover { viewing: Some(lines), .. }) if lines.iter().any(|l| l.contains("a.example.com")))
+        matches!(&app.overlay, Some(Overlay::Recover(r)) if r.viewing.as_ref().is_some_and(|lines| lines.iter().any(|l| l.contains("a.example.com"))))
     );
     app.update(k('j'));
     assert!(matches!(
         &app.overlay,
-        Some(Overlay::Recover {
-            viewing: Some(_),
-            scroll: 1,
-            ..
-        })
+        Some(Overlay::Recover(r)) if r.viewing.is_some() && r.scroll == 1
     ));
     app.update(special(Key::Esc));
     assert!(matches!(
         &app.overlay,
-        Some(Overlay::Recover {
-            viewing: None,
-            scroll: 0,
-            ..
-        })
+        Some(Overlay::Recover(r)) if r.viewing.is_none() && r.scroll == 0
     ));
     app.update(k('r'));
     assert_eq!(app.draft, draft_cfg);
@@ -774,7 +750,7 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
     // It publishes through the normal conflict check.
     app.update(k('p'));
     app.update(Event::Current(Ok(snap(Some(5), Some(cfg(CONFIG))))));
-    assert!(matches!(app.overlay, Some(Overlay::Conflict { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Conflict(_))));
     // And the draft to save carries the history.
     let again = app.to_saved("later").unwrap_or_else(|| panic!("modified"));
     assert_eq!(again.edits.len(), 1);
@@ -826,9 +802,13 @@ fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
         panic!("{fx:?}")
     };
     let first = first.as_ref().clone();
-    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Progress(p)) if matches!(p.wait, overlays::progress::Wait::Preparing(_)))
+    );
     assert!(app.update(k('x')).is_empty());
-    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Progress(p)) if matches!(p.wait, overlays::progress::Wait::Preparing(_)))
+    );
     // Esc cancels; the late answer is dropped and nothing can be published from it.
     app.update(special(Key::Esc));
     assert!(app.overlay.is_none());
@@ -837,17 +817,17 @@ fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
         "{}",
         status(&app)
     );
-    app.update(Event::Reviewed(Box::new(first.clone().compute())));
+    app.update(Event::Reviewed(Ok(Box::new(first.clone().compute()))));
     assert!(app.overlay.is_none());
     // Asking again: the stale answer to the first request is still ignored, the new one shows.
     app.update(k('p'));
     let fx = app.update(current());
-    app.update(Event::Reviewed(Box::new(first.compute())));
-    assert!(matches!(app.overlay, Some(Overlay::Preparing { .. })));
+    app.update(Event::Reviewed(Ok(Box::new(first.compute()))));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Progress(p)) if matches!(p.wait, overlays::progress::Wait::Preparing(_)))
+    );
     settle(&mut app, fx);
-    let Some(Overlay::Review { summary, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { summary, .. } = review_of(&app);
     assert!(
         summary.iter().any(|l| l.contains("a.example.com")),
         "{summary:?}"
@@ -861,9 +841,7 @@ fn a_yaml_file_is_reviewed_as_yaml_on_both_sides() {
     app.update(k('d'));
     app.update(k('p'));
     upd(&mut app, Event::Current(Ok(snap(None, Some(cfg(CONFIG))))));
-    let Some(Overlay::Review { diff, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay)
-    };
+    let review::Review { diff, .. } = review_of(&app);
     let changed: Vec<&String> = diff
         .iter()
         .filter(|l| (l.starts_with('-') || l.starts_with('+')) && !l.starts_with("---"))
@@ -883,10 +861,10 @@ fn a_yaml_file_is_reviewed_as_yaml_on_both_sides() {
 fn the_detail_pane_is_hidden_until_asked_for_and_the_page_follows() {
     let mut app = editing(CONFIG, 3);
     app.update(Event::Resize(120, 40));
-    assert!(!app.show_details);
+    assert!(!app.table.show_details);
     let full = app.page();
     app.update(k('i'));
-    assert!(app.show_details);
+    assert!(app.table.show_details);
     assert_eq!(app.page(), full - 12, "the pane takes 12 rows at 40 lines");
     app.update(k('i'));
     assert_eq!(app.page(), full);
@@ -958,7 +936,7 @@ fn a_message_stays_until_the_next_key() {
     app.update(Event::Resize(100, 30));
     assert!(status(&app).starts_with("did: delete"), "{}", status(&app));
     app.update(k('j'));
-    assert!(app.status.is_none(), "{:?}", app.status);
+    assert!(app.messages.current.is_none(), "{:?}", app.messages.current);
     app.update(k('u'));
     assert!(
         status(&app).starts_with("undid: delete"),
@@ -978,7 +956,7 @@ fn the_review_scrolls_within_bounds() {
         Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
     );
     let scroll = |app: &App| match &app.overlay {
-        Some(Overlay::Review { scroll, diff, .. }) => (*scroll, diff.len()),
+        Some(Overlay::Review(p)) => (p.scroll, p.review.diff.len()),
         other => panic!("{other:?}"),
     };
     let (_, lines) = scroll(&app);
@@ -994,4 +972,465 @@ fn the_review_scrolls_within_bounds() {
     assert_eq!(scroll(&app).0, 0);
     app.update(k('x'));
     assert!(app.overlay.is_none(), "any other key goes back to editing");
+}
+
+// ---- Issue 12: the rough edges of a real on-call session ----
+
+fn visible_status(app: &App) -> String {
+    app.message_lines(200).join(" ")
+}
+
+#[test]
+fn with_a_filter_actions_never_reach_hidden_rules() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('/'));
+    typ(&mut app, "zzz");
+    app.update(special(Key::Enter));
+    assert_eq!(app.visible_rules(), Vec::<usize>::new());
+    assert_eq!(app.current_rule(), None);
+    for key in ['d', 'e', 'c', 'K', 'J'] {
+        app.update(k(key));
+        assert!(app.overlay.is_none(), "{key}");
+        assert!(!app.is_modified(), "{key} touched a hidden rule");
+        assert!(
+            status(&app).contains("the filter shows none"),
+            "{key}: {}",
+            status(&app)
+        );
+    }
+    // A filter that shows one rule: the selection is that rule.
+    app.update(special(Key::Esc));
+    app.update(k('/'));
+    typ(&mut app, "b.ex");
+    app.update(special(Key::Enter));
+    assert_eq!(app.current_rule(), Some(1));
+    app.update(k('d'));
+    assert_eq!(hosts(&app), vec!["a.example.com", "c.example.com", ""]);
+}
+
+#[test]
+fn an_added_rule_the_filter_hides_clears_the_filter() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('/'));
+    typ(&mut app, "b.ex");
+    app.update(special(Key::Enter));
+    app.update(k('a'));
+    typ(&mut app, "new.example.com");
+    app.update(special(Key::Tab));
+    app.update(special(Key::Tab));
+    typ(&mut app, "http://localhost:1");
+    app.update(special(Key::Enter));
+    assert!(app.table.filter.is_empty(), "the new rule is in view");
+    assert_eq!(app.current_rule(), Some(2));
+    assert!(
+        status(&app).contains("the filter was cleared to show it"),
+        "{}",
+        status(&app)
+    );
+    // Undo lands on a rule the filter hides: it is shown too.
+    app.update(k('/'));
+    typ(&mut app, "a.ex");
+    app.update(special(Key::Enter));
+    app.update(k('u'));
+    app.update(k('u'));
+    assert_eq!(app.history.len(), 0);
+}
+
+#[test]
+fn esc_clears_the_filter_and_never_quits() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('/'));
+    typ(&mut app, "c.ex");
+    app.update(special(Key::Enter));
+    assert_eq!(app.table.filter, "c.ex");
+    assert!(app.update(special(Key::Esc)).is_empty());
+    assert!(app.table.filter.is_empty() && !app.quit);
+    // Esc, Esc again, after a form: never quits.
+    app.update(k('e'));
+    app.update(special(Key::Esc));
+    for _ in 0..3 {
+        assert!(app.update(special(Key::Esc)).is_empty());
+        assert!(!app.quit);
+    }
+    assert!(
+        status(&app).contains("Esc does not quit: q quits"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(app.update(k('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn messages_and_the_filter_hint_both_stay_visible() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('/'));
+    typ(&mut app, "ex");
+    app.update(special(Key::Enter));
+    app.update(k('c'));
+    assert!(app.table.filter_active());
+    assert!(
+        status(&app).starts_with("did: duplicate"),
+        "{}",
+        status(&app)
+    );
+    // Layout: one line for the filter, one for the message.
+    let l = app.layout(ratatui::layout::Rect::new(0, 0, 80, 24));
+    assert_eq!(l.status.height, 2);
+}
+
+#[test]
+fn long_messages_wrap_and_the_log_keeps_every_message() {
+    let mut app = editing(CONFIG, 3);
+    let long = format!(
+        "the API answered with rate limiting these credentials (HTTP 429); {} retry after 30 seconds",
+        "x ".repeat(30)
+    );
+    app.error(long.clone());
+    let lines = app.message_lines(60);
+    assert!(lines.len() > 1 && lines.len() <= 3, "{lines:?}");
+    assert!(lines.join(" ").contains("retry after 30"), "{lines:?}");
+    let very_long = "word ".repeat(200);
+    app.error(very_long);
+    let lines = app.message_lines(60);
+    assert_eq!(lines.len(), 3);
+    assert!(lines[2].ends_with("(m shows it all)"), "{lines:?}");
+    // The log keeps both, in full.
+    app.update(k('m'));
+    assert!(matches!(app.overlay, Some(Overlay::Log(_))));
+    assert_eq!(app.messages.log.len(), 2);
+    assert_eq!(app.messages.log[0].status.text, long);
+    app.update(k('m'));
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn changed_rows_are_marked_before_the_review() {
+    let mut app = editing(CONFIG, 3);
+    let marks = |app: &App| -> String {
+        (0..app.draft.rules().len())
+            .map(|i| app.row_change(i).map_or('.', changes::RowChange::mark))
+            .collect()
+    };
+    assert_eq!(marks(&app), "....");
+    app.update(k('J')); // a.example.com below b
+    assert_eq!(marks(&app), ".^..");
+    app.update(k('c')); // duplicate a
+    assert_eq!(marks(&app), ".^+..");
+    app.update(k('u'));
+    app.update(k('K')); // and back up: nothing moved
+    assert_eq!(marks(&app), "....");
+    app.update(k('u'));
+    app.update(k('u'));
+    app.update(k('u'));
+    assert_eq!(marks(&app), "....");
+}
+
+#[test]
+fn a_paste_into_a_single_line_field_is_trimmed() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('e'));
+    app.update(special(Key::Tab));
+    app.update(special(Key::Tab));
+    app.update(ctrl('x'));
+    app.update(Event::Paste("  http://localhost:8080 \n".into()));
+    let Some(Overlay::Form(form)) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(form.fields[2].text(), "http://localhost:8080");
+    assert!(form.fields[2].error.is_none(), "{:?}", form.fields[2].error);
+}
+
+#[test]
+fn yes_no_and_choice_fields_react_to_typing() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('e'));
+    let pos = |app: &App, id| match &app.overlay {
+        Some(Overlay::Form(f)) => f.fields.iter().position(|x| x.id == id).unwrap_or(0),
+        _ => 0,
+    };
+    let value = |app: &App, i: usize| match &app.overlay {
+        Some(Overlay::Form(f)) => f.fields[i].text(),
+        _ => String::new(),
+    };
+    let tls = pos(
+        &app,
+        forms::FieldId::Origin(crate::config::fields::OriginField::NoTlsVerify),
+    );
+    let proxy = pos(
+        &app,
+        forms::FieldId::Origin(crate::config::fields::OriginField::ProxyType),
+    );
+    let focus = |app: &mut App, i: usize| {
+        if let Some(Overlay::Form(f)) = &mut app.overlay {
+            f.focus = i;
+        }
+    };
+    focus(&mut app, tls);
+    app.update(k('t'));
+    assert_eq!(value(&app, tls), "true");
+    app.update(k('n'));
+    assert_eq!(value(&app, tls), "false");
+    app.update(k(' '));
+    assert_eq!(value(&app, tls), "", "Space cycles back to unset");
+    app.update(k('q'));
+    let Some(Overlay::Form(f)) = &app.overlay else {
+        panic!()
+    };
+    assert!(
+        f.message
+            .as_deref()
+            .is_some_and(|m| m.contains("type t(rue) or f(alse)")),
+        "{:?}",
+        f.message
+    );
+    focus(&mut app, proxy);
+    app.update(k('s'));
+    assert_eq!(value(&app, proxy), "socks");
+}
+
+#[test]
+fn empty_states_say_what_is_wrong_and_offer_a_fix() {
+    let mut app = editing(r#"{"ingress":[]}"#, 2);
+    assert_eq!(app.banner(), Some(Banner::NoRules));
+    app.update(k('d'));
+    assert!(
+        status(&app).contains("there are no rules"),
+        "{}",
+        status(&app)
+    );
+    app.update(k('A'));
+    assert_eq!(app.banner(), None);
+    assert_eq!(app.draft.rules().len(), 1);
+    assert!(app.draft.rules()[0].is_catch_all());
+    assert!(!app.checks.has_errors());
+
+    let mut app = editing(
+        r#"{"ingress":[{"hostname":"a.example.com","service":"http://a"}]}"#,
+        2,
+    );
+    assert_eq!(app.banner(), Some(Banner::NoCatchAll));
+    app.update(k('A'));
+    assert_eq!(app.banner(), None);
+    assert_eq!(
+        app.draft.rules().last().map(|r| r.service.as_str()),
+        Some("http_status:404")
+    );
+    app.update(k('A'));
+    assert!(status(&app).contains("already is a catch-all"));
+
+    // A tunnel without config says so until it is published.
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(snap(Some(0), None))));
+    assert_eq!(app.banner(), Some(Banner::NewConfig));
+}
+
+#[test]
+fn file_mode_speaks_of_saving_and_creates_a_missing_file() {
+    let (mut app, _) = App::file("/tmp/x/new.yml".into(), Format::Yaml);
+    // The effect reads a missing file as no config.
+    app.update(Event::Loaded(Ok(snap(None, None))));
+    assert!(matches!(app.mode, Mode::Editing));
+    assert!(app.is_modified() && app.banner() == Some(Banner::NewConfig));
+    assert!(
+        status(&app).contains("p saves it (creating the file)"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!((app.verb(), app.verb_ed()), ("save", "saved"));
+    let fx = app.update(k('p'));
+    assert_eq!(fx, vec![Effect::FetchFile]);
+    let fx = upd(&mut app, Event::Current(Ok(snap(None, None))));
+    assert!(fx.is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Review(_))));
+    let fx = app.update(k('y'));
+    assert!(matches!(fx.as_slice(), [Effect::WriteFile { .. }]));
+    app.update(Event::Published(Err("disk full".into())));
+    assert_eq!(status(&app), "not saved, your draft is kept: disk full");
+    app.update(k('q'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!()
+    };
+    assert!(c.lines[0].contains("unsaved"), "{:?}", c.lines);
+}
+
+#[test]
+fn esc_cancels_the_check_before_publishing_and_its_answer_is_dropped() {
+    let mut app = editing(CONFIG, 3);
+    app.update(Event::Tick(
+        jiff::Timestamp::from_second(1_718_806_000)
+            .unwrap_or_default()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC),
+    ));
+    app.update(k('d'));
+    assert_eq!(app.update(k('p')).len(), 1);
+    let Some(Overlay::Progress(p)) = &app.overlay else {
+        panic!()
+    };
+    assert!(p.cancellable() && p.since.is_some());
+    app.update(special(Key::Esc));
+    assert!(app.overlay.is_none());
+    assert!(status(&app).contains("publish cancelled"));
+    // The late answer changes nothing.
+    assert!(
+        app.update(Event::Current(Ok(snap(Some(9), Some(cfg(CONFIG))))))
+            .is_empty()
+    );
+    assert!(app.overlay.is_none());
+    // A failed review closes only its own wait.
+    app.update(k('p'));
+    upd(
+        &mut app,
+        Event::Current(Ok(snap(Some(3), Some(cfg(CONFIG))))),
+    );
+    assert!(matches!(app.overlay, Some(Overlay::Review(_))));
+    app.update(Event::Reviewed(Err(ReviewFailed {
+        ticket: 99,
+        message: "boom".into(),
+    })));
+    assert!(
+        matches!(app.overlay, Some(Overlay::Review(_))),
+        "not closed by another ticket"
+    );
+}
+
+#[test]
+fn the_restore_prompt_and_message_say_when_in_human_time() {
+    let base = cfg(CONFIG);
+    let saved = SavedDraft {
+        key: draft::remote_key("acct", "tun"),
+        saved_at: "2024-06-19T14:06:10Z".into(),
+        base_version: Some(3),
+        unpublished_new: false,
+        base: Arc::new(base.clone()),
+        draft: base.clone(),
+        edits: Vec::new(),
+    };
+    let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
+    app.update(Event::Tick(
+        jiff::Timestamp::from_second(1_718_806_170)
+            .unwrap_or_default()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC),
+    ));
+    app.update(Event::Loaded(Ok(Snapshot {
+        saved: Some(Box::new(saved)),
+        ..snap(Some(3), Some(base))
+    })));
+    assert!(app.shows_clock());
+    app.update(k('r'));
+    assert!(
+        status(&app).contains("saved 3 minutes ago, 14:06"),
+        "{}",
+        status(&app)
+    );
+}
+
+#[test]
+fn the_url_tester_reads_urls_as_browsers_send_them_and_ctrl_u_clears() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('t'));
+    typ(&mut app, "B.Example.COM/api/x");
+    assert_eq!(app.tester_match, Some(1));
+    let Some(Overlay::Tester(t)) = &app.overlay else {
+        panic!()
+    };
+    let Some(Ok(tested)) = &t.result else {
+        panic!()
+    };
+    assert_eq!(tested.notes.len(), 2, "{:?}", tested.notes);
+    app.update(ctrl('u'));
+    let Some(Overlay::Tester(t)) = &app.overlay else {
+        panic!()
+    };
+    assert!(t.input.is_empty() && t.result.is_none());
+}
+
+#[test]
+fn an_unknown_tunnel_name_opens_the_picker_filtered_by_it() {
+    let (mut app, fx) = App::remote_pick("acct".into(), "stagin".into());
+    assert_eq!(
+        fx,
+        vec![Effect::ListTunnels {
+            account: "acct".into()
+        }]
+    );
+    let t = |id: &str, name: &str| Tunnel {
+        id: id.into(),
+        name: name.into(),
+        status: "healthy".into(),
+        config_src: "cloudflare".into(),
+    };
+    app.update(Event::Tunnels(Ok(vec![
+        t("1", "production"),
+        t("2", "staging"),
+    ])));
+    let Mode::PickTunnel(p) = &app.mode else {
+        panic!()
+    };
+    assert_eq!(p.filter, "stagin");
+    assert_eq!(p.visible(), vec![1]);
+    assert!(
+        p.note
+            .as_deref()
+            .is_some_and(|n| n.contains("No tunnel is named \"stagin\""))
+    );
+    let fx = app.update(special(Key::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadRemote {
+            account: "acct".into(),
+            tunnel: "2".into()
+        }]
+    );
+}
+
+#[test]
+fn esc_in_a_picker_clears_its_filter_and_does_not_quit() {
+    let (mut app, _) = App::remote(None, None);
+    app.update(Event::Accounts(Ok(vec![
+        Account {
+            id: "1".into(),
+            name: "One".into(),
+        },
+        Account {
+            id: "2".into(),
+            name: "Two".into(),
+        },
+    ])));
+    app.update(k('/'));
+    typ(&mut app, "tw");
+    app.update(special(Key::Enter));
+    assert!(app.update(special(Key::Esc)).is_empty());
+    let Mode::PickAccount(p) = &app.mode else {
+        panic!()
+    };
+    assert!(p.filter.is_empty() && !app.quit);
+    assert_eq!(app.update(k('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn user_keys_drive_the_app_and_its_hints() {
+    let keymap = keys::Keymap::with_overrides(&[
+        keys::KeyOverride {
+            command: "publish".into(),
+            keys: vec!["P".into()],
+            at: None,
+        },
+        keys::KeyOverride {
+            command: "quit".into(),
+            keys: vec!["Q".into()],
+            at: None,
+        },
+    ])
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut app = editing(CONFIG, 3).with_keymap(keymap);
+    app.update(k('d'));
+    assert!(app.update(k('p')).is_empty(), "p no longer publishes");
+    assert_eq!(app.update(k('P')).len(), 1, "P does");
+    app.update(special(Key::Esc));
+    app.update(special(Key::Esc));
+    assert!(status(&app).contains("Q quits"), "{}", status(&app));
+    assert!(app.update(k('q')).is_empty());
+    app.update(k('Q'));
+    assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.ask == Ask::Quit));
+    let _ = visible_status(&app);
 }

@@ -937,7 +937,8 @@ async fn editor_inner(
 ) -> Result<u8, Failure> {
     use crate::app::App;
     use crate::config::files::Format;
-    use crate::tui::{Context, Exit, Theme};
+    use crate::effects::Context;
+    use crate::tui::{Exit, Theme};
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(fail(
             2,
@@ -945,6 +946,8 @@ async fn editor_inner(
         ));
     }
     let settings = Settings::load().map_err(|e| fail(2, e.to_string()))?;
+    // Bad `[keys]` are reported now, each with its line and column, before the screen changes.
+    let keymap = settings.keymap().map_err(|e| fail(2, e.to_string()))?;
     let theme = Theme {
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && settings.ui.color != Some(false),
@@ -954,8 +957,12 @@ async fn editor_inner(
     let (mut app, effects, ctx) = if let Some(path) = file {
         // A symbolic link the user names (config.yml -> /srv/tunnel/config.yml) is resolved once,
         // here: the editor reads and replaces the file it points to and the link stays. A link
-        // planted at that name later is refused when saving (`safe_fs::write_atomic`).
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        // planted at that name later is refused when saving (`safe_fs::write_atomic`). A file
+        // that does not exist yet cannot be resolved: it is made absolute (the draft key and the
+        // messages name it in full), and saving creates it.
+        let path = std::fs::canonicalize(&path)
+            .or_else(|_| std::path::absolute(&path))
+            .unwrap_or(path);
         let format = Format::from_path(&path);
         let (app, effects) = App::file(path.clone(), format);
         let ctx = Context::new(None, Some((path, format)));
@@ -998,16 +1005,32 @@ async fn editor_inner(
                 tunnel: None,
             }
         };
-        let tunnel = match &remote.tunnel {
-            Some(_) => Some(remote.tunnel_id().await?),
-            None => None,
+        // A tunnel name that matches nothing opens the picker filtered by it, rather than
+        // leaving: the name was probably mistyped. One name lookup serves both cases.
+        let (tunnel, unknown_name) = match &remote.tunnel {
+            Some(t) if !is_uuid(t) => {
+                let mut found = remote.client.list_tunnels(&remote.account, Some(t)).await?;
+                // As in `Remote::tunnel`: only tunnels really bearing that name count.
+                found.retain(|found| found.name.eq_ignore_ascii_case(t));
+                match found.as_slice() {
+                    [] => (None, Some(t.clone())),
+                    [one] => (Some(one.id.clone()), None),
+                    // Several with that name: the usual message asks for the id.
+                    _ => (Some(remote.tunnel_id().await?), None),
+                }
+            }
+            Some(_) => (Some(remote.tunnel_id().await?), None),
+            None => (None, None),
         };
-        let account = if tunnel.is_some() {
+        let account = if tunnel.is_some() || unknown_name.is_some() {
             Some(remote.account.clone())
         } else {
             account
         };
-        let (mut app, effects) = App::remote(account, tunnel.clone());
+        let (mut app, effects) = match (unknown_name, account) {
+            (Some(name), Some(account)) => App::remote_pick(account, name),
+            (_, account) => App::remote(account, tunnel.clone()),
+        };
         if let (Some(crate::app::Origin::Remote { tunnel_name, .. }), Some(name)) =
             (&mut app.origin, &remote.tunnel)
             && Some(name) != tunnel.as_ref()
@@ -1022,6 +1045,7 @@ async fn editor_inner(
     if let Err(why) = crate::settings::drafts_dir() {
         app.drafts_off = Some(why);
     }
+    let app = app.with_keymap(keymap);
     match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {
         Ok(Exit::Quit) => Ok(0),
         Ok(Exit::Signal) => Ok(1),

@@ -10,6 +10,7 @@ use saphyr_parser::ScalarStyle;
 use serde_json::{Map, Number, Value};
 
 use super::duration::{Duration, parse_go_duration};
+use super::fields::{OriginField, SlotMut};
 use super::jsontree::Json;
 use super::model::{
     Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
@@ -739,57 +740,54 @@ fn decode_warp(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<Warp
     Ok(w)
 }
 
-fn decode_origin(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<OriginRequest> {
-    let mut o = OriginRequest::default();
-    for (key, value) in node.entries(path)? {
-        let p = path.child(Seg::Key(key));
-        let is = |name: &str| key_is(dialect, key, name);
-        if is("connectTimeout") {
-            o.connect_timeout = setting(value, &p, Node::duration)?;
-        } else if is("tlsTimeout") {
-            o.tls_timeout = setting(value, &p, Node::duration)?;
-        } else if is("tcpKeepAlive") {
-            o.tcp_keep_alive = setting(value, &p, Node::duration)?;
-        } else if is("noHappyEyeballs") {
-            o.no_happy_eyeballs = setting(value, &p, Node::bool)?;
-        } else if is("keepAliveConnections") {
-            o.keep_alive_connections = setting(value, &p, Node::i64)?;
-        } else if is("keepAliveTimeout") {
-            o.keep_alive_timeout = setting(value, &p, Node::duration)?;
-        } else if is("httpHostHeader") {
-            o.http_host_header = setting(value, &p, Node::string)?;
-        } else if is("originServerName") {
-            o.origin_server_name = setting(value, &p, Node::string)?;
-        } else if is("matchSNItoHost") {
-            o.match_sni_to_host = setting(value, &p, Node::bool)?;
-        } else if is("caPool") {
-            o.ca_pool = setting(value, &p, Node::string)?;
-        } else if is("noTLSVerify") {
-            o.no_tls_verify = setting(value, &p, Node::bool)?;
-        } else if is("disableChunkedEncoding") {
-            o.disable_chunked_encoding = setting(value, &p, Node::bool)?;
-        } else if is("bastionMode") {
-            o.bastion_mode = setting(value, &p, Node::bool)?;
-        } else if is("proxyAddress") {
-            o.proxy_address = setting(value, &p, Node::string)?;
-        } else if is("proxyPort") {
-            o.proxy_port = setting(value, &p, Node::u64)?;
-        } else if is("proxyType") {
-            o.proxy_type = setting(value, &p, Node::string)?;
-        } else if is("ipRules") {
-            o.ip_rules = setting(value, &p, |n, pp| {
+/// Reads one catalogue field into its slot, by the slot's kind.
+fn decode_slot(slot: SlotMut<'_>, value: Node<'_>, p: &PathRef<'_>, dialect: Dialect) -> Res<()> {
+    match slot {
+        SlotMut::Bool(s) => *s = setting(value, p, Node::bool)?,
+        SlotMut::Text(s) => *s = setting(value, p, Node::string)?,
+        SlotMut::Duration(s) => *s = setting(value, p, Node::duration)?,
+        SlotMut::Int(s) => *s = setting(value, p, Node::i64)?,
+        SlotMut::Uint(s) => *s = setting(value, p, Node::u64)?,
+        SlotMut::TextList(s) => {
+            *s = setting(value, p, |n, pp| {
+                n.items(pp)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        if item.is_null() {
+                            Ok(String::new())
+                        } else {
+                            item.string(&pp.child(Seg::Index(i)))
+                        }
+                    })
+                    .collect()
+            })?;
+        }
+        SlotMut::IpRules(s) => {
+            *s = setting(value, p, |n, pp| {
                 n.items(pp)?
                     .into_iter()
                     .enumerate()
                     .map(|(i, item)| decode_ip_rule(item, &pp.child(Seg::Index(i)), dialect))
                     .collect()
             })?;
-        } else if is("http2Origin") {
-            o.http2_origin = setting(value, &p, Node::bool)?;
-        } else if is("access") {
-            o.access = setting(value, &p, |n, pp| decode_access(n, pp, dialect))?;
-        } else {
-            o.extra.insert(key.to_owned(), value.to_json());
+        }
+        SlotMut::Access(s) => *s = setting(value, p, |n, pp| decode_access(n, pp, dialect))?,
+    }
+    Ok(())
+}
+
+fn decode_origin(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<OriginRequest> {
+    let mut o = OriginRequest::default();
+    for (key, value) in node.entries(path)? {
+        let p = path.child(Seg::Key(key));
+        match OriginField::find_origin_key(|name| key_is(dialect, key, name))
+            .and_then(|f| f.slot_mut(&mut o))
+        {
+            Some(slot) => decode_slot(slot, value, &p, dialect)?,
+            None => {
+                o.extra.insert(key.to_owned(), value.to_json());
+            }
         }
     }
     Ok(o)
@@ -831,28 +829,13 @@ fn decode_access(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<Ac
     let mut a = Access::default();
     for (key, value) in node.entries(path)? {
         let p = path.child(Seg::Key(key));
-        if key_is(dialect, key, "required") {
-            a.required = setting(value, &p, Node::bool)?;
-        } else if key_is(dialect, key, "teamName") {
-            a.team_name = setting(value, &p, Node::string)?;
-        } else if key_is(dialect, key, "audTag") {
-            a.aud_tag = setting(value, &p, |n, pp| {
-                n.items(pp)?
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        if item.is_null() {
-                            Ok(String::new())
-                        } else {
-                            item.string(&pp.child(Seg::Index(i)))
-                        }
-                    })
-                    .collect()
-            })?;
-        } else if key_is(dialect, key, "environment") {
-            a.environment = setting(value, &p, Node::string)?;
-        } else {
-            a.extra.insert(key.to_owned(), value.to_json());
+        match OriginField::find_access_key(|name| key_is(dialect, key, name))
+            .and_then(|f| f.access_slot_mut(&mut a))
+        {
+            Some(slot) => decode_slot(slot, value, &p, dialect)?,
+            None => {
+                a.extra.insert(key.to_owned(), value.to_json());
+            }
         }
     }
     Ok(a)

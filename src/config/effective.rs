@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::duration::Duration;
 use super::encode::origin_to_json_for_display as origin_to_json;
-use super::fields::OriginField;
+use super::fields::{OriginField, Slot};
 use super::model::{Access, IngressRule, OriginRequest, Setting};
 
 /// Where an effective value comes from.
@@ -45,23 +45,6 @@ pub struct EffectiveField {
     pub display: String,
     /// Where it comes from.
     pub source: Source,
-}
-
-fn default_json(field: OriginField) -> Value {
-    match field {
-        OriginField::ConnectTimeout | OriginField::TcpKeepAlive => json!(30),
-        OriginField::TlsTimeout => json!(10),
-        OriginField::KeepAliveTimeout => json!(90),
-        OriginField::KeepAliveConnections => json!(100),
-        OriginField::ProxyAddress => json!("127.0.0.1"),
-        OriginField::ProxyPort => json!(0),
-        OriginField::IpRules | OriginField::AccessAudTag => Value::Null,
-        OriginField::Access => json!({"required": false, "teamName": "", "audTag": null}),
-        f => match f.kind() {
-            super::fields::FieldKind::Bool => json!(false),
-            _ => json!(""),
-        },
-    }
 }
 
 /// The value of a field when it is set on `o` (for `ipRules`, only a non-empty list replaces, as in
@@ -131,14 +114,11 @@ fn access_source<'a>(
 }
 
 fn access_leaf(a: &Access, field: OriginField) -> Value {
-    match field {
-        OriginField::AccessRequired => json!(a.required.is_true()),
-        OriginField::AccessTeamName => json!(a.team_name.as_str()),
-        OriginField::AccessAudTag => match &a.aud_tag {
-            Setting::Set(t) => json!(t),
-            _ => Value::Null,
-        },
-        _ => json!(a.environment.as_str()),
+    match field.access_slot(a) {
+        Some(Slot::Bool(b)) => json!(b.is_true()),
+        Some(Slot::Text(t)) => json!(t.as_str()),
+        Some(Slot::TextList(Setting::Set(t))) => json!(t),
+        _ => Value::Null,
     }
 }
 
@@ -168,7 +148,7 @@ pub fn effective(rule: &IngressRule, global: Option<&OriginRequest>) -> Vec<Effe
             let (value, source) = if field.is_access_leaf() {
                 match access {
                     Some(a) => (access_leaf(a, field), access_src),
-                    None => (default_json(field), Source::Default),
+                    None => (field.default_json(), Source::Default),
                 }
             } else if field == OriginField::BastionMode && rule.service.as_str() == "bastion" {
                 (json!(true), Source::Service)
@@ -180,7 +160,7 @@ pub fn effective(rule: &IngressRule, global: Option<&OriginRequest>) -> Vec<Effe
             {
                 (v, Source::Global)
             } else {
-                (default_json(field), Source::Default)
+                (field.default_json(), Source::Default)
             };
             let mut display = display(field, &value);
             if field == OriginField::AccessRequired && access.is_some() && !access_enforced(rule) {

@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use super::decode::go_fold_eq;
 use super::duration::Duration;
-use super::fields::OriginField;
+use super::fields::{OriginField, Slot};
 use super::model::{
     Access, Extra, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };
@@ -81,17 +81,28 @@ fn put<T>(
 /// Known keys of each object, for the JSON writer's folding check.
 pub(crate) const TOP_KEYS: &[&str] = &["ingress", "originRequest", "warp-routing"];
 pub(crate) const RULE_KEYS: &[&str] = &["hostname", "path", "service", "originRequest"];
-pub(crate) const ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
 pub(crate) const IP_RULE_KEYS: &[&str] = &["prefix", "ports", "allow"];
 pub(crate) const WARP_KEYS: &[&str] = &["enabled"];
 
 /// Known keys of an originRequest.
 pub(crate) fn origin_keys() -> Vec<&'static str> {
-    OriginField::FORM_ORDER
+    OriginField::ALL
         .iter()
         .filter(|f| !f.is_access_leaf())
         .map(|f| f.key())
-        .chain(std::iter::once("access"))
+        .collect()
+}
+
+/// Known keys of `access`, as a constant for the readers that need one (a test checks it
+/// equals the catalogue's [`access_keys`]).
+pub(crate) const ACCESS_KEYS: &[&str] = &["required", "teamName", "audTag", "environment"];
+
+/// Known keys of `access`, from the field catalogue.
+pub(crate) fn access_keys() -> Vec<&'static str> {
+    OriginField::ALL
+        .iter()
+        .filter(|f| f.is_access_leaf())
+        .map(|f| f.key())
         .collect()
 }
 
@@ -122,64 +133,38 @@ fn put_extra<'k>(
     }
 }
 
-fn dur(path: &str, key: &str) -> impl FnOnce(&Duration) -> Out {
-    let p = format!("{path}.{key}");
-    move |d| Out::Dur(*d, p)
+/// Writes one field of the catalogue, by the kind of its slot.
+fn put_slot(m: &mut Vec<(String, Out)>, field: OriginField, slot: Slot<'_>, path: &str) {
+    let key = field.key();
+    match slot {
+        Slot::Bool(s) => put(m, key, s, |b| Out::Bool(*b)),
+        Slot::Text(s) => put(m, key, s, |t| Out::Str(t.clone())),
+        Slot::Duration(s) => put(m, key, s, |d| Out::Dur(*d, format!("{path}.{key}"))),
+        Slot::Int(s) => put(m, key, s, |n| Out::Int(*n)),
+        Slot::Uint(s) => put(m, key, s, |n| Out::Uint(*n)),
+        Slot::TextList(s) => put(m, key, s, |t| {
+            Out::List(t.iter().map(|s| Out::Str(s.clone())).collect())
+        }),
+        Slot::IpRules(s) => put(m, key, s, |rules| {
+            Out::List(
+                rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| ip_rule_out(r, &format!("{path}.{key}[{i}]")))
+                    .collect(),
+            )
+        }),
+        Slot::Access(s) => put(m, key, s, |a| access_out(a, &format!("{path}.{key}"))),
+    }
 }
 
 fn origin_out(o: &OriginRequest, path: &str) -> Out {
     let mut m = Vec::new();
-    for field in OriginField::FORM_ORDER {
-        let key = field.key();
-        match field {
-            OriginField::OriginServerName => {
-                put(&mut m, key, &o.origin_server_name, |s| Out::Str(s.clone()))
-            }
-            OriginField::MatchSniToHost => {
-                put(&mut m, key, &o.match_sni_to_host, |b| Out::Bool(*b))
-            }
-            OriginField::CaPool => put(&mut m, key, &o.ca_pool, |s| Out::Str(s.clone())),
-            OriginField::NoTlsVerify => put(&mut m, key, &o.no_tls_verify, |b| Out::Bool(*b)),
-            OriginField::TlsTimeout => put(&mut m, key, &o.tls_timeout, dur(path, key)),
-            OriginField::Http2Origin => put(&mut m, key, &o.http2_origin, |b| Out::Bool(*b)),
-            OriginField::HttpHostHeader => {
-                put(&mut m, key, &o.http_host_header, |s| Out::Str(s.clone()))
-            }
-            OriginField::DisableChunkedEncoding => {
-                put(&mut m, key, &o.disable_chunked_encoding, |b| Out::Bool(*b))
-            }
-            OriginField::ConnectTimeout => put(&mut m, key, &o.connect_timeout, dur(path, key)),
-            OriginField::NoHappyEyeballs => {
-                put(&mut m, key, &o.no_happy_eyeballs, |b| Out::Bool(*b))
-            }
-            OriginField::ProxyType => put(&mut m, key, &o.proxy_type, |s| Out::Str(s.clone())),
-            OriginField::KeepAliveTimeout => {
-                put(&mut m, key, &o.keep_alive_timeout, dur(path, key))
-            }
-            OriginField::KeepAliveConnections => {
-                put(&mut m, key, &o.keep_alive_connections, |n| Out::Int(*n))
-            }
-            OriginField::TcpKeepAlive => put(&mut m, key, &o.tcp_keep_alive, dur(path, key)),
-            OriginField::BastionMode => put(&mut m, key, &o.bastion_mode, |b| Out::Bool(*b)),
-            OriginField::ProxyAddress => {
-                put(&mut m, key, &o.proxy_address, |s| Out::Str(s.clone()))
-            }
-            OriginField::ProxyPort => put(&mut m, key, &o.proxy_port, |n| Out::Uint(*n)),
-            OriginField::IpRules => put(&mut m, key, &o.ip_rules, |rules| {
-                Out::List(
-                    rules
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| ip_rule_out(r, &format!("{path}.ipRules[{i}]")))
-                        .collect(),
-                )
-            }),
-            _ => {}
+    for &field in OriginField::ALL {
+        if let Some(slot) = field.slot(o) {
+            put_slot(&mut m, field, slot, path);
         }
     }
-    put(&mut m, "access", &o.access, |a| {
-        access_out(a, &format!("{path}.access"))
-    });
     put_extra(&mut m, &o.extra, path, origin_keys);
     Out::Map(m)
 }
@@ -197,15 +182,12 @@ fn ip_rule_out(r: &IpRule, path: &str) -> Out {
 
 fn access_out(a: &Access, path: &str) -> Out {
     let mut m = Vec::new();
-    put(&mut m, "required", &a.required, |b| Out::Bool(*b));
-    put(&mut m, "teamName", &a.team_name, |s| Out::Str(s.clone()));
-    put(&mut m, "audTag", &a.aud_tag, |t| {
-        Out::List(t.iter().map(|s| Out::Str(s.clone())).collect())
-    });
-    put(&mut m, "environment", &a.environment, |s| {
-        Out::Str(s.clone())
-    });
-    put_extra(&mut m, &a.extra, path, || ACCESS_KEYS.to_vec());
+    for &field in OriginField::ALL {
+        if let Some(slot) = field.access_slot(a) {
+            put_slot(&mut m, field, slot, path);
+        }
+    }
+    put_extra(&mut m, &a.extra, path, access_keys);
     Out::Map(m)
 }
 

@@ -13,7 +13,7 @@ use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
 
 use super::confusable::confusable_warnings;
-use super::fields::{Field, OriginField};
+use super::fields::{Field, OriginField, Slot};
 use super::goparse::{GoUrl, atoi, parse_url, split_host_port};
 use super::goregex::GoRegex;
 use super::keys::{Level, unknown_key_warnings};
@@ -401,13 +401,9 @@ fn origin_warnings(rule: Option<usize>, o: &OriginRequest, out: &mut Vec<Diagnos
             ),
         ));
     }
-    for (field, value) in [
-        (OriginField::ConnectTimeout, &o.connect_timeout),
-        (OriginField::TlsTimeout, &o.tls_timeout),
-        (OriginField::TcpKeepAlive, &o.tcp_keep_alive),
-        (OriginField::KeepAliveTimeout, &o.keep_alive_timeout),
-    ] {
-        if let Some(d) = value.get()
+    for &field in OriginField::ALL {
+        if let Some(Slot::Duration(value)) = field.slot(o)
+            && let Some(d) = value.get()
             && d.is_negative()
         {
             out.push(Diagnostic::warning(

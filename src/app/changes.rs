@@ -1,0 +1,253 @@
+//! Which rows of the draft differ from the base, for the marks in the rule table (added,
+//! changed, moved) before any review. Each draft row remembers the base row it came from; an
+//! edit updates that in place (no pass over the whole config per keystroke), and a rule that
+//! comes back (undoing a delete) finds its base row again by content.
+
+use std::hash::BuildHasher;
+
+use rustc_hash::FxBuildHasher;
+
+use crate::config::model::{IngressRule, TunnelConfig};
+
+use super::history::Edit;
+
+/// How a row of the draft differs from the base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowChange {
+    /// Not in the base.
+    Added,
+    /// In the base with other content.
+    Changed,
+    /// In the base, unchanged, but in another order relative to the rules around it.
+    Moved,
+}
+
+impl RowChange {
+    /// The mark shown beside the rule number (ASCII on every terminal).
+    pub fn mark(self) -> char {
+        match self {
+            RowChange::Added => '+',
+            RowChange::Changed => '*',
+            RowChange::Moved => '^',
+        }
+    }
+}
+
+/// A rule's hash by (hostname, path, service): a cheap key to find equal rules (equality is
+/// checked after), with no copy of the strings.
+fn key(r: &IngressRule) -> u64 {
+    FxBuildHasher.hash_one((r.hostname.as_str(), r.path.as_str(), r.service.as_str()))
+}
+
+/// The base row of every draft row.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Per draft row: the base row it came from.
+    origin: Vec<Option<usize>>,
+    /// Per base row: whether a draft row came from it.
+    used: Vec<bool>,
+    /// Base rows by [`key`], sorted, to find a rule that comes back (16 bytes per rule).
+    index: Vec<(u64, usize)>,
+    /// Per draft row: whether the user moved it (it is marked while out of the base's order).
+    moved: Vec<bool>,
+}
+
+impl Changes {
+    /// The draft equals the base (a load, a publish): every row is its own origin.
+    pub fn reset(&mut self, base: &TunnelConfig) {
+        let n = base.rules().len();
+        self.origin = (0..n).map(Some).collect();
+        self.used = vec![true; n];
+        self.index.clear();
+        self.index
+            .extend(base.rules().iter().enumerate().map(|(i, r)| (key(r), i)));
+        self.index.sort_unstable();
+        self.moved = vec![false; n];
+    }
+
+    /// The draft was replaced (a restore, a rebase): finds each row's base row by content, and
+    /// marks as moved the rows outside the longest run that keeps the base's order.
+    pub fn rebuild(&mut self, base: &TunnelConfig, draft: &TunnelConfig) {
+        self.reset(base);
+        self.used = vec![false; base.rules().len()];
+        self.origin = draft
+            .rules()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| self.claim(base, r, i))
+            .collect();
+        self.moved = out_of_order(&self.origin);
+    }
+
+    /// The unused base row equal to `rule` nearest to `near`, marked used.
+    fn claim(&mut self, base: &TunnelConfig, rule: &IngressRule, near: usize) -> Option<usize> {
+        let h = key(rule);
+        let start = self.index.partition_point(|&(x, _)| x < h);
+        let found = self.index[start..]
+            .iter()
+            .take_while(|&&(x, _)| x == h)
+            .map(|&(_, k)| k)
+            .filter(|&k| !self.used.get(k).copied().unwrap_or(true))
+            .filter(|&k| base.rules().get(k) == Some(rule))
+            .min_by_key(|&k| k.abs_diff(near))?;
+        self.used[found] = true;
+        Some(found)
+    }
+
+    /// Follows an edit just applied to the draft.
+    pub fn after_edit(&mut self, edit: &Edit, base: &TunnelConfig) {
+        match edit {
+            Edit::Insert { index, rule, .. } if *index <= self.origin.len() => {
+                let origin = self.claim(base, rule, *index);
+                self.origin.insert(*index, origin);
+                self.moved.insert(*index, false);
+            }
+            Edit::Delete { index, .. } if *index < self.origin.len() => {
+                if let Some(k) = self.origin.remove(*index)
+                    && let Some(u) = self.used.get_mut(k)
+                {
+                    *u = false;
+                }
+                self.moved.remove(*index);
+            }
+            Edit::Move { from, to, .. } if *from < self.origin.len() && *to < self.origin.len() => {
+                let o = self.origin.remove(*from);
+                self.origin.insert(*to, o);
+                self.moved.remove(*from);
+                self.moved.insert(*to, true);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether row `i` (with base row `k`) sits between its neighbours' base rows.
+    fn in_order(&self, i: usize, k: usize) -> bool {
+        let before = self.origin[..i].iter().rev().find_map(|o| *o);
+        let after = self.origin[i + 1..].iter().find_map(|o| *o);
+        before.is_none_or(|b| b < k) && after.is_none_or(|a| a > k)
+    }
+
+    /// How draft row `i` differs from the base, if it does.
+    pub fn of(&self, i: usize, base: &TunnelConfig, draft: &TunnelConfig) -> Option<RowChange> {
+        let rule = draft.rules().get(i)?;
+        match self.origin.get(i).copied().flatten() {
+            None => Some(RowChange::Added),
+            Some(k) if base.rules().get(k) != Some(rule) => Some(RowChange::Changed),
+            Some(k) if self.moved.get(i).copied().unwrap_or(false) && !self.in_order(i, k) => {
+                Some(RowChange::Moved)
+            }
+            Some(_) => None,
+        }
+    }
+}
+
+/// The rows outside the longest run of `origin` that keeps the base's order (patience sorting,
+/// O(n log n)); rows without an origin are not moved.
+fn out_of_order(origin: &[Option<usize>]) -> Vec<bool> {
+    let rows: Vec<(usize, usize)> = origin
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.map(|k| (i, k)))
+        .collect();
+    let mut tails: Vec<usize> = Vec::new();
+    let mut prev: Vec<Option<usize>> = vec![None; rows.len()];
+    for (r, &(_, k)) in rows.iter().enumerate() {
+        let pos = tails.partition_point(|&t| rows[t].1 < k);
+        prev[r] = pos.checked_sub(1).map(|p| tails[p]);
+        if pos == tails.len() {
+            tails.push(r);
+        } else {
+            tails[pos] = r;
+        }
+    }
+    let mut moved: Vec<bool> = origin.iter().map(Option::is_some).collect();
+    let mut cur = tails.last().copied();
+    while let Some(r) = cur {
+        moved[rows[r].0] = false;
+        cur = prev[r];
+    }
+    moved
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::files::parse_json_str;
+
+    fn cfg(hosts: &[&str]) -> TunnelConfig {
+        let rules: Vec<String> = hosts
+            .iter()
+            .map(|h| format!(r#"{{"hostname":"{h}","service":"http://x"}}"#))
+            .collect();
+        parse_json_str(&format!(
+            r#"{{"ingress":[{},{{"service":"http_status:404"}}]}}"#,
+            rules.join(",")
+        ))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn marks(c: &Changes, base: &TunnelConfig, draft: &TunnelConfig) -> String {
+        (0..draft.rules().len())
+            .map(|i| c.of(i, base, draft).map_or('.', RowChange::mark))
+            .collect()
+    }
+
+    fn apply(c: &mut Changes, base: &TunnelConfig, draft: &mut TunnelConfig, e: Edit) {
+        assert!(e.apply(draft));
+        c.after_edit(&e, base);
+    }
+
+    #[test]
+    fn edits_mark_rows_and_undo_unmarks_them() {
+        let base = cfg(&["a", "b", "c", "d"]);
+        let mut draft = base.clone();
+        let mut c = Changes::default();
+        c.reset(&base);
+        assert_eq!(marks(&c, &base, &draft), ".....");
+        let rule = |d: &TunnelConfig, i: usize| Box::new(d.rules()[i].clone());
+        // Move c above a: only c is marked moved.
+        let mv = Edit::Move {
+            from: 2,
+            to: 0,
+            rule: rule(&draft, 2),
+        };
+        apply(&mut c, &base, &mut draft, mv.clone());
+        assert_eq!(marks(&c, &base, &draft), "^....");
+        // Add one, change another.
+        let ins = Edit::Insert {
+            index: 1,
+            rule: Box::new(cfg(&["new"]).rules()[0].clone()),
+            verb: "add",
+        };
+        apply(&mut c, &base, &mut draft, ins.clone());
+        let mut changed = draft.rules()[3].clone();
+        changed.service = crate::config::Setting::Set("http://y".to_owned());
+        let set = Edit::SetRule {
+            index: 3,
+            before: rule(&draft, 3),
+            after: Box::new(changed),
+        };
+        apply(&mut c, &base, &mut draft, set.clone());
+        assert_eq!(marks(&c, &base, &draft), "^+.*..");
+        // Undo everything: no marks.
+        for e in [set, ins, mv] {
+            apply(&mut c, &base, &mut draft, e.inverse());
+        }
+        assert_eq!(draft, base);
+        assert_eq!(marks(&c, &base, &draft), ".....");
+        // A deleted rule restored finds its place again.
+        let del = Edit::Delete {
+            index: 1,
+            rule: rule(&draft, 1),
+        };
+        apply(&mut c, &base, &mut draft, del.clone());
+        assert_eq!(marks(&c, &base, &draft), "....");
+        apply(&mut c, &base, &mut draft, del.inverse());
+        assert_eq!(marks(&c, &base, &draft), ".....");
+        // Rebuilding from contents gives the same marks.
+        let mut other = base.clone();
+        other.rules_mut().swap(0, 3);
+        c.rebuild(&base, &other);
+        assert_eq!(marks(&c, &base, &other), "^..^.");
+    }
+}

@@ -1,0 +1,304 @@
+//! The effect runner: each effect on its own tokio task, its answer sent back as an event.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::files::{read_snapshot, save_config};
+use crate::api::{Client, RemoteConfig};
+use crate::app::draft::{self, SavedDraft};
+use crate::app::{Account, Effect, Event, Published, ReviewFailed, Snapshot, TunnelEntry};
+use crate::config::files::{Format, Shape};
+
+/// What the effects need: an API client (remote mode) or the file (file mode).
+pub struct Context {
+    /// The client, in remote mode.
+    pub client: Option<Client>,
+    /// The file, in file mode.
+    pub file: Option<(PathBuf, Format)>,
+    /// How the file wrapped its config (kept when writing).
+    pub shape: std::sync::Mutex<Shape>,
+    /// Where drafts are saved (`None`: not saved).
+    pub drafts_dir: Option<PathBuf>,
+    /// Numbers draft saves and removals: a background save only writes if nothing newer happened.
+    pub draft_seq: std::sync::atomic::AtomicU64,
+    /// Held while a draft file is written or removed, so a removal never races a write.
+    pub draft_lock: std::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// A context for a remote tunnel (`client`) or a file; drafts go to the state directory.
+    pub fn new(client: Option<Client>, file: Option<(PathBuf, Format)>) -> Self {
+        Context {
+            client,
+            file,
+            shape: std::sync::Mutex::new(Shape::Bare),
+            drafts_dir: crate::settings::drafts_dir().ok(),
+            draft_seq: std::sync::atomic::AtomicU64::new(0),
+            draft_lock: std::sync::Mutex::new(()),
+        }
+    }
+
+    /// The file a draft key is saved in.
+    pub fn draft_path(&self, key: &str) -> Option<PathBuf> {
+        self.drafts_dir
+            .as_ref()
+            .map(|d| d.join(draft::file_name(key)))
+    }
+
+    fn saved_draft(&self, key: &str) -> Option<Box<SavedDraft>> {
+        let path = self.draft_path(key)?;
+        let text = match crate::config::files::read_text_capped(&path, draft::MAX_DRAFT_BYTES) {
+            Ok(text) => text,
+            Err(crate::config::files::ReadError::Io(_)) if !path.exists() => return None,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "draft not read");
+                return None;
+            }
+        };
+        match SavedDraft::from_json(&text) {
+            Ok(d) if d.key == key => Some(Box::new(d)),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "draft not read");
+                None
+            }
+        }
+    }
+}
+
+fn snapshot(rc: RemoteConfig) -> Snapshot {
+    Snapshot {
+        version: Some(rc.version),
+        config: rc.config,
+        has_comments: false,
+        saved: None,
+    }
+}
+
+/// The event that reports `effect` failed with `message` (`None` for effects that answer
+/// nothing).
+fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
+    Some(match effect {
+        Effect::ListAccounts => Box::new(|m| Event::Accounts(Err(m))),
+        Effect::ListTunnels { .. } => Box::new(|m| Event::Tunnels(Err(m))),
+        Effect::LoadRemote { .. } | Effect::LoadFile => Box::new(|m| Event::Loaded(Err(m))),
+        Effect::FetchRemote { .. } | Effect::FetchFile => Box::new(|m| Event::Current(Err(m))),
+        Effect::PublishRemote { .. } | Effect::WriteFile { .. } => Box::new(|m| {
+            Event::Published(Err(format!(
+                "{m}; whether it was applied is unknown: reload (r) to see the source as it is"
+            )))
+        }),
+        Effect::Review(request) => {
+            let ticket = request.ticket;
+            Box::new(move |message| Event::Reviewed(Err(ReviewFailed { ticket, message })))
+        }
+        Effect::DeleteDraft | Effect::Quit => return None,
+    })
+}
+
+fn panic_text(e: tokio::task::JoinError) -> String {
+    let what = match e.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned()),
+        Err(e) => e.to_string(),
+    };
+    format!("internal error (a bug in cfingress, please report it): {what}")
+}
+
+/// Runs `effect` on a tokio task and sends its answer to `tx`. If the task panics, the answer
+/// is the effect's failure event with what happened, so the editor never waits forever.
+pub fn spawn(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSender<Event>) {
+    let on_panic = failure(&effect);
+    supervise(run(effect, ctx), on_panic, tx);
+}
+
+/// Runs `work` on a task; sends its event, or, if it panics, `on_panic`'s.
+fn supervise(
+    work: impl Future<Output = Option<Event>> + Send + 'static,
+    on_panic: Option<Box<dyn FnOnce(String) -> Event + Send>>,
+    tx: mpsc::UnboundedSender<Event>,
+) {
+    let task = tokio::spawn(work);
+    tokio::spawn(async move {
+        let event = match task.await {
+            Ok(event) => event,
+            Err(e) => {
+                let message = panic_text(e);
+                tracing::error!(%message, "an effect failed");
+                on_panic.map(|f| f(message))
+            }
+        };
+        if let Some(event) = event {
+            let _ = tx.send(event);
+        }
+    });
+}
+
+/// Runs one effect; returns its answer.
+async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
+    let no_client = || "no API client (this editor is on a file)".to_owned();
+    let event = match effect {
+        Effect::Quit | Effect::DeleteDraft => return None,
+        Effect::Review(request) => {
+            let ticket = request.ticket;
+            match tokio::task::spawn_blocking(move || request.compute()).await {
+                Ok(review) => Event::Reviewed(Ok(Box::new(review))),
+                // The computation panicked (a bug): say so instead of waiting forever.
+                Err(e) => Event::Reviewed(Err(ReviewFailed {
+                    ticket,
+                    message: panic_text(e),
+                })),
+            }
+        }
+        Effect::ListAccounts => match &ctx.client {
+            Some(c) => Event::Accounts(
+                c.list_accounts()
+                    .await
+                    .map(|list| {
+                        list.into_iter()
+                            .map(|a| Account {
+                                id: a.id,
+                                name: a.name,
+                            })
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string()),
+            ),
+            None => Event::Accounts(Err(no_client())),
+        },
+        Effect::ListTunnels { account } => match &ctx.client {
+            Some(c) => Event::Tunnels(
+                c.list_tunnels(&account, None)
+                    .await
+                    .map(|list| {
+                        list.into_iter()
+                            .map(|t| TunnelEntry {
+                                id: t.id,
+                                name: t.name,
+                                status: t.status,
+                                config_src: t.config_src,
+                            })
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string()),
+            ),
+            None => Event::Tunnels(Err(no_client())),
+        },
+        Effect::LoadRemote { account, tunnel } => match &ctx.client {
+            Some(c) => {
+                let saved = ctx.saved_draft(&draft::remote_key(&account, &tunnel));
+                Event::Loaded(
+                    c.get_config(&account, &tunnel)
+                        .await
+                        .map(|rc| Snapshot {
+                            saved,
+                            ..snapshot(rc)
+                        })
+                        .map_err(|e| e.to_string()),
+                )
+            }
+            None => Event::Loaded(Err(no_client())),
+        },
+        Effect::FetchRemote { account, tunnel } => match &ctx.client {
+            Some(c) => Event::Current(
+                c.get_config(&account, &tunnel)
+                    .await
+                    .map(snapshot)
+                    .map_err(|e| e.to_string()),
+            ),
+            None => Event::Current(Err(no_client())),
+        },
+        Effect::LoadFile | Effect::FetchFile => {
+            let result = match &ctx.file {
+                Some((path, format)) => read_snapshot(path, *format, &ctx.shape),
+                None => Err("no file".to_owned()),
+            };
+            if matches!(effect, Effect::LoadFile) {
+                let saved = ctx
+                    .file
+                    .as_ref()
+                    .and_then(|(p, _)| ctx.saved_draft(&draft::file_key(p)));
+                Event::Loaded(result.map(|s| Snapshot { saved, ..s }))
+            } else {
+                Event::Current(result)
+            }
+        }
+        Effect::PublishRemote {
+            account,
+            tunnel,
+            config,
+            base_version,
+        } => match &ctx.client {
+            Some(c) => Event::Published(
+                super::publish::publish_for_editor(c, &account, &tunnel, &config, base_version)
+                    .await
+                    .map(|(version, message)| Published {
+                        version: Some(version),
+                        message,
+                    }),
+            ),
+            None => Event::Published(Err(no_client())),
+        },
+        Effect::WriteFile { config } => Event::Published(match &ctx.file {
+            Some((path, format)) => {
+                let shape = ctx.shape.lock().map(|s| *s).unwrap_or(Shape::Bare);
+                save_config(path, *format, shape, &config)
+            }
+            None => Err("no file".to_owned()),
+        }),
+    };
+    Some(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_effect_answers_with_its_failure() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let effect = Effect::FetchRemote {
+            account: "a".into(),
+            tunnel: "t".into(),
+        };
+        supervise(async { panic!("boom") }, failure(&effect), tx.clone());
+        match rx.recv().await {
+            Some(Event::Current(Err(m))) => {
+                assert!(m.contains("internal error") && m.contains("boom"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A review that panics answers for its own ticket, so the app can tell it apart.
+        let request = crate::app::review::ReviewRequest {
+            ticket: 7,
+            against: None,
+            draft: crate::config::model::TunnelConfig::default(),
+            yaml: false,
+            old_name: String::new(),
+            replaces: None,
+            notes: Vec::new(),
+        };
+        supervise(
+            async { panic!("review") },
+            failure(&Effect::Review(Box::new(request))),
+            tx,
+        );
+        assert!(matches!(
+            rx.recv().await,
+            Some(Event::Reviewed(Err(ReviewFailed { ticket: 7, .. })))
+        ));
+    }
+}
