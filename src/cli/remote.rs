@@ -1045,7 +1045,9 @@ async fn editor_inner(
     if let Err(why) = crate::settings::drafts_dir() {
         app.drafts_off = Some(why);
     }
-    let app = app.with_keymap(keymap);
+    let app = app
+        .with_keymap(keymap)
+        .with_rollout_timeout(settings.rollout.timeout());
     match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {
         Ok(Exit::Quit) => Ok(0),
         Ok(Exit::Signal) => Ok(1),

@@ -5,6 +5,7 @@
 //! published version to reach the connectors ([`rollout`]) and the token doctor's checks
 //! ([`doctor`]) are shared with the headless commands.
 
+pub mod connectors;
 pub mod doctor;
 pub mod drafts;
 pub mod files;
