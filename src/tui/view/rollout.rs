@@ -15,7 +15,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let Some(watch) = &app.rollout else { return };
     let mut lines = vec![watch.headline()];
     lines.extend(watch.lines());
-    // Above the main screen's last line (its messages and keys), at most half the screen.
+    // Above the main screen's status area (the publish's message stays in sight) and its keys,
+    // at most half the screen.
+    let bottom = app.layout(area).status.y.max(area.y);
+    let room = bottom.saturating_sub(area.y);
     let inner_w = usize::from(area.width.saturating_sub(2)).max(10);
     let wrapped: usize = lines
         .iter()
@@ -24,12 +27,13 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let h = u16::try_from(wrapped + 3)
         .unwrap_or(u16::MAX)
         .min(area.height / 2)
-        .max(4);
+        .max(4)
+        .min(room);
     let rect = Rect {
         x: area.x,
-        y: area.y + area.height.saturating_sub(h + 1),
+        y: bottom.saturating_sub(h),
         width: area.width,
-        height: h.min(area.height),
+        height: h,
     };
     frame.render_widget(Clear, rect);
     let title = match watch.phase() {
