@@ -118,10 +118,9 @@ fn add_undo_redo_publish_in_a_real_terminal() {
     let screen = s.wait_for("redid: add rule 2 e2e.example.com");
     assert!(screen.contains("Ingress rules (8)"), "{screen}");
 
-    // Publish: the example has a warning, then the review, then y.
+    // Publish: the example's warning is already published, so not asked about again; the
+    // review, then y.
     s.send("p");
-    s.wait_for("Publish anyway?");
-    s.send("y");
     let screen = s.wait_for("Publish? (replaces remote version 1)");
     assert!(
         screen.contains("+ rule #2 e2e.example.com (added)"),
@@ -213,8 +212,6 @@ fn add_rule(s: &mut Pty, host: &str) {
 
 fn publish(s: &mut Pty) {
     s.send("p");
-    s.wait_for("Publish anyway?");
-    s.send("y");
 }
 
 fn sandbox_config(sb: &Sandbox, home: &std::path::Path) -> Value {
@@ -369,7 +366,7 @@ fn a_500_then_success_and_a_conflict_during_publish() {
     s.send("r");
     let screen = s.wait_for("Publish? (replaces remote version 3)");
     assert!(
-        screen.contains("rebased 1 edit(s) onto version 3"),
+        screen.contains("rebased onto version 3: 1 edit(s) replayed"),
         "{screen}"
     );
     s.send("y");
@@ -550,9 +547,9 @@ fn user_key_bindings_drive_the_editor_and_its_footer() {
     add_rule(&mut s, "keys.example.com");
     s.send("p");
     std::thread::sleep(Duration::from_millis(200));
-    assert!(!s.text().contains("Publish anyway?"), "p is unbound now");
+    assert!(!s.text().contains("Publish? ("), "p is unbound now");
     s.send("P");
-    s.wait_for("Publish anyway?");
+    s.wait_for("Publish? (");
     s.send("n");
     s.send("?");
     s.wait_for("Keys (");
@@ -689,6 +686,132 @@ fn a_file_that_does_not_exist_yet_is_created_on_save() {
     s.wait_for("(a new file)");
     let written = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(written.contains("created.example.com"), "{written}");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn a_double_disconnect_at_the_restore_prompt_keeps_the_draft_and_q_and_ctrl_c_keep_it() {
+    let (sb, home, mut s) = example_editor("double-hup");
+    add_rule(&mut s, "twice.example.com");
+    kill(s.child.process_id().unwrap_or(0), "HUP");
+    s.wait_exit();
+    let drafts = home.join("state").join("drafts");
+    assert_eq!(files_under(&drafts).len(), 1);
+    // The link drops again while "Restore your draft?" is on screen.
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Restore your draft?");
+    kill(s.child.process_id().unwrap_or(0), "HUP");
+    s.wait_exit();
+    assert_eq!(files_under(&drafts).len(), 1, "the draft survives");
+    // q and Ctrl-C on the prompt leave, keeping it.
+    for key in ["q", "\x03"] {
+        let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+        s.wait_for("Restore your draft?");
+        s.send(key);
+        assert_eq!(s.wait_exit(), 0, "{key:?}");
+        assert_eq!(files_under(&drafts).len(), 1, "{key:?} keeps the draft");
+    }
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Restore your draft?");
+    s.send("r");
+    s.wait_for("twice.example.com");
+    s.wait_for("Ingress rules (8)");
+    s.send("q");
+    s.wait_for("Quit and lose them?");
+    s.send("y");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn a_failed_autosave_shows_at_once_and_nothing_claims_the_edits_were_saved() {
+    let sb = sandbox("assets/examples/config.yml");
+    let home = fresh_home("nosave");
+    // Once the editor runs, the drafts folder becomes unwritable (a file in its place), as on a
+    // full or read-only disk (the tests may run as root, which ignores permissions).
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Ingress rules (7)");
+    let drafts = home.join("state").join("drafts");
+    let _ = std::fs::remove_dir_all(&drafts);
+    std::fs::write(&drafts, "not a folder").unwrap_or_else(|e| panic!("{e}"));
+    add_rule(&mut s, "lost.example.com");
+    let screen = s.wait_for("DRAFT NOT SAVED");
+    assert!(screen.contains("YOUR EDITS ARE NOT SAVED"), "{screen}");
+    kill(s.child.process_id().unwrap_or(0), "HUP");
+    s.wait_exit();
+    std::thread::sleep(Duration::from_millis(100));
+    let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+    assert!(raw.contains("YOUR LATEST EDITS ARE NOT SAVED"), "{raw}");
+    assert!(!raw.contains("edits are saved in"), "{raw}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn ctrl_c_and_sigint_while_publishing_wait_for_the_outcome_and_report_it() {
+    for how in ["key", "INT"] {
+        let sb = sandbox("assets/examples/config.yml");
+        let home = fresh_home(&format!("pubint-{how}"));
+        let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+        s.wait_for("Ingress rules (7)");
+        add_rule(&mut s, "slow.example.com");
+        control(
+            &sb,
+            "POST",
+            "/__sandbox/faults",
+            r#"{"method":"PUT","path":"configurations","kind":"latency","ms":1500}"#,
+        );
+        publish(&mut s);
+        s.wait_for("Publish? (replaces remote version 1)");
+        s.send("y");
+        s.wait_for("publishing");
+        if how == "key" {
+            s.send("\x03");
+        } else {
+            kill(s.child.process_id().unwrap_or(0), how);
+        }
+        let code = s.wait_exit();
+        std::thread::sleep(Duration::from_millis(100));
+        let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+        assert!(
+            raw.contains("cfingress: Published version 2 (was 1)"),
+            "{how}: {raw}"
+        );
+        assert_eq!(
+            sandbox_config(&sb, &home)["ingress"][1]["hostname"],
+            "slow.example.com"
+        );
+        assert!(
+            files_under(&home.join("state").join("drafts")).is_empty(),
+            "{how}: published, so no draft is left"
+        );
+        if how == "key" {
+            assert_eq!(code, 0);
+        } else {
+            assert_ne!(code, 0);
+        }
+        let _ = std::fs::remove_dir_all(&home);
+    }
+}
+
+#[test]
+fn a_publish_that_raced_another_in_the_gap_says_so_loudly() {
+    let (sb, home, mut s) = example_editor("gap");
+    add_rule(&mut s, "gap.example.com");
+    control(
+        &sb,
+        "POST",
+        "/__sandbox/faults",
+        r#"{"method":"PUT","path":"configurations","kind":"remote_edit_first"}"#,
+    );
+    publish(&mut s);
+    s.wait_for("Publish? (replaces remote version 1)");
+    s.send("y");
+    let screen = s.wait_for("Published with warnings");
+    assert!(screen.contains("WARNING"), "{screen}");
+    assert!(screen.contains("Published version 3 (was 1)"), "{screen}");
+    s.send("\r");
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     let _ = std::fs::remove_dir_all(&home);

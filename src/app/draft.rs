@@ -145,6 +145,14 @@ fn edit_value(e: &Edit) -> Option<Value> {
             };
             json!({"op": "set_warp", "before": setting_value(before, w)?, "after": setting_value(after, w)?})
         }
+        Edit::Replace {
+            before,
+            after,
+            what,
+        } => {
+            let c = |c: &TunnelConfig| serde_json::from_str::<Value>(&config_text(c)).ok();
+            json!({"op": "replace", "what": what, "before": c(before)?, "after": c(after)?})
+        }
     })
 }
 
@@ -191,6 +199,15 @@ fn edit_from(v: &Value) -> Result<Edit, String> {
         Some("set_warp") => Ok(Edit::SetWarp {
             before: setting_from(field("before")?, warp_from)?,
             after: setting_from(field("after")?, warp_from)?,
+        }),
+        Some("replace") => Ok(Edit::Replace {
+            before: Box::new(config_from(field("before")?)?),
+            after: Box::new(config_from(field("after")?)?),
+            what: v
+                .get("what")
+                .and_then(Value::as_str)
+                .unwrap_or("replace the config")
+                .to_owned(),
         }),
         other => Err(format!("unknown edit {other:?}")),
     }
@@ -335,6 +352,11 @@ mod tests {
                 from: 0,
                 to: 1,
                 rule: Box::new(base.rules()[0].clone()),
+            },
+            Edit::Replace {
+                before: Box::new(base.clone()),
+                after: Box::new(TunnelConfig::new_catch_all()),
+                what: "rebase onto version 4".into(),
             },
         ];
         for e in &edits {

@@ -144,6 +144,9 @@ pub struct Form {
     pub confirm_discard: bool,
     /// A message for the whole form (why Enter did not apply).
     pub message: Option<String>,
+    /// Durations must be whole seconds (a remote config stores them so): `1.5s` is refused at
+    /// its field.
+    pub whole_seconds: bool,
 }
 
 fn text_area(value: &str) -> LineInput {
@@ -370,9 +373,17 @@ impl Form {
             focus: 0,
             confirm_discard: false,
             message: None,
+            whole_seconds: false,
         };
         form.revalidate(config);
         form
+    }
+
+    /// The same form with durations limited to whole seconds (for a remote config).
+    pub fn with_whole_seconds(mut self, config: &TunnelConfig, on: bool) -> Self {
+        self.whole_seconds = on;
+        self.revalidate(config);
+        self
     }
 
     /// A form for the global originRequest.
@@ -386,6 +397,7 @@ impl Form {
             focus: 0,
             confirm_discard: false,
             message: None,
+            whole_seconds: false,
         };
         form.revalidate(config);
         form
@@ -416,6 +428,7 @@ impl Form {
             focus: 0,
             confirm_discard: false,
             message: None,
+            whole_seconds: false,
         }
     }
 
@@ -509,6 +522,18 @@ impl Form {
             }
             if let Err(e) = set_origin_field(&mut o, &mut access, f, field) {
                 errors.push((field.id, e));
+            } else if self.whole_seconds
+                && let Some(crate::config::fields::Slot::Duration(Setting::Set(d))) = f.slot(&o)
+                && d.whole_secs().is_none()
+            {
+                errors.push((
+                    field.id,
+                    format!(
+                        "{}: remote configs store whole seconds: use {}s",
+                        f.key(),
+                        rounded_secs(*d)
+                    ),
+                ));
             }
         }
         if access_touched {
@@ -851,6 +876,14 @@ pub fn cycle_scheme(service: &str) -> String {
     }
 }
 
+/// The whole seconds nearest `d` (at least 1 for a positive duration), to suggest.
+fn rounded_secs(d: Duration) -> i128 {
+    let ns = 1_000_000_000;
+    let n = d.nanos();
+    let r = (n + ns / 2).div_euclid(ns);
+    if n > 0 { r.max(1) } else { r }
+}
+
 /// Parses a form field's text into its slot (the access keys into `access`).
 fn set_origin_field(
     o: &mut OriginRequest,
@@ -1016,6 +1049,43 @@ mod tests {
                 );
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_fractional_duration_is_refused_at_its_field_for_a_remote_config() {
+        let c = cfg();
+        for (typed, remote, refused) in [
+            ("1.5s", true, Some("use 2s")),
+            ("1500ms", true, Some("use 2s")),
+            ("200ms", true, Some("use 1s")),
+            ("2s", true, None),
+            ("1.5s", false, None),
+        ] {
+            let mut form =
+                Form::rule(&c, 0, false, c.rules()[0].clone()).with_whole_seconds(&c, remote);
+            let ct = form
+                .fields
+                .iter()
+                .position(|f| f.id == FieldId::Origin(OriginField::ConnectTimeout))
+                .unwrap_or(0);
+            form.focus = ct;
+            for ch in typed.chars() {
+                form.key(key(ch), &km(), &c);
+            }
+            form.revalidate(&c);
+            let error = form.fields[ct].error.clone();
+            match refused {
+                Some(hint) => {
+                    let e = error.unwrap_or_default();
+                    assert!(
+                        e.contains("remote configs store whole seconds") && e.contains(hint),
+                        "{typed}: {e}"
+                    );
+                    assert!(form.build().is_err(), "{typed}");
+                }
+                None => assert_eq!(error, None, "{typed} remote={remote}"),
+            }
         }
     }
 

@@ -20,9 +20,11 @@ pub mod messages;
 pub mod overlays;
 pub mod picker;
 mod publish;
+pub mod rebase;
 pub mod review;
 pub mod table;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -82,6 +84,10 @@ pub struct Snapshot {
     pub has_comments: bool,
     /// A draft saved by an earlier session for the same tunnel or file.
     pub saved: Option<Box<SavedDraft>>,
+    /// Something to tell about the saved draft (it could not be read and was moved aside).
+    pub draft_note: Option<String>,
+    /// For a file: its exact text as read (what a save's review and write are made against).
+    pub file: Option<Arc<str>>,
 }
 
 /// A review that could not be computed.
@@ -114,6 +120,11 @@ pub enum Event {
     Current(Result<Snapshot, String>),
     /// The publish finished: the new version (remote) or a message (file).
     Published(Result<Published, String>),
+    /// Nothing was sent: the source moved between the review and the send (this is the source
+    /// as it is now).
+    Moved(Snapshot),
+    /// A background draft save finished: `Err` says why the newest edits are not saved.
+    DraftSaved(Result<(), String>),
     /// The publish review asked for by [`Effect::Review`] is ready (or failed).
     Reviewed(Result<Box<Review>, ReviewFailed>),
 }
@@ -125,6 +136,9 @@ pub struct Published {
     pub version: Option<u64>,
     /// What to tell the user.
     pub message: String,
+    /// What the user must not miss: someone published in the gap before the PUT, the server
+    /// stored something else than was sent, the journal could not be written.
+    pub warnings: Vec<String>,
 }
 
 /// Work for `crate::effects`.
@@ -166,10 +180,15 @@ pub enum Effect {
         /// The version it is based on.
         base_version: u64,
     },
-    /// Write the file (atomically, keeping a .bak).
+    /// Write the file (atomically, keeping a .bak): exactly `text`, and only if the file still
+    /// holds `expected` (else nothing is written and the answer is [`Event::Moved`]).
     WriteFile {
-        /// The config.
+        /// The config `text` holds.
         config: Box<TunnelConfig>,
+        /// The exact bytes to write (what the review showed).
+        text: String,
+        /// The file's text the review was made against (`None`: the file did not exist).
+        expected: Option<Arc<str>>,
     },
     /// Compute the publish review (in the background: it is slow for large configs) and answer
     /// with [`Event::Reviewed`].
@@ -257,12 +276,29 @@ pub struct App {
     pending_pick: Option<String>,
     /// Bumped on every change to the draft, so the terminal layer knows when to save it.
     pub generation: u64,
+    /// How many changes the draft holds compared with its base, and the draft generation and
+    /// base it was counted for ([`App::change_count`]).
+    counted: (usize, Option<(u64, usize)>),
     /// Numbers review requests, so a late answer to a cancelled one is dropped.
     review_ticket: u64,
     /// The bindings in force (defaults patched by the settings' `[keys]`).
     pub keymap: Arc<Keymap>,
     /// The clock as last told (by [`Event::Tick`]), for waits and ages.
     pub now: Option<ZonedDateTime>,
+    /// The warnings the source's config already had (as published), not asked about again.
+    base_warnings: Arc<HashSet<String>>,
+    /// What the terminal layer prints after leaving: a publish's outcome when the user quit
+    /// while it was under way.
+    pub farewell: Vec<String>,
+    /// The user asked to quit while a publish was under way: quit once it has an outcome.
+    quit_after_publish: bool,
+    /// Why this editor must not publish or save (another editor holds the tunnel or file and
+    /// this one views it read-only), or `None`.
+    pub read_only: Option<String>,
+    /// Why the last draft save failed, while no save has succeeded since.
+    pub draft_failure: Option<String>,
+    /// Notes for the next review (what a rebase did).
+    review_notes: Vec<String>,
 }
 
 impl App {
@@ -344,9 +380,16 @@ impl App {
             accounts: Vec::new(),
             pending_pick: None,
             generation: 0,
+            counted: (0, None),
             review_ticket: 0,
             keymap: Arc::new(Keymap::default()),
             now: None,
+            base_warnings: Arc::default(),
+            farewell: Vec::new(),
+            quit_after_publish: false,
+            read_only: None,
+            draft_failure: None,
+            review_notes: Vec::new(),
         }
     }
 
@@ -377,6 +420,37 @@ impl App {
             )
     }
 
+    /// Whether a draft file may be removed because there is nothing to save: only while
+    /// editing, with no saved draft waiting for an answer (the restore prompt) and not read-only
+    /// (then the draft is another editor's).
+    pub fn may_remove_draft(&self) -> bool {
+        matches!(self.mode, Mode::Editing)
+            && !matches!(self.overlay, Some(Overlay::Recover(_)))
+            && self.read_only.is_none()
+    }
+
+    /// Whether a publish (or save) was sent and its answer is awaited.
+    pub fn publishing(&self) -> bool {
+        matches!(&self.overlay, Some(Overlay::Progress(p)) if p.wait == Wait::Publishing)
+    }
+
+    /// Quit as soon as the publish under way has an outcome (Ctrl-C or a signal while
+    /// publishing): what was sent cannot be called back, so its outcome is awaited and said.
+    pub fn quit_when_published_now(&mut self) {
+        self.quit_after_publish = true;
+        self.info(format!(
+            "quitting as soon as the {} under way has an outcome (it cannot be called back)",
+            self.verb()
+        ));
+    }
+
+    /// Why this editor must not publish or save now, or `None`.
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.read_only
+            .as_ref()
+            .map(|why| format!("read-only: {why}; nothing is {}", self.verb_ed()))
+    }
+
     /// Whether the config is a file (saved, not published).
     pub fn is_file(&self) -> bool {
         matches!(self.origin, Some(Origin::File { .. }))
@@ -401,9 +475,37 @@ impl App {
         }
     }
 
-    /// Whether there is work that publishing would save.
+    /// Whether publishing would change anything: the draft differs from its base (edits that
+    /// cancel out do not count), or the source has no config yet.
     pub fn is_modified(&self) -> bool {
-        !self.history.is_empty() || self.unpublished_new
+        self.change_count() > 0 || self.unpublished_new
+    }
+
+    /// How many changes the draft holds compared with its base, not how many edits were made:
+    /// rules added, changed, moved or deleted, plus one each for the global settings,
+    /// warp-routing and the other top-level keys when they differ. Moving a rule down and back
+    /// up is no change.
+    pub fn change_count(&self) -> usize {
+        self.counted.0
+    }
+
+    /// Counts the changes again when the draft or the base changed since the last count.
+    pub(crate) fn recount(&mut self) {
+        let key = Some((self.generation, Arc::as_ptr(&self.base) as usize));
+        if self.counted.1 == key {
+            return;
+        }
+        let (base, draft) = (&*self.base, &self.draft);
+        let mut n = self.changes.count(base, draft)
+            + usize::from(base.origin_request != draft.origin_request)
+            + usize::from(base.warp_routing != draft.warp_routing)
+            + usize::from(base.extra != draft.extra);
+        // The count follows rows; whatever it cannot see (an absent list become empty) still
+        // is a change. Comparing whole configs costs a pass, so only when the count says none.
+        if n == 0 && !self.history.is_empty() && base != draft {
+            n = 1;
+        }
+        self.counted = (n, key);
     }
 
     /// Errors and warnings of the whole draft.
@@ -571,6 +673,7 @@ impl App {
         self.mode = Mode::Editing;
         self.overlay = None;
         self.checks.reset(&self.draft);
+        self.base_warnings = Arc::new(publish::warning_keys(&self.draft, &self.checks.diagnostics));
         if self.unpublished_new {
             self.changes.rebuild(&self.base, &self.draft);
             let p = self.keymap.label(Context::Main, Command::Publish, true);
@@ -607,6 +710,7 @@ impl App {
     /// Handles one event.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         let effects = self.handle(event);
+        self.recount();
         if matches!(self.mode, Mode::Editing) {
             let page = self.page();
             self.table.keep_visible(self.draft.rules(), page);
@@ -677,8 +781,12 @@ impl App {
             }
             Event::Loaded(Ok(mut snapshot)) => {
                 let saved = snapshot.saved.take();
+                let note = snapshot.draft_note.take();
                 let current_version = snapshot.version;
                 self.start_editing(snapshot);
+                if let Some(note) = note {
+                    self.error(note);
+                }
                 if let Some(saved) = saved {
                     self.overlay = Some(Overlay::from(Recover {
                         saved,
@@ -701,6 +809,20 @@ impl App {
             Event::Current(result) => self.on_current(result),
             Event::Reviewed(result) => self.on_reviewed(result),
             Event::Published(result) => self.on_published(result),
+            Event::Moved(current) => self.on_moved(current),
+            Event::DraftSaved(Ok(())) => {
+                if self.draft_failure.take().is_some() {
+                    self.info("the draft is saved again");
+                }
+                Vec::new()
+            }
+            Event::DraftSaved(Err(why)) => {
+                if self.draft_failure.as_ref() != Some(&why) {
+                    self.error(format!("YOUR EDITS ARE NOT SAVED: {why}"));
+                }
+                self.draft_failure = Some(why);
+                Vec::new()
+            }
         }
     }
 
@@ -808,7 +930,11 @@ impl App {
             Action::Answer(ask, yes) => return self.answer(ask, yes),
             Action::Rebase(remote) => return self.rebase(*remote),
             Action::Overwrite(remote) => return self.overwrite(*remote),
-            Action::Publish { target, replaces } => return self.send(target, replaces),
+            Action::Publish(review) => return self.send(review),
+            Action::ResolveRebase(rebased, remote) => {
+                return self.finish_rebase(*rebased, *remote);
+            }
+            Action::QuitWhenPublished => self.quit_when_published_now(),
             Action::CancelPublish => {
                 self.info(format!(
                     "{} cancelled; your draft is unchanged",

@@ -410,17 +410,19 @@ pub async fn publish(request: Request<'_>) -> Result<Report, ApiError> {
     })
 }
 
-/// The editor's publish: [`publish`] with `via: "editor"`, answered as the app's
-/// `Event::Published` wants it: the new version and a status message, or why nothing was
-/// published (the remote moved since the review, an API error, an unknown outcome).
+/// The editor's publish: [`publish`] with `via: "editor"`, answered as the app's event:
+/// `Published` with the new version, a status message and the warnings the user must not miss
+/// (a publish in the gap, an altered answer, an unjournaled publish); `Moved` with the remote as
+/// it is now when it moved since the review (nothing was sent); or why nothing was published.
 pub async fn publish_for_editor(
     client: &Client,
     account: &str,
     tunnel: &str,
     config: &TunnelConfig,
     reviewed_version: u64,
-) -> Result<(u64, String), String> {
-    let report = publish(Request {
+) -> crate::app::Event {
+    use crate::app::{Event, Published as AppPublished, Snapshot};
+    let report = match publish(Request {
         client,
         account,
         tunnel,
@@ -430,33 +432,40 @@ pub async fn publish_for_editor(
         via: "editor",
     })
     .await
-    .map_err(|e| e.to_string())?;
-    let journal = report
-        .journal
-        .warning()
-        .map(|w| format!("; warning: {w}"))
-        .unwrap_or_default();
+    {
+        Ok(report) => report,
+        Err(e) => return Event::Published(Err(e.to_string())),
+    };
+    let journal = report.journal.warning();
     match report.outcome {
         Outcome::Published(p) => {
-            let mut message = p.headline();
-            for w in p.warnings() {
-                message.push_str("; WARNING: ");
-                message.push_str(&w.replace('\n', " "));
-            }
-            Ok((p.after.version, message + &journal))
+            let mut warnings = p.warnings();
+            warnings.extend(journal);
+            Event::Published(Ok(AppPublished {
+                version: Some(p.after.version),
+                message: p.headline(),
+                warnings,
+            }))
         }
-        Outcome::NoChanges { current } => Ok((
-            current.version,
-            format!(
+        Outcome::NoChanges { current } => Event::Published(Ok(AppPublished {
+            version: Some(current.version),
+            message: format!(
                 "Nothing to publish: the remote config (version {}) already equals your draft",
                 current.version
             ),
-        )),
-        Outcome::Moved { reviewed, current } => Err(format!(
-            "the remote config changed while you reviewed (version {reviewed} → {}), so nothing was sent; publish again to see what changed",
-            current.version
-        )),
-        Outcome::Unknown { error, .. } => Err(format!("{error} (journaled){journal}")),
+            warnings: journal.into_iter().collect(),
+        })),
+        Outcome::Moved { current, .. } => Event::Moved(Snapshot {
+            version: Some(current.version),
+            config: current.config,
+            ..Snapshot::default()
+        }),
+        Outcome::Unknown { error, .. } => Event::Published(Err(format!(
+            "{error} (journaled){}",
+            journal
+                .map(|w| format!("; warning: {w}"))
+                .unwrap_or_default()
+        ))),
     }
 }
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::files::{read_snapshot, save_config};
+use super::files::{read_snapshot, write_reviewed};
 use crate::api::{Client, RemoteConfig};
 use crate::app::draft::{self, SavedDraft};
-use crate::app::{Account, Effect, Event, Published, ReviewFailed, Snapshot, TunnelEntry};
+use crate::app::{Account, Effect, Event, ReviewFailed, Snapshot, TunnelEntry};
 use crate::config::files::{Format, Shape};
 
 /// What the effects need: an API client (remote mode) or the file (file mode).
@@ -55,24 +55,52 @@ impl Context {
             .map(|d| d.join(draft::file_name(key)))
     }
 
-    fn saved_draft(&self, key: &str) -> Option<Box<SavedDraft>> {
-        let path = self.draft_path(key)?;
-        let text = match crate::config::files::read_text_capped(&path, draft::MAX_DRAFT_BYTES) {
-            Ok(text) => text,
-            Err(crate::config::files::ReadError::Io(_)) if !path.exists() => return None,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "draft not read");
-                return None;
-            }
+    /// The draft an earlier session saved under `key`, and what to tell the user about it: a
+    /// draft file that cannot be read is moved aside (`NAME.corrupt`), never overwritten.
+    fn saved_draft(&self, key: &str) -> (Option<Box<SavedDraft>>, Option<String>) {
+        let Some(path) = self.draft_path(key) else {
+            return (None, None);
         };
-        match SavedDraft::from_json(&text) {
-            Ok(d) if d.key == key => Some(Box::new(d)),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "draft not read");
-                None
+        let why = match crate::config::files::read_text_capped(&path, draft::MAX_DRAFT_BYTES) {
+            Ok(text) => match SavedDraft::from_json(&text) {
+                Ok(d) if d.key == key => return (Some(Box::new(d)), None),
+                Ok(_) => return (None, None),
+                Err(e) => e.to_string(),
+            },
+            Err(crate::config::files::ReadError::Io(_))
+                if std::fs::symlink_metadata(&path).is_err() =>
+            {
+                return (None, None);
             }
-        }
+            Err(e) => e.to_string(),
+        };
+        tracing::warn!(path = %path.display(), error = %why, "draft not read");
+        (None, Some(move_aside(&path, &why)))
+    }
+}
+
+/// Moves an unreadable draft file aside, so the next save does not overwrite it; says where.
+fn move_aside(path: &std::path::Path, why: &str) -> String {
+    let shown = |p: &std::path::Path| crate::text::inert(&p.display().to_string()).into_owned();
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".corrupt");
+    let mut aside = PathBuf::from(aside);
+    if aside.exists() {
+        let mut stamped = aside.into_os_string();
+        stamped.push(format!(".{}", jiff::Timestamp::now().as_second()));
+        aside = PathBuf::from(stamped);
+    }
+    match std::fs::rename(path, &aside) {
+        Ok(()) => format!(
+            "the saved draft could not be read ({}), so it was moved to {}; your edits from now on are saved as usual",
+            crate::text::inert(why),
+            shown(&aside)
+        ),
+        Err(e) => format!(
+            "the saved draft {} could not be read ({}) nor moved aside ({e}): drafts of this session may overwrite it",
+            shown(path),
+            crate::text::inert(why)
+        ),
     }
 }
 
@@ -82,6 +110,8 @@ fn snapshot(rc: RemoteConfig) -> Snapshot {
         config: rc.config,
         has_comments: false,
         saved: None,
+        draft_note: None,
+        file: None,
     }
 }
 
@@ -155,7 +185,11 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
         Effect::Review(request) => {
             let ticket = request.ticket;
             match tokio::task::spawn_blocking(move || request.compute()).await {
-                Ok(review) => Event::Reviewed(Ok(Box::new(review))),
+                Ok(review) => Event::Reviewed(
+                    review
+                        .map(Box::new)
+                        .map_err(|message| ReviewFailed { ticket, message }),
+                ),
                 // The computation panicked (a bug): say so instead of waiting forever.
                 Err(e) => Event::Reviewed(Err(ReviewFailed {
                     ticket,
@@ -199,12 +233,13 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
         },
         Effect::LoadRemote { account, tunnel } => match &ctx.client {
             Some(c) => {
-                let saved = ctx.saved_draft(&draft::remote_key(&account, &tunnel));
+                let (saved, draft_note) = ctx.saved_draft(&draft::remote_key(&account, &tunnel));
                 Event::Loaded(
                     c.get_config(&account, &tunnel)
                         .await
                         .map(|rc| Snapshot {
                             saved,
+                            draft_note,
                             ..snapshot(rc)
                         })
                         .map_err(|e| e.to_string()),
@@ -227,11 +262,16 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 None => Err("no file".to_owned()),
             };
             if matches!(effect, Effect::LoadFile) {
-                let saved = ctx
+                let (saved, draft_note) = ctx
                     .file
                     .as_ref()
-                    .and_then(|(p, _)| ctx.saved_draft(&draft::file_key(p)));
-                Event::Loaded(result.map(|s| Snapshot { saved, ..s }))
+                    .map(|(p, _)| ctx.saved_draft(&draft::file_key(p)))
+                    .unwrap_or_default();
+                Event::Loaded(result.map(|s| Snapshot {
+                    saved,
+                    draft_note,
+                    ..s
+                }))
             } else {
                 Event::Current(result)
             }
@@ -242,23 +282,24 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
             config,
             base_version,
         } => match &ctx.client {
-            Some(c) => Event::Published(
+            Some(c) => {
                 super::publish::publish_for_editor(c, &account, &tunnel, &config, base_version)
                     .await
-                    .map(|(version, message)| Published {
-                        version: Some(version),
-                        message,
-                    }),
-            ),
+            }
             None => Event::Published(Err(no_client())),
         },
-        Effect::WriteFile { config } => Event::Published(match &ctx.file {
+        Effect::WriteFile { text, expected, .. } => match &ctx.file {
             Some((path, format)) => {
-                let shape = ctx.shape.lock().map(|s| *s).unwrap_or(Shape::Bare);
-                save_config(path, *format, shape, &config)
+                let (path, format) = (path.clone(), *format);
+                let ctx = Arc::clone(&ctx);
+                tokio::task::spawn_blocking(move || {
+                    write_reviewed(&path, format, &ctx.shape, &text, expected.as_deref())
+                })
+                .await
+                .unwrap_or_else(|e| Event::Published(Err(panic_text(e))))
             }
-            None => Err("no file".to_owned()),
-        }),
+            None => Event::Published(Err("no file".to_owned())),
+        },
     };
     Some(event)
 }
@@ -266,6 +307,37 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_draft_is_moved_aside_and_said() {
+        let dir = std::env::temp_dir().join(format!("cfingress-corrupt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let ctx = Context {
+            drafts_dir: Some(dir.clone()),
+            ..Context::new(None, None)
+        };
+        let key = draft::remote_key("acc", "tun");
+        let path = ctx.draft_path(&key).unwrap_or_else(|| panic!("no path"));
+        std::fs::write(&path, "{\"key\": [truncated").unwrap_or_else(|e| panic!("{e}"));
+        let (saved, note) = ctx.saved_draft(&key);
+        assert!(saved.is_none());
+        let note = note.unwrap_or_default();
+        assert!(
+            note.contains("could not be read") && note.contains(".corrupt"),
+            "{note}"
+        );
+        assert!(!path.exists(), "moved aside, so no save overwrites it");
+        let mut aside = path.clone().into_os_string();
+        aside.push(".corrupt");
+        assert_eq!(
+            std::fs::read_to_string(aside).unwrap_or_default(),
+            "{\"key\": [truncated"
+        );
+        // No draft at all is nothing to say.
+        assert_eq!(ctx.saved_draft(&key), (None, None));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[tokio::test]
     async fn a_panicking_effect_answers_with_its_failure() {
@@ -290,6 +362,7 @@ mod tests {
             old_name: String::new(),
             replaces: None,
             notes: Vec::new(),
+            file: None,
         };
         supervise(
             async { panic!("review") },

@@ -89,7 +89,7 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
             format!(
                 "{} {} un{}",
                 theme.glyph("●", "*"),
-                app.history.len(),
+                app.change_count(),
                 app.verb_ed()
             ),
             theme.warning().add_modifier(Modifier::BOLD),
@@ -100,6 +100,12 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     if app.drafts_off.is_some() {
         spans.push(sep());
         spans.push(Span::styled("no drafts", theme.error()));
+    } else if app.draft_failure.is_some() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            "DRAFT NOT SAVED",
+            theme.error().add_modifier(Modifier::BOLD),
+        ));
     }
     spans.push(sep());
     spans.push(Span::styled(

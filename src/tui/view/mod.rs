@@ -2,6 +2,7 @@
 //! goes through [`inert`](crate::text::inert) so it cannot act on the terminal. One file per
 //! screen and per overlay; `draw_overlay` below is where an overlay's drawing is registered.
 
+mod alert;
 mod confirm;
 mod conflict;
 mod form;
@@ -10,6 +11,7 @@ mod log;
 mod main_screen;
 mod picker;
 mod progress;
+mod rebase;
 mod recover;
 mod review;
 mod tester;
@@ -82,6 +84,8 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay,
         Overlay::Progress(p) => progress::draw(frame, area, app, p, theme),
         Overlay::Recover(r) => recover::draw(frame, area, app, r, theme),
         Overlay::Log(l) => log::draw(frame, area, app, l, theme),
+        Overlay::Rebase(r) => rebase::draw(frame, area, app, r, theme),
+        Overlay::Alert(a) => alert::draw(frame, area, app, a, theme),
     }
 }
 
