@@ -179,3 +179,52 @@ fn a_file_saved_by_the_editor_is_journaled_with_its_exact_text() {
     assert!(kept.iter().any(|t| t == original), "{kept:?}");
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[test]
+fn the_editor_rolls_back_through_its_history() {
+    let sb = SandboxProcess::start(&["assets/examples/config.yml"]);
+    let home = fresh_dir("pty-editor-history");
+    let mut s = Pty::spawn(&["--tunnel", "config"], &sb.env(&home), 30, 110);
+    s.wait_for("Ingress rules (7)");
+    // Version 2 adds a rule, version 3 deletes it again.
+    s.send("a");
+    s.wait_for("New rule #2");
+    s.send("history.example.com\t\thttp://localhost:7777\r");
+    s.wait_for("did: add rule 2 history.example.com");
+    s.send("p");
+    s.wait_for("Publish? (replaces remote version 1)");
+    s.send("y");
+    s.wait_for("Published version 2 (was 1)");
+    s.send("d");
+    s.wait_for("Ingress rules (7)");
+    s.send("p");
+    s.wait_for("Publish? (replaces remote version 2)");
+    s.send("y");
+    s.wait_for("Published version 3 (was 2)");
+
+    // H lists both, newest first; the older one published version 2.
+    s.send("H");
+    let screen = s.wait_for("v1 → v2");
+    assert!(screen.contains("v2 → v3"), "{screen}");
+    s.send("j");
+    s.send("\r");
+    let screen = s.wait_for("loaded version 2 into the draft");
+    assert!(screen.contains("Ingress rules (8)"), "{screen}");
+    // One undo brings back the draft before the load; redo loads it again.
+    s.send("u");
+    s.wait_for("Ingress rules (7)");
+    s.send("\x12"); // Ctrl-r
+    s.wait_for("Ingress rules (8)");
+    // Publishing it is a normal publish: reviewed, then a new version.
+    s.send("p");
+    let screen = s.wait_for("Publish? (replaces remote version 3)");
+    assert!(
+        screen.contains("+ rule #2 history.example.com (added)"),
+        "{screen}"
+    );
+    s.send("y");
+    s.wait_for("Published version 4 (was 3)");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}

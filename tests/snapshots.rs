@@ -594,3 +594,51 @@ fn the_detail_pane_scrolls_and_shows_unknown_keys() {
         "the last setting is reachable: {end}"
     );
 }
+
+#[test]
+fn publish_history() {
+    use cfingress::app::overlays::history::HistoryItem;
+    let mut app = demo();
+    app.update(tick());
+    key(&mut app, 'H');
+    both("history_reading", &app);
+    let item = |from: u64, via: &str, summary: &[&str], notes: &[&str]| HistoryItem {
+        time: format!("2024-06-19T1{from}:04:05Z"),
+        from_version: Some(from),
+        to_version: Some(from + 1),
+        who: "oncall@bastion".into(),
+        via: via.into(),
+        summary: summary.iter().map(|s| (*s).to_owned()).collect(),
+        config: Some(format!("c{from}.json")),
+        notes: notes.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    app.update(Event::History(Ok(vec![
+        item(
+            6,
+            "editor",
+            &["~ rule #2 app.example.com", "    service \"http://a\" → \"http://b\""],
+            &["someone else published version 7 between cfingress's last check (version 6) and this publish (version 8): this publish replaced it"],
+        ),
+        item(5, "apply config.yml", &["+ rule #1 www.example.com (added)"], &[]),
+        item(4, "rollback to version 3", &["- rule #9 old.example.com (removed)"], &[]),
+    ])));
+    both("history", &app);
+}
+
+#[test]
+fn rebase_conflicts() {
+    // I delete the first rule; someone else changed its service meanwhile.
+    let mut app = demo();
+    let mut theirs = (*app.base).clone();
+    theirs.rules_mut()[0].service =
+        cfingress::config::model::Setting::Set("http://10.0.0.9:8080".into());
+    key(&mut app, 'd');
+    key(&mut app, 'p');
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(8),
+        config: Some(theirs),
+        ..Snapshot::default()
+    })));
+    key(&mut app, 'r');
+    both("rebase", &app);
+}

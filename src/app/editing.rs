@@ -268,6 +268,14 @@ impl App {
             }
             Command::Publish => return self.publish_start(),
             Command::Messages => self.overlay = Some(Overlay::from(Log::default())),
+            Command::History => {
+                self.overlay = Some(Overlay::from(
+                    super::overlays::history::HistoryPane::default(),
+                ));
+                return vec![Effect::ReadHistory {
+                    remote: self.remote_ids(),
+                }];
+            }
             Command::Help => self.overlay = Some(Overlay::from(Help::default())),
             Command::Quit => return self.ask_quit(),
             _ => {}

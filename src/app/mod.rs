@@ -41,6 +41,7 @@ use keys::{Command, Context, KeyPress, Keymap};
 use layout::MainLayout;
 use messages::Messages;
 pub use messages::Status;
+use overlays::history::HistoryItem;
 use overlays::progress::{Progress, Wait};
 use overlays::recover::Recover;
 pub use overlays::{Action, Ask, Component, Cx, Outcome, Overlay};
@@ -125,6 +126,10 @@ pub enum Event {
     Moved(Snapshot),
     /// A background draft save finished: `Err` says why the newest edits are not saved.
     DraftSaved(Result<(), String>),
+    /// The publish history was read (newest first).
+    History(Result<Vec<HistoryItem>, String>),
+    /// A config from the publish history was read: load it into the draft.
+    HistoryConfig(Result<(Box<TunnelConfig>, String), String>),
     /// The publish review asked for by [`Effect::Review`] is ready (or failed).
     Reviewed(Result<Box<Review>, ReviewFailed>),
 }
@@ -193,6 +198,22 @@ pub enum Effect {
     /// Compute the publish review (in the background: it is slow for large configs) and answer
     /// with [`Event::Reviewed`].
     Review(Box<review::ReviewRequest>),
+    /// Read the publish history of this tunnel (account and tunnel ids), or of the file when
+    /// `None`, and answer with [`Event::History`].
+    ReadHistory {
+        /// The account and tunnel.
+        remote: Option<(String, String)>,
+    },
+    /// Read a config kept in the publish history (`config`: its journal file) and answer with
+    /// [`Event::HistoryConfig`], carrying `label`.
+    ReadHistoryConfig {
+        /// The account and tunnel (`None`: the file's history).
+        remote: Option<(String, String)>,
+        /// The journal's file.
+        config: String,
+        /// What it is (`version 7`), for the message.
+        label: String,
+    },
     /// Remove the saved draft (published, discarded, or deliberately abandoned).
     DeleteDraft,
     /// Leave.
@@ -418,6 +439,40 @@ impl App {
                 self.overlay,
                 Some(Overlay::Progress(_) | Overlay::Recover(_))
             )
+    }
+
+    /// The account and tunnel ids, in remote mode.
+    pub(crate) fn remote_ids(&self) -> Option<(String, String)> {
+        match &self.origin {
+            Some(Origin::Remote {
+                account_id,
+                tunnel_id,
+                ..
+            }) => Some((account_id.clone(), tunnel_id.clone())),
+            _ => None,
+        }
+    }
+
+    /// Loads a config from the publish history into the draft, as one undoable edit.
+    fn load_from_history(&mut self, config: TunnelConfig, label: &str) {
+        if config == self.draft {
+            self.info(format!("the draft already equals {label}"));
+            return;
+        }
+        let edit = history::Edit::Replace {
+            before: Box::new(self.draft.clone()),
+            after: Box::new(config),
+            what: format!("load {label} from the history"),
+        };
+        if self.apply_to_draft(&edit) {
+            self.history.push(edit);
+            let undo = self.keymap.label(Context::Main, Command::Undo, true);
+            let publish = self.keymap.label(Context::Main, Command::Publish, true);
+            self.info(format!(
+                "loaded {label} into the draft: {publish} reviews and {} it, {undo} undoes the load",
+                self.verb_ed()
+            ));
+        }
     }
 
     /// Whether a draft file may be removed because there is nothing to save: only while
@@ -810,6 +865,26 @@ impl App {
             Event::Reviewed(result) => self.on_reviewed(result),
             Event::Published(result) => self.on_published(result),
             Event::Moved(current) => self.on_moved(current),
+            Event::History(result) => {
+                if let Some(Overlay::History(pane)) = &mut self.overlay {
+                    match result {
+                        Ok(items) => pane.items = Some(items),
+                        Err(e) => {
+                            pane.items = Some(Vec::new());
+                            pane.error = Some(e);
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            Event::HistoryConfig(Ok((config, label))) => {
+                self.load_from_history(*config, &label);
+                Vec::new()
+            }
+            Event::HistoryConfig(Err(e)) => {
+                self.error(format!("cannot load it from the history: {e}"));
+                Vec::new()
+            }
             Event::DraftSaved(Ok(())) => {
                 if self.draft_failure.take().is_some() {
                     self.info("the draft is saved again");
@@ -935,6 +1010,15 @@ impl App {
                 return self.finish_rebase(*rebased, *remote);
             }
             Action::QuitWhenPublished => self.quit_when_published_now(),
+            Action::LoadFromHistory(item) => {
+                if let Some(config) = item.config.clone() {
+                    return vec![Effect::ReadHistoryConfig {
+                        remote: self.remote_ids(),
+                        config,
+                        label: item.label(),
+                    }];
+                }
+            }
             Action::CancelPublish => {
                 self.info(format!(
                     "{} cancelled; your draft is unchanged",

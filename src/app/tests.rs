@@ -1538,3 +1538,56 @@ fn a_saved_draft_waiting_for_its_answer_is_never_removed_and_a_failed_save_is_sa
     assert!(app.draft_failure.is_none());
     assert_eq!(status(&app), "the draft is saved again");
 }
+
+#[test]
+fn h_opens_the_history_and_an_entry_loads_as_one_undoable_edit() {
+    use overlays::history::HistoryItem;
+    let mut app = editing(CONFIG, 3);
+    let before = app.draft.clone();
+    let fx = app.update(k('H'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::ReadHistory { remote: Some(_) }]),
+        "{fx:?}"
+    );
+    let item = |v: u64, config: Option<&str>| HistoryItem {
+        time: "2026-11-29T18:00:00Z".into(),
+        from_version: Some(v - 1),
+        to_version: Some(v),
+        who: "oncall@web1".into(),
+        via: "editor".into(),
+        summary: vec!["- rule #1 a.example.com (removed)".into()],
+        config: config.map(str::to_owned),
+        notes: Vec::new(),
+    };
+    app.update(Event::History(Ok(vec![
+        item(3, Some("c3.json")),
+        item(2, None),
+    ])));
+    // A pruned entry says so and stays.
+    app.update(k('j'));
+    app.update(special(Key::Enter));
+    assert!(status(&app).contains("pruned"), "{}", status(&app));
+    app.update(k('k'));
+    let fx = app.update(special(Key::Enter));
+    let [Effect::ReadHistoryConfig { config, label, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((config.as_str(), label.as_str()), ("c3.json", "version 3"));
+    assert!(app.overlay.is_none());
+    let mut older = before.clone();
+    older.rules_mut().remove(0);
+    app.update(Event::HistoryConfig(Ok((
+        Box::new(older.clone()),
+        "version 3".into(),
+    ))));
+    assert_eq!(app.draft, older);
+    assert_eq!(app.change_count(), 1);
+    assert!(
+        status(&app).contains("loaded version 3 into the draft"),
+        "{}",
+        status(&app)
+    );
+    app.update(k('u'));
+    assert_eq!(app.draft, before);
+    assert!(!app.is_modified());
+}

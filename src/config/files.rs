@@ -460,8 +460,8 @@ mod tests {
             "originRequest":{"connectTimeout":30,"later":{"k":"\u00ad"}}},
             {"service":"http_status:404"}],"top":{"x":[true,false]},
             "warp-routing":{"enabled":true,"w":18446744073709551615}}"#;
-        configs.push(parse_json_str(odd).expect("test input"));
-        let mut fractional = parse_json_str(odd).expect("test input");
+        configs.push(parse_json_str(odd).unwrap_or_else(|e| panic!("{e}")));
+        let mut fractional = parse_json_str(odd).unwrap_or_else(|e| panic!("{e}"));
         if let Setting::Set(rules) = &mut fractional.ingress {
             rules[0]
                 .origin_request

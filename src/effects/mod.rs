@@ -6,6 +6,7 @@
 
 pub mod drafts;
 pub mod files;
+pub mod history;
 pub mod journal;
 pub mod publish;
 mod runner;

@@ -55,6 +55,14 @@ impl Context {
             .map(|d| d.join(draft::file_name(key)))
     }
 
+    /// The publish journal of the tunnel `remote` (account, tunnel), or of the edited file.
+    fn journal(&self, remote: Option<&(String, String)>) -> Option<super::journal::Journal> {
+        match remote {
+            Some((account, tunnel)) => super::journal::Journal::remote(account, tunnel),
+            None => super::journal::Journal::file(&self.file.as_ref()?.0),
+        }
+    }
+
     /// The draft an earlier session saved under `key`, and what to tell the user about it: a
     /// draft file that cannot be read is moved aside (`NAME.corrupt`), never overwritten.
     fn saved_draft(&self, key: &str) -> (Option<Box<SavedDraft>>, Option<String>) {
@@ -132,6 +140,8 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
             let ticket = request.ticket;
             Box::new(move |message| Event::Reviewed(Err(ReviewFailed { ticket, message })))
         }
+        Effect::ReadHistory { .. } => Box::new(|m| Event::History(Err(m))),
+        Effect::ReadHistoryConfig { .. } => Box::new(|m| Event::HistoryConfig(Err(m))),
         Effect::DeleteDraft | Effect::Quit => return None,
     })
 }
@@ -182,6 +192,32 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
         Effect::Quit | Effect::DeleteDraft => return None,
+        Effect::ReadHistory { remote } => {
+            let journal = ctx.journal(remote.as_ref());
+            Event::History(
+                tokio::task::spawn_blocking(move || super::history::items(journal.as_ref()))
+                    .await
+                    .unwrap_or_else(|e| Err(panic_text(e))),
+            )
+        }
+        Effect::ReadHistoryConfig {
+            remote,
+            config,
+            label,
+        } => {
+            let journal = ctx.journal(remote.as_ref());
+            Event::HistoryConfig(
+                tokio::task::spawn_blocking(move || match journal {
+                    Some(j) => j
+                        .config(&config)
+                        .map(|c| (Box::new(c), label))
+                        .map_err(|e| e.to_string()),
+                    None => Err("there is no state folder, so no history".to_owned()),
+                })
+                .await
+                .unwrap_or_else(|e| Err(panic_text(e))),
+            )
+        }
         Effect::Review(request) => {
             let ticket = request.ticket;
             match tokio::task::spawn_blocking(move || request.compute()).await {

@@ -7,6 +7,7 @@ pub mod alert;
 pub mod confirm;
 pub mod conflict;
 pub mod help;
+pub mod history;
 pub mod log;
 pub mod progress;
 pub mod rebase;
@@ -67,6 +68,8 @@ pub enum Action {
     Publish(Box<Review>),
     /// Quit as soon as the publish under way has an outcome (it cannot be called back).
     QuitWhenPublished,
+    /// Load the config a journaled publish published into the draft.
+    LoadFromHistory(Box<history::HistoryItem>),
     /// The publish was abandoned before anything was sent.
     CancelPublish,
     /// Restore a saved draft.
@@ -155,6 +158,8 @@ overlays! {
     Rebase(rebase::RebasePane),
     /// Something the user must see (a publish that raced another), until a key is pressed.
     Alert(alert::Alert),
+    /// The publish history.
+    History(history::HistoryPane),
     /// Waiting for background work.
     Progress(progress::Progress),
     /// A draft from an earlier session.

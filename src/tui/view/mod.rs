@@ -7,6 +7,7 @@ mod confirm;
 mod conflict;
 mod form;
 mod help;
+mod history;
 mod log;
 mod main_screen;
 mod picker;
@@ -86,6 +87,7 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay,
         Overlay::Log(l) => log::draw(frame, area, app, l, theme),
         Overlay::Rebase(r) => rebase::draw(frame, area, app, r, theme),
         Overlay::Alert(a) => alert::draw(frame, area, app, a, theme),
+        Overlay::History(h) => history::draw(frame, area, app, h, theme),
     }
 }
 

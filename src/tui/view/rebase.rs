@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::{Theme, footer, window};
 use crate::app::App;
 use crate::app::keys::Context;
+use crate::app::layout::wrap;
 use crate::app::overlays::rebase::RebasePane;
 use crate::text::inert;
 
@@ -26,11 +27,18 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &RebasePa
         (area.width.saturating_sub(2), area.height.saturating_sub(1)),
         format!("Rebase onto {version}"),
     );
-    let mut head = vec![Line::from(format!(
-        "{} edit(s) replayed as made; {} conflict(s): both sides changed the same rule. Keep theirs or mine for each.",
-        r.replayed,
-        r.conflicts.len()
-    ))];
+    let w = usize::from(inner.width).max(10);
+    let mut head: Vec<Line<'_>> = wrap(
+        &format!(
+            "{} edit(s) replayed as made; {} conflict(s): both sides changed the same rule. Keep theirs or mine for each.",
+            r.replayed,
+            r.conflicts.len()
+        ),
+        w,
+    )
+    .into_iter()
+    .map(Line::from)
+    .collect();
     for n in &r.notes {
         head.push(Line::from(Span::styled(theme.text(&inert(n)), theme.dim())));
     }
@@ -66,9 +74,9 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &RebasePa
                 .enumerate()
                 .map(|(k, l)| {
                     let lead = if k == 0 {
-                        format!("    {who:<7}")
+                        format!("    {who:<8}")
                     } else {
-                        " ".repeat(11)
+                        " ".repeat(12)
                     };
                     Line::from(Span::styled(
                         format!("{lead}{}", theme.text(&inert(l))),
