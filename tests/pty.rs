@@ -816,3 +816,23 @@ fn a_publish_that_raced_another_in_the_gap_says_so_loudly() {
     assert_eq!(s.wait_exit(), 0);
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[test]
+fn half_typed_form_text_survives_a_disconnect() {
+    let (sb, home, mut s) = example_editor("formtext");
+    s.send("a");
+    s.wait_for("New rule #");
+    s.send("half-typed.example");
+    s.wait_for("half-typed.example");
+    std::thread::sleep(Duration::from_millis(600));
+    kill(s.child.process_id().unwrap_or(0), "HUP");
+    s.wait_exit();
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Restore your draft?");
+    s.send("r");
+    // The form is open again, with what was typed.
+    let screen = s.wait_for("New rule #2");
+    assert!(screen.contains("half-typed.example"), "{screen}");
+    s.send("\x1b");
+    let _ = std::fs::remove_dir_all(&home);
+}

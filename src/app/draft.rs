@@ -34,6 +34,8 @@ pub struct SavedDraft {
     pub draft: TunnelConfig,
     /// The undo history.
     pub edits: Vec<Edit>,
+    /// A form that was open, with what was typed in it.
+    pub form: Option<super::forms::FormDraft>,
 }
 
 /// A config as draft-file JSON text: `{"json": CONFIG}`, or `{"yaml": TEXT}` for a config.yml
@@ -251,7 +253,15 @@ impl SavedDraft {
             }
             w.write_all(e.as_bytes())?;
         }
-        w.write_all(b"]}\n")
+        w.write_all(b"]")?;
+        if let Some(form) = self
+            .form
+            .as_ref()
+            .and_then(|f| serde_json::to_string(f).ok())
+        {
+            write!(w, ",\"form\":{form}")?;
+        }
+        w.write_all(b"}\n")
     }
 
     /// Reads a draft file's text.
@@ -286,6 +296,9 @@ impl SavedDraft {
             base: std::sync::Arc::new(config_from(v.get("base").unwrap_or(&Value::Null))?),
             draft: config_from(v.get("draft").unwrap_or(&Value::Null))?,
             edits,
+            form: v
+                .get("form")
+                .and_then(|f| serde_json::from_value(f.clone()).ok()),
         })
     }
 }
@@ -370,6 +383,11 @@ mod tests {
             base: base.into(),
             draft,
             edits,
+            form: Some(crate::app::forms::FormDraft {
+                form: "rule".into(),
+                index: 1,
+                fields: vec![("service".into(), "http://half-ty".into())],
+            }),
         };
         let back = SavedDraft::from_json(&saved.to_json());
         assert_eq!(back.as_ref(), Ok(&saved));
@@ -399,6 +417,7 @@ mod tests {
             base: base.into(),
             draft,
             edits: vec![edit],
+            form: None,
         };
         let text = saved.to_json();
         assert!(text.contains("\"yaml\""), "{text}");

@@ -40,6 +40,33 @@ pub enum FieldValue {
     Choice(&'static [&'static str], Option<String>),
 }
 
+/// What an open form holds that is not applied yet, kept in the draft so a disconnect does not
+/// lose half-typed text: which form, and the fields the user changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FormDraft {
+    /// `rule`, `new_rule`, `global` or `warp`.
+    pub form: String,
+    /// The rule's position (rule forms).
+    #[serde(default)]
+    pub index: usize,
+    /// The changed fields: their key (`hostname`, `connectTimeout`) and value as typed (a yes/no
+    /// field as `true`/`false`, unset as "").
+    pub fields: Vec<(String, String)>,
+}
+
+impl FieldId {
+    /// The field's name in a [`FormDraft`].
+    fn name(self) -> String {
+        match self {
+            FieldId::Hostname => "hostname".to_owned(),
+            FieldId::Path => "path".to_owned(),
+            FieldId::Service => "service".to_owned(),
+            FieldId::Origin(f) => f.key().to_owned(),
+            FieldId::WarpEnabled => "warp-routing.enabled".to_owned(),
+        }
+    }
+}
+
 /// One row of a form.
 #[derive(Debug, Clone)]
 pub struct FormField {
@@ -430,6 +457,67 @@ impl Form {
             message: None,
             whole_seconds: false,
         }
+    }
+
+    /// What the form holds that is not applied yet, or `None` when nothing was changed.
+    pub fn to_draft(&self) -> Option<FormDraft> {
+        let fields: Vec<(String, String)> = self
+            .fields
+            .iter()
+            .filter(|f| f.touched)
+            .map(|f| (f.id.name(), f.text()))
+            .collect();
+        if fields.is_empty() {
+            return None;
+        }
+        let (form, index) = match &self.target {
+            FormTarget::Rule {
+                index,
+                insert: true,
+                ..
+            } => ("new_rule", *index),
+            FormTarget::Rule { index, .. } => ("rule", *index),
+            FormTarget::Global { .. } => ("global", 0),
+            FormTarget::Warp { .. } => ("warp", 0),
+        };
+        Some(FormDraft {
+            form: form.to_owned(),
+            index,
+            fields,
+        })
+    }
+
+    /// The form a [`FormDraft`] was taken from, opened again on `config` with the text that was
+    /// typed; `None` when it no longer fits (its rule is gone).
+    pub fn from_draft(config: &TunnelConfig, d: &FormDraft) -> Option<Form> {
+        let mut form = match d.form.as_str() {
+            "rule" => Form::rule(config, d.index, false, config.rules().get(d.index)?.clone()),
+            "new_rule" if d.index <= config.rules().len() => {
+                Form::rule(config, d.index, true, IngressRule::default())
+            }
+            "global" => Form::global(config),
+            "warp" => Form::warp(config),
+            _ => return None,
+        };
+        for (name, text) in &d.fields {
+            let Some(field) = form.fields.iter_mut().find(|f| f.id.name() == *name) else {
+                continue;
+            };
+            field.value = match &field.value {
+                FieldValue::Text(_) => FieldValue::Text(Box::new(LineInput::new(text))),
+                FieldValue::Bool(_) => FieldValue::Bool(text.parse().ok()),
+                FieldValue::Choice(options, _) => FieldValue::Choice(
+                    options,
+                    options
+                        .iter()
+                        .find(|o| **o == text.as_str())
+                        .map(|o| (*o).to_owned()),
+                ),
+            };
+            field.touched = true;
+        }
+        form.revalidate(config);
+        Some(form)
     }
 
     /// Whether anything was changed.

@@ -318,6 +318,8 @@ pub struct App {
     pub read_only: Option<String>,
     /// Why the last draft save failed, while no save has succeeded since.
     pub draft_failure: Option<String>,
+    /// Bumped on every key typed into an open form, whose text is part of the draft.
+    form_generation: u64,
     /// Notes for the next review (what a rebase did).
     review_notes: Vec<String>,
 }
@@ -410,6 +412,7 @@ impl App {
             quit_after_publish: false,
             read_only: None,
             draft_failure: None,
+            form_generation: 0,
             review_notes: Vec::new(),
         }
     }
@@ -762,9 +765,20 @@ impl App {
         }
     }
 
+    /// Changes whenever what [`App::to_saved`] would save changes: the draft, or the text of
+    /// an open form. The terminal layer saves the draft when it moves.
+    pub fn save_stamp(&self) -> u64 {
+        self.generation.wrapping_add(self.form_generation)
+    }
+
     /// Handles one event.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        let typed = matches!(event, Event::Key(_) | Event::Paste(_))
+            && matches!(self.overlay, Some(Overlay::Form(_)));
         let effects = self.handle(event);
+        if typed {
+            self.form_generation = self.form_generation.wrapping_add(1);
+        }
         self.recount();
         if matches!(self.mode, Mode::Editing) {
             let page = self.page();
@@ -1152,9 +1166,20 @@ impl App {
         self.generation += 1;
         self.checks.reset(&self.draft);
         self.changes.rebuild(&self.base, &self.draft);
-        self.overlay = None;
+        let base_diags = crate::config::validate::validate(&self.base);
+        self.base_warnings = Arc::new(publish::warning_keys(&self.base, &base_diags));
+        self.overlay = saved
+            .form
+            .as_ref()
+            .and_then(|f| forms::Form::from_draft(&self.draft, f))
+            .map(Overlay::from);
+        let form_note = if self.overlay.is_some() {
+            "; the form you were typing in is open again, with what you typed"
+        } else {
+            ""
+        };
         let n = self.history.len();
-        self.info(match moved {
+        let msg = match moved {
             Some((was, now)) => format!(
                 "restored {n} edit(s) saved {when}; the remote moved on since (v{was} → v{now}): publishing will offer to rebase"
             ),
@@ -1162,7 +1187,8 @@ impl App {
                 "restored {n} edit(s) saved {when}; the file changed since: saving will offer to rebase"
             ),
             None => format!("restored {n} edit(s) saved {when}"),
-        });
+        };
+        self.info(format!("{msg}{form_note}"));
     }
 
     /// The key this session's draft is saved under.
@@ -1180,10 +1206,18 @@ impl App {
 
     /// The draft to save now, or `None` when there is nothing unpublished.
     pub fn to_saved(&self, saved_at: &str) -> Option<SavedDraft> {
-        if !self.is_modified() || !matches!(self.mode, Mode::Editing) {
+        if !matches!(self.mode, Mode::Editing) || self.read_only.is_some() {
+            return None;
+        }
+        let form = match &self.overlay {
+            Some(Overlay::Form(f)) => f.to_draft(),
+            _ => None,
+        };
+        if !self.is_modified() && form.is_none() {
             return None;
         }
         Some(SavedDraft {
+            form,
             key: self.draft_key()?,
             saved_at: saved_at.to_owned(),
             base_version: self.base_version,

@@ -760,6 +760,7 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
         base: base.clone().into(),
         draft: draft_cfg.clone(),
         edits: vec![edit],
+        form: None,
     };
     let open = |saved: &draft::SavedDraft, version| {
         let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
@@ -1365,6 +1366,7 @@ fn the_restore_prompt_and_message_say_when_in_human_time() {
         base: Arc::new(base.clone()),
         draft: base.clone(),
         edits: Vec::new(),
+        form: None,
     };
     let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
     app.update(Event::Tick(
@@ -1510,6 +1512,7 @@ fn a_saved_draft_waiting_for_its_answer_is_never_removed_and_a_failed_save_is_sa
         base: Arc::new(base.clone()),
         draft: edited,
         edits: Vec::new(),
+        form: None,
     };
     let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
     app.update(Event::Loaded(Ok(Snapshot {
@@ -1590,4 +1593,46 @@ fn h_opens_the_history_and_an_entry_loads_as_one_undoable_edit() {
     app.update(k('u'));
     assert_eq!(app.draft, before);
     assert!(!app.is_modified());
+}
+
+#[test]
+fn half_typed_text_in_an_open_form_is_part_of_the_draft() {
+    let mut app = editing(CONFIG, 3);
+    assert!(app.to_saved("now").is_none());
+    let stamp = app.save_stamp();
+    app.update(k('j'));
+    app.update(k('e'));
+    // Into the service field, half a new address.
+    app.update(special(Key::Tab));
+    app.update(special(Key::Tab));
+    for c in "x".chars() {
+        app.update(k(c));
+    }
+    assert_ne!(app.save_stamp(), stamp, "typing in a form asks for a save");
+    let saved = app
+        .to_saved("now")
+        .unwrap_or_else(|| panic!("the form is saved"));
+    let form = saved.form.clone().unwrap_or_else(|| panic!("no form"));
+    assert_eq!(form.form, "rule");
+    assert_eq!(form.index, 1);
+    let typed = form.fields.clone();
+    assert_eq!(typed.len(), 1, "{typed:?}");
+    assert!(typed[0].1.ends_with('x'), "{typed:?}");
+    // Through the draft file and back: the form opens again with the text.
+    let back = SavedDraft::from_json(&saved.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let (mut fresh, _) = App::remote(Some("a".into()), Some("t".into()));
+    fresh.update(Event::Loaded(Ok(Snapshot {
+        saved: Some(Box::new(back)),
+        ..snap(Some(3), Some(cfg(CONFIG)))
+    })));
+    fresh.update(k('r'));
+    let Some(Overlay::Form(f)) = &fresh.overlay else {
+        panic!("{:?}", fresh.overlay)
+    };
+    assert_eq!(f.to_draft(), Some(form));
+    assert!(
+        status(&fresh).contains("the form you were typing in is open again"),
+        "{}",
+        status(&fresh)
+    );
 }
