@@ -51,6 +51,7 @@ fn loaded(n: usize) -> App {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     app
@@ -151,6 +152,7 @@ fn editor(c: &mut Criterion) {
             has_comments: false,
             saved: None,
             draft_note: None,
+            held_by: None,
             file: None,
         }))
     };

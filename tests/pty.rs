@@ -836,3 +836,60 @@ fn half_typed_form_text_survives_a_disconnect() {
     s.send("\x1b");
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[test]
+fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
+    let (sb, home, mut first) = example_editor("second");
+    add_rule(&mut first, "first.example.com");
+    std::thread::sleep(Duration::from_millis(1200)); // the autosave has run
+    let drafts = home.join("state").join("drafts");
+
+    // Read-only: nothing can be published, and quitting leaves everything as it was.
+    let mut second = open_editor(&sb, &["--tunnel", "config"], &home);
+    let screen = second.wait_for("Held by another editor");
+    let pid = first.child.process_id().unwrap_or(0);
+    assert!(screen.contains(&format!("pid {pid} on ")), "{screen}");
+    second.send("v");
+    second.wait_for("READ-ONLY");
+    second.send("p");
+    second.wait_for("read-only: another editor holds it");
+    second.send("q");
+    assert_eq!(second.wait_exit(), 0);
+
+    // Taking over keeps the first editor's draft aside.
+    let mut third = open_editor(&sb, &["--tunnel", "config"], &home);
+    third.wait_for("Held by another editor");
+    third.send("T");
+    third.wait_for("taken over; the other editor's draft is kept in");
+    let files = files_under(&drafts);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains(".taken-over-")),
+        "{files:?}"
+    );
+    // The first editor learns it on its next save, and keeps its draft aside too.
+    add_rule(&mut first, "after.example.com");
+    first.wait_for("DRAFT NOT SAVED");
+    std::thread::sleep(Duration::from_millis(200));
+    let files = files_under(&drafts);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with(".aside")),
+        "{files:?}"
+    );
+    first.send("q");
+    first.wait_for("Quit and lose them?");
+    first.send("y");
+    first.wait_exit();
+
+    // A dead editor's lock is taken over without a question.
+    kill(third.child.process_id().unwrap_or(0), "9");
+    third.wait_exit();
+    let mut fourth = open_editor(&sb, &["--tunnel", "config"], &home);
+    fourth.wait_for("lock was taken over");
+    fourth.send("q");
+    fourth.wait_exit();
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -50,6 +50,7 @@ fn demo() -> App {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     app
@@ -158,6 +159,7 @@ fn publishing(
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     settle(&mut app, fx);
@@ -241,6 +243,7 @@ fn hostile_text_is_shown_inert() {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     let screen = render(&app, 120, 40);
@@ -266,6 +269,7 @@ fn huge_configs_and_hostnames_neither_panic_nor_hang() {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     let screen = render(&app, 120, 40);
@@ -329,6 +333,7 @@ fn restore_draft() {
         has_comments: false,
         saved: Some(Box::new(saved)),
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     both("restore_draft", &fresh);
@@ -367,6 +372,7 @@ fn preparing_the_review() {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     both("preparing_the_review", &app);
@@ -435,6 +441,7 @@ fn empty_states_and_a_new_tunnel() {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     both("no_rules", &app);
@@ -445,6 +452,7 @@ fn empty_states_and_a_new_tunnel() {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     let screen = render(&app, 80, 24);
@@ -521,6 +529,7 @@ fn rule_numbers_fit_and_cut_cells_say_so() {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     key(&mut app, 'G');
@@ -546,6 +555,7 @@ fn rule_numbers_fit_and_cut_cells_say_so() {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     let screen = render(&app, 80, 24);
@@ -574,6 +584,7 @@ fn the_detail_pane_scrolls_and_shows_unknown_keys() {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     })));
     key(&mut app, 'i');

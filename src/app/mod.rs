@@ -87,6 +87,8 @@ pub struct Snapshot {
     pub saved: Option<Box<SavedDraft>>,
     /// Something to tell about the saved draft (it could not be read and was moved aside).
     pub draft_note: Option<String>,
+    /// Another live editor holds this tunnel or file: who (its draft is not read).
+    pub held_by: Option<String>,
     /// For a file: its exact text as read (what a save's review and write are made against).
     pub file: Option<Arc<str>>,
 }
@@ -124,6 +126,8 @@ pub enum Event {
     /// Nothing was sent: the source moved between the review and the send (this is the source
     /// as it is now).
     Moved(Snapshot),
+    /// The tunnel (or file) was taken over from another editor: where its draft was kept.
+    TookOver(Result<Option<PathBuf>, String>),
     /// A background draft save finished: `Err` says why the newest edits are not saved.
     DraftSaved(Result<(), String>),
     /// The publish history was read (newest first).
@@ -213,6 +217,12 @@ pub enum Effect {
         config: String,
         /// What it is (`version 7`), for the message.
         label: String,
+    },
+    /// Take the lock from the editor that holds it, keeping its draft aside; answers with
+    /// [`Event::TookOver`].
+    TakeOver {
+        /// The draft key.
+        key: String,
     },
     /// Remove the saved draft (published, discarded, or deliberately abandoned).
     DeleteDraft,
@@ -851,10 +861,17 @@ impl App {
             Event::Loaded(Ok(mut snapshot)) => {
                 let saved = snapshot.saved.take();
                 let note = snapshot.draft_note.take();
+                let held_by = snapshot.held_by.take();
                 let current_version = snapshot.version;
                 self.start_editing(snapshot);
                 if let Some(note) = note {
                     self.error(note);
+                }
+                if let Some(holder) = held_by {
+                    // Nothing of this editor touches the holder's draft until it takes over.
+                    self.read_only = Some(format!("another editor holds it ({holder})"));
+                    self.overlay = Some(Overlay::from(overlays::locked::Locked { holder }));
+                    return Vec::new();
                 }
                 if let Some(saved) = saved {
                     self.overlay = Some(Overlay::from(Recover {
@@ -897,6 +914,21 @@ impl App {
             }
             Event::HistoryConfig(Err(e)) => {
                 self.error(format!("cannot load it from the history: {e}"));
+                Vec::new()
+            }
+            Event::TookOver(Ok(aside)) => {
+                self.read_only = None;
+                self.info(match aside {
+                    Some(p) => format!(
+                        "taken over; the other editor's draft is kept in {}",
+                        crate::text::inert(&p.display().to_string())
+                    ),
+                    None => "taken over (the other editor had no unsaved draft)".to_owned(),
+                });
+                Vec::new()
+            }
+            Event::TookOver(Err(e)) => {
+                self.error(format!("not taken over: {e}"));
                 Vec::new()
             }
             Event::DraftSaved(Ok(())) => {
@@ -1024,6 +1056,21 @@ impl App {
                 return self.finish_rebase(*rebased, *remote);
             }
             Action::QuitWhenPublished => self.quit_when_published_now(),
+            Action::ReadOnly(holder) => {
+                self.info(format!(
+                    "read-only: {holder} holds this {}; nothing here is saved or {}",
+                    if self.is_file() { "file" } else { "tunnel" },
+                    self.verb_ed()
+                ));
+                self.read_only = Some(format!("another editor holds it ({holder})"));
+            }
+            Action::TakeOver => {
+                return self
+                    .draft_key()
+                    .map(|key| Effect::TakeOver { key })
+                    .into_iter()
+                    .collect();
+            }
             Action::LoadFromHistory(item) => {
                 if let Some(config) = item.config.clone() {
                     return vec![Effect::ReadHistoryConfig {

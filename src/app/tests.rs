@@ -23,6 +23,7 @@ fn snap(version: Option<u64>, config: Option<TunnelConfig>) -> Snapshot {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     }
 }
@@ -770,6 +771,7 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
             has_comments: false,
             saved: Some(Box::new(saved.clone())),
             draft_note: None,
+            held_by: None,
             file: None,
         })));
         app
@@ -1377,6 +1379,7 @@ fn the_restore_prompt_and_message_say_when_in_human_time() {
     app.update(Event::Loaded(Ok(Snapshot {
         saved: Some(Box::new(saved)),
         draft_note: None,
+        held_by: None,
         ..snap(Some(3), Some(base))
     })));
     assert!(app.shows_clock());

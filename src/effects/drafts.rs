@@ -77,7 +77,39 @@ fn write_or_remove(
     remove: bool,
     base_text: &str,
 ) -> Saved {
+    // Another editor took this tunnel over: its draft file is not ours to write or remove any
+    // more; ours goes aside, loudly.
+    let taken = !super::lock::still_mine(&path);
+    if taken && saved.is_none() {
+        return Saved::Kept;
+    }
+    let path = if taken {
+        let mut aside = path.into_os_string();
+        aside.push(format!(".{}.aside", std::process::id()));
+        PathBuf::from(aside)
+    } else {
+        path
+    };
     match saved {
+        Some(saved) if taken => match save_draft_file(&path, |w| saved.write_json(w, base_text)) {
+            Ok(()) => {
+                note_last(Some(path.clone()));
+                let why = format!(
+                    "another editor took this over: your draft is kept aside in {}, and nothing you do here can be {} from this editor any more",
+                    crate::text::inert(&path.display().to_string()),
+                    "saved to the shared draft"
+                );
+                note_failure(Some(why.clone()));
+                Saved::Failed(why)
+            }
+            Err(e) => {
+                let why = format!(
+                    "another editor took this over, and your draft could not be kept aside: {e}"
+                );
+                note_failure(Some(why.clone()));
+                Saved::Failed(why)
+            }
+        },
         Some(saved) => match save_draft_file(&path, |w| saved.write_json(w, base_text)) {
             Ok(()) => {
                 tracing::debug!(path = %path.display(), edits = saved.edits.len(), "draft saved");
@@ -211,12 +243,23 @@ pub fn persist(app: &App, ctx: &Context) -> Saved {
     write_or_remove(path, saved.as_ref(), app.may_remove_draft(), &base_text)
 }
 
-/// Removes the app's draft file (published, saved, or discarded).
+/// Removes the app's draft file (published, saved, or discarded), unless another editor took
+/// it over.
 pub fn delete(app: &App, ctx: &Context) {
     ctx.draft_seq.fetch_add(1, Ordering::SeqCst);
     let _writing = ctx.draft_lock.lock();
-    if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) {
+    if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k))
+        && super::lock::still_mine(&path)
+        && app.read_only.is_none()
+    {
         let _ = std::fs::remove_file(path);
     }
     note_last(None);
+}
+
+/// Gives up the editor lock of the app's tunnel or file, if this editor holds it.
+pub fn release_lock(app: &App, ctx: &Context) {
+    if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) {
+        super::lock::release(&path);
+    }
 }

@@ -36,6 +36,7 @@ pub fn read_snapshot(
         has_comments: format == Format::Yaml && yaml_has_comments(&text),
         saved: None,
         draft_note: None,
+        held_by: None,
         file: Some(text.into()),
     })
 }

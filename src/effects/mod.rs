@@ -8,6 +8,7 @@ pub mod drafts;
 pub mod files;
 pub mod history;
 pub mod journal;
+pub mod lock;
 pub mod publish;
 mod runner;
 

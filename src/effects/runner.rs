@@ -63,6 +63,46 @@ impl Context {
         }
     }
 
+    /// Takes the editor lock of `key`'s draft: `Some(holder)` when another live editor holds it,
+    /// and a note when a dead editor's lock was taken over.
+    fn lock(&self, key: &str) -> (Option<String>, Option<String>) {
+        let Some(path) = self.draft_path(key) else {
+            return (None, None);
+        };
+        match super::lock::acquire(&path) {
+            Ok(super::lock::Acquired::Held(h)) => (Some(h.describe()), None),
+            Ok(super::lock::Acquired::Mine { stale: Some(h) }) => (
+                None,
+                Some(format!(
+                    "the editor that held this before ({}) is gone; its lock was taken over",
+                    h.describe()
+                )),
+            ),
+            Ok(super::lock::Acquired::Mine { stale: None }) => (None, None),
+            Err(e) => (
+                None,
+                Some(format!("{e}: a second editor will not be warned")),
+            ),
+        }
+    }
+
+    /// The lock, then the saved draft: the draft of an editor that holds the lock is not read.
+    fn lock_and_draft(
+        &self,
+        key: &str,
+    ) -> (Option<Box<SavedDraft>>, Option<String>, Option<String>) {
+        let (held, lock_note) = self.lock(key);
+        if held.is_some() {
+            return (None, lock_note, held);
+        }
+        let (saved, note) = self.saved_draft(key);
+        let note = match (note, lock_note) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        (saved, note, None)
+    }
+
     /// The draft an earlier session saved under `key`, and what to tell the user about it: a
     /// draft file that cannot be read is moved aside (`NAME.corrupt`), never overwritten.
     fn saved_draft(&self, key: &str) -> (Option<Box<SavedDraft>>, Option<String>) {
@@ -119,6 +159,7 @@ fn snapshot(rc: RemoteConfig) -> Snapshot {
         has_comments: false,
         saved: None,
         draft_note: None,
+        held_by: None,
         file: None,
     }
 }
@@ -141,6 +182,7 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
             Box::new(move |message| Event::Reviewed(Err(ReviewFailed { ticket, message })))
         }
         Effect::ReadHistory { .. } => Box::new(|m| Event::History(Err(m))),
+        Effect::TakeOver { .. } => Box::new(|m| Event::TookOver(Err(m))),
         Effect::ReadHistoryConfig { .. } => Box::new(|m| Event::HistoryConfig(Err(m))),
         Effect::DeleteDraft | Effect::Quit => return None,
     })
@@ -192,6 +234,10 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
         Effect::Quit | Effect::DeleteDraft => return None,
+        Effect::TakeOver { key } => Event::TookOver(match ctx.draft_path(&key) {
+            Some(path) => super::lock::take_over(&path),
+            None => Err("this editor has no draft folder".to_owned()),
+        }),
         Effect::ReadHistory { remote } => {
             let journal = ctx.journal(remote.as_ref());
             Event::History(
@@ -269,13 +315,15 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
         },
         Effect::LoadRemote { account, tunnel } => match &ctx.client {
             Some(c) => {
-                let (saved, draft_note) = ctx.saved_draft(&draft::remote_key(&account, &tunnel));
+                let (saved, draft_note, held_by) =
+                    ctx.lock_and_draft(&draft::remote_key(&account, &tunnel));
                 Event::Loaded(
                     c.get_config(&account, &tunnel)
                         .await
                         .map(|rc| Snapshot {
                             saved,
                             draft_note,
+                            held_by,
                             ..snapshot(rc)
                         })
                         .map_err(|e| e.to_string()),
@@ -298,14 +346,15 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 None => Err("no file".to_owned()),
             };
             if matches!(effect, Effect::LoadFile) {
-                let (saved, draft_note) = ctx
+                let (saved, draft_note, held_by) = ctx
                     .file
                     .as_ref()
-                    .map(|(p, _)| ctx.saved_draft(&draft::file_key(p)))
+                    .map(|(p, _)| ctx.lock_and_draft(&draft::file_key(p)))
                     .unwrap_or_default();
                 Event::Loaded(result.map(|s| Snapshot {
                     saved,
                     draft_note,
+                    held_by,
                     ..s
                 }))
             } else {

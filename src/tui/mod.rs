@@ -209,6 +209,7 @@ pub async fn run(
     } else {
         None
     };
+    drafts::release_lock(&app, &ctx);
     restore(mouse);
     // The outcome of a publish the user (or a signal) did not stay for.
     for line in &app.farewell {

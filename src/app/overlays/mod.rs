@@ -8,6 +8,7 @@ pub mod confirm;
 pub mod conflict;
 pub mod help;
 pub mod history;
+pub mod locked;
 pub mod log;
 pub mod progress;
 pub mod rebase;
@@ -68,6 +69,10 @@ pub enum Action {
     Publish(Box<Review>),
     /// Quit as soon as the publish under way has an outcome (it cannot be called back).
     QuitWhenPublished,
+    /// View the config read-only: another editor (this one) holds it.
+    ReadOnly(String),
+    /// Take the tunnel (or file) over from the editor that holds it.
+    TakeOver,
     /// Load the config a journaled publish published into the draft.
     LoadFromHistory(Box<history::HistoryItem>),
     /// The publish was abandoned before anything was sent.
@@ -160,6 +165,8 @@ overlays! {
     Alert(alert::Alert),
     /// The publish history.
     History(history::HistoryPane),
+    /// Another editor holds the tunnel or file.
+    Locked(locked::Locked),
     /// Waiting for background work.
     Progress(progress::Progress),
     /// A draft from an earlier session.

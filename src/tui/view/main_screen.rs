@@ -97,6 +97,13 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     } else {
         spans.push(Span::styled(app.verb_ed(), theme.dim()));
     }
+    if app.read_only.is_some() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            "READ-ONLY",
+            theme.error().add_modifier(Modifier::BOLD),
+        ));
+    }
     if app.drafts_off.is_some() {
         spans.push(sep());
         spans.push(Span::styled("no drafts", theme.error()));

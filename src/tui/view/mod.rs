@@ -8,6 +8,7 @@ mod conflict;
 mod form;
 mod help;
 mod history;
+mod locked;
 mod log;
 mod main_screen;
 mod picker;
@@ -88,6 +89,7 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay,
         Overlay::Rebase(r) => rebase::draw(frame, area, app, r, theme),
         Overlay::Alert(a) => alert::draw(frame, area, app, a, theme),
         Overlay::History(h) => history::draw(frame, area, app, h, theme),
+        Overlay::Locked(l) => locked::draw(frame, area, app, l, theme),
     }
 }
 
