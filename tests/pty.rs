@@ -893,3 +893,67 @@ fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
     fourth.wait_exit();
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[test]
+fn a_conflicting_rebase_names_the_rule_and_keeps_mine_when_asked() {
+    let (sb, home, mut s) = example_editor("rebase-conflict");
+    // Mine: delete grafana (rule #1) and add a rule.
+    s.send("d");
+    s.wait_for("did: delete rule 1");
+    add_rule(&mut s, "mine.example.com");
+    // Theirs, from another shell: grafana points elsewhere now.
+    let mut theirs = sandbox_config(&sb, &home);
+    theirs["ingress"][0]["service"] = Value::from("http://localhost:3999");
+    let file = home.join("theirs.json");
+    std::fs::write(&file, theirs.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(bin())
+        .args(["apply", "--tunnel", "config", "--yes"])
+        .arg(&file)
+        .env("CFINGRESS_SETTINGS", home.join("settings.toml"))
+        .env("CFINGRESS_STATE_DIR", home.join("other-state"))
+        .env(
+            "CFINGRESS_API_URL",
+            sb.info["api_url"].as_str().unwrap_or_default(),
+        )
+        .env(
+            "CLOUDFLARE_API_TOKEN",
+            sb.info["token"].as_str().unwrap_or_default(),
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    publish(&mut s);
+    s.wait_for("Someone changed the config");
+    s.send("r");
+    let screen = s.wait_for("Rebase onto version 2");
+    assert!(
+        screen.contains("1 edit(s) replayed as made; 1 conflict(s)")
+            && screen.contains("rule #1 grafana.example.com")
+            && screen.contains("http://localhost:3999")
+            && screen.contains("deleted"),
+        "{screen}"
+    );
+    s.send("m");
+    s.wait_for("keeping: MINE");
+    s.send("\r");
+    let screen = s.wait_for("Publish? (replaces remote version 2)");
+    assert!(
+        screen.contains("1 conflict(s): 1 kept yours, 0 kept theirs"),
+        "{screen}"
+    );
+    s.send("y");
+    s.wait_for("Published version 3 (was 2)");
+    let held = sandbox_config(&sb, &home);
+    let hosts: Vec<&str> = held["ingress"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["hostname"].as_str())
+        .collect();
+    assert!(!hosts.contains(&"grafana.example.com"), "{hosts:?}");
+    assert!(hosts.contains(&"mine.example.com"), "{hosts:?}");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
