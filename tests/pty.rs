@@ -214,6 +214,14 @@ fn publish(s: &mut Pty) {
     s.send("p");
 }
 
+/// The draft files under `dir` (not the editors' locks next to them).
+fn drafts_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|f| f.extension().is_none_or(|e| e != "lock"))
+        .collect()
+}
+
 fn sandbox_config(sb: &Sandbox, home: &std::path::Path) -> Value {
     let out = Command::new(bin())
         .args(["get", "--tunnel", "config"])
@@ -243,7 +251,7 @@ fn kill_9_then_restore_and_publish() {
     let pid = s.child.process_id().unwrap_or(0);
     kill(pid, "9");
     s.wait_exit();
-    let drafts = files_under(&home.join("state").join("drafts"));
+    let drafts = drafts_under(&home.join("state").join("drafts"));
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     #[cfg(unix)]
     {
@@ -275,7 +283,7 @@ fn kill_9_then_restore_and_publish() {
     );
     std::thread::sleep(Duration::from_millis(600));
     assert!(
-        files_under(&home.join("state").join("drafts")).is_empty(),
+        drafts_under(&home.join("state").join("drafts")).is_empty(),
         "the draft is removed after publishing"
     );
     s.send("q");
@@ -304,7 +312,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
     let raw = String::from_utf8_lossy(&s.raw()).into_owned();
     assert!(raw.contains("\x1b[?1049l"), "the terminal is restored");
     assert_eq!(
-        files_under(&home.join("state").join("drafts")).len(),
+        drafts_under(&home.join("state").join("drafts")).len(),
         1,
         "the draft was saved at once"
     );
@@ -318,7 +326,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
     s.send("y");
     assert_eq!(s.wait_exit(), 0);
     assert!(
-        files_under(&home.join("state").join("drafts")).is_empty(),
+        drafts_under(&home.join("state").join("drafts")).is_empty(),
         "quitting deliberately drops the draft"
     );
     let _ = std::fs::remove_dir_all(&home);
@@ -643,7 +651,7 @@ fn sigint_and_sigquit_save_the_draft_and_restore_the_terminal() {
             "{signal}: the terminal is restored"
         );
         assert_eq!(
-            files_under(&home.join("state").join("drafts")).len(),
+            drafts_under(&home.join("state").join("drafts")).len(),
             1,
             "{signal}: the draft was saved"
         );
@@ -698,20 +706,20 @@ fn a_double_disconnect_at_the_restore_prompt_keeps_the_draft_and_q_and_ctrl_c_ke
     kill(s.child.process_id().unwrap_or(0), "HUP");
     s.wait_exit();
     let drafts = home.join("state").join("drafts");
-    assert_eq!(files_under(&drafts).len(), 1);
+    assert_eq!(drafts_under(&drafts).len(), 1);
     // The link drops again while "Restore your draft?" is on screen.
     let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
     s.wait_for("Restore your draft?");
     kill(s.child.process_id().unwrap_or(0), "HUP");
     s.wait_exit();
-    assert_eq!(files_under(&drafts).len(), 1, "the draft survives");
+    assert_eq!(drafts_under(&drafts).len(), 1, "the draft survives");
     // q and Ctrl-C on the prompt leave, keeping it.
     for key in ["q", "\x03"] {
         let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
         s.wait_for("Restore your draft?");
         s.send(key);
         assert_eq!(s.wait_exit(), 0, "{key:?}");
-        assert_eq!(files_under(&drafts).len(), 1, "{key:?} keeps the draft");
+        assert_eq!(drafts_under(&drafts).len(), 1, "{key:?} keeps the draft");
     }
     let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
     s.wait_for("Restore your draft?");
@@ -737,8 +745,9 @@ fn a_failed_autosave_shows_at_once_and_nothing_claims_the_edits_were_saved() {
     let _ = std::fs::remove_dir_all(&drafts);
     std::fs::write(&drafts, "not a folder").unwrap_or_else(|e| panic!("{e}"));
     add_rule(&mut s, "lost.example.com");
-    let screen = s.wait_for("DRAFT NOT SAVED");
-    assert!(screen.contains("YOUR EDITS ARE NOT SAVED"), "{screen}");
+    // The frame is drawn top to bottom: wait for its last part.
+    s.wait_for("YOUR EDITS ARE NOT SAVED");
+    s.wait_for("DRAFT NOT SAVED");
     kill(s.child.process_id().unwrap_or(0), "HUP");
     s.wait_exit();
     std::thread::sleep(Duration::from_millis(100));
@@ -783,7 +792,7 @@ fn ctrl_c_and_sigint_while_publishing_wait_for_the_outcome_and_report_it() {
             "slow.example.com"
         );
         assert!(
-            files_under(&home.join("state").join("drafts")).is_empty(),
+            drafts_under(&home.join("state").join("drafts")).is_empty(),
             "{how}: published, so no draft is left"
         );
         if how == "key" {
@@ -861,7 +870,7 @@ fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
     third.wait_for("Held by another editor");
     third.send("T");
     third.wait_for("taken over; the other editor's draft is kept in");
-    let files = files_under(&drafts);
+    let files = drafts_under(&drafts);
     assert!(
         files
             .iter()
@@ -872,7 +881,7 @@ fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
     add_rule(&mut first, "after.example.com");
     first.wait_for("DRAFT NOT SAVED");
     std::thread::sleep(Duration::from_millis(200));
-    let files = files_under(&drafts);
+    let files = drafts_under(&drafts);
     assert!(
         files
             .iter()
@@ -921,7 +930,11 @@ fn a_conflicting_rebase_names_the_rule_and_keeps_mine_when_asked() {
         )
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     publish(&mut s);
     s.wait_for("Someone changed the config");

@@ -276,6 +276,7 @@ impl App {
                     remote: self.remote_ids(),
                 }];
             }
+            Command::Status => return self.open_status(),
             Command::Help => self.overlay = Some(Overlay::from(Help::default())),
             Command::Quit => return self.ask_quit(),
             _ => {}

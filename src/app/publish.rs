@@ -402,7 +402,9 @@ impl App {
                         scroll: 0,
                     }));
                 }
-                vec![Effect::DeleteDraft]
+                let mut effects = vec![Effect::DeleteDraft];
+                effects.extend(self.start_rollout(p.version));
+                effects
             }
             Err(e) => {
                 let msg = format!("not {}, your draft is kept: {e}", self.verb_ed());

@@ -434,7 +434,7 @@ pub async fn publish_for_editor(
     .await
     {
         Ok(report) => report,
-        Err(e) => return Event::Published(Err(e.to_string())),
+        Err(e) => return Event::Published(Err(super::connectors::why(&e))),
     };
     let journal = report.journal.warning();
     match report.outcome {

@@ -3,6 +3,7 @@
 //! closes ([`Action`]); its drawing lives in `tui/view/`. Adding one touches its own file, one
 //! line of [`overlays!`] below and one arm of the view's `draw_overlay`.
 
+pub mod access_pick;
 pub mod alert;
 pub mod confirm;
 pub mod conflict;
@@ -14,6 +15,8 @@ pub mod progress;
 pub mod rebase;
 pub mod recover;
 pub mod review;
+pub mod rollout;
+pub mod status;
 pub mod tester;
 
 use super::Snapshot;
@@ -85,6 +88,14 @@ pub enum Action {
     Quit,
     /// Quit now and keep the saved draft for a later session.
     QuitKeepingDraft,
+    /// Handle this key on the main screen (an overlay that never holds editing up closed).
+    Key(KeyPress),
+    /// Read the tunnel's status again.
+    ReadStatus,
+    /// List the Access applications covering this hostname (the open form asked).
+    PickAccess(String),
+    /// Open this form again (back from the Access application list).
+    Reopen(access_pick::Parked),
 }
 
 /// What a key did to an overlay.
@@ -173,4 +184,10 @@ overlays! {
     Recover(recover::Recover),
     /// The session's messages.
     Log(log::Log),
+    /// The rollout of the last publish.
+    Rollout(rollout::RolloutPanel),
+    /// The tunnel's status.
+    Status(status::StatusView),
+    /// Choosing an Access application for the rule form.
+    AccessPick(access_pick::AccessPick),
 }

@@ -2,6 +2,7 @@
 //! goes through [`inert`](crate::text::inert) so it cannot act on the terminal. One file per
 //! screen and per overlay; `draw_overlay` below is where an overlay's drawing is registered.
 
+mod access_pick;
 mod alert;
 mod confirm;
 mod conflict;
@@ -16,6 +17,8 @@ mod progress;
 mod rebase;
 mod recover;
 mod review;
+mod rollout;
+mod status;
 mod tester;
 mod theme;
 
@@ -90,6 +93,9 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay,
         Overlay::Alert(a) => alert::draw(frame, area, app, a, theme),
         Overlay::History(h) => history::draw(frame, area, app, h, theme),
         Overlay::Locked(l) => locked::draw(frame, area, app, l, theme),
+        Overlay::Rollout(_) => rollout::draw(frame, area, app, theme),
+        Overlay::Status(s) => status::draw(frame, area, app, s, theme),
+        Overlay::AccessPick(a) => access_pick::draw(frame, area, app, a, theme),
     }
 }
 
