@@ -50,6 +50,9 @@ fn loaded(n: usize) -> App {
         config: Some(scale_config(n, 42)),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     app
 }
@@ -192,6 +195,9 @@ fn editor(c: &mut Criterion) {
             config: Some(base.clone()),
             has_comments: false,
             saved: None,
+            draft_note: None,
+            held_by: None,
+            file: None,
         }))
     };
     // The remote answered "unchanged": on the input path the app only asks for the review...

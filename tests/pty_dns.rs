@@ -53,9 +53,8 @@ fn the_dns_column_fills_in_and_the_review_makes_the_chosen_changes() {
     // A rule added is judged at once, before anything is sent.
     add_rule(&mut s, "new.example.com");
     s.wait_for("DNS: 2 missing, 1 other-tunnel, 1 orphan");
+    // The draft's only warning is the published config's own: not asked about again.
     s.send("p");
-    s.wait_for("Publish anyway?");
-    s.send("y");
     s.wait_for("DNS (8 ok, 2 missing, 1 other-tunnel, 1 orphan): 2 of 4 changes on");
     let screen = s.wait_for("[ ] delete old-app.example.com");
     for line in [
@@ -125,9 +124,8 @@ fn a_token_without_dns_permissions_publishes_and_names_the_permission_once() {
 
     // The config still publishes.
     add_rule(&mut s, "new.example.com");
+    // The draft's only warning is the published config's own: not asked about again.
     s.send("p");
-    s.wait_for("Publish anyway?");
-    s.send("y");
     s.wait_for("DNS could not be read: the token lacks Zone > Zone > Read");
     s.send("y");
     let screen = s.wait_for("Published version 2 (was 1)");

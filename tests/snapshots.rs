@@ -49,6 +49,9 @@ fn demo() -> App {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     app
 }
@@ -155,6 +158,9 @@ fn publishing(
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     settle(&mut app, fx);
     app
@@ -223,6 +229,7 @@ fn dns_column_details_and_review() {
         config: Some(base),
         has_comments: false,
         saved: None,
+        ..Snapshot::default()
     })));
     settle(&mut app, fx);
     for _ in 0..3 {
@@ -303,6 +310,9 @@ fn hostile_text_is_shown_inert() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     let screen = render(&app, 120, 40);
     assert!(
@@ -326,6 +336,9 @@ fn huge_configs_and_hostnames_neither_panic_nor_hang() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("Ingress rules (100000)"), "{screen}");
@@ -387,6 +400,9 @@ fn restore_draft() {
         config: Some((*app.base).clone()),
         has_comments: false,
         saved: Some(Box::new(saved)),
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     both("restore_draft", &fresh);
     key(&mut fresh, 'v');
@@ -395,8 +411,10 @@ fn restore_draft() {
 
 #[test]
 fn warnings_question() {
+    // A duplicated rule is a new warning (the demo's own warning is already published, so it
+    // is not asked about again).
     let mut app = demo();
-    key(&mut app, 'd');
+    key(&mut app, 'c');
     key(&mut app, 'p');
     both("warnings_question", &app);
 }
@@ -421,6 +439,9 @@ fn preparing_the_review() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     both("preparing_the_review", &app);
 }
@@ -487,6 +508,9 @@ fn empty_states_and_a_new_tunnel() {
         ),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     both("no_rules", &app);
     let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
@@ -495,6 +519,9 @@ fn empty_states_and_a_new_tunnel() {
         config: None,
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     let screen = render(&app, 80, 24);
     assert!(
@@ -569,6 +596,9 @@ fn rule_numbers_fit_and_cut_cells_say_so() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     key(&mut app, 'G');
     for _ in 0..8 {
@@ -592,6 +622,9 @@ fn rule_numbers_fit_and_cut_cells_say_so() {
         config: Some(parse_json(json).unwrap_or_else(|e| panic!("{e}")).config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("billing.example.com "), "{screen}");
@@ -618,6 +651,9 @@ fn the_detail_pane_scrolls_and_shows_unknown_keys() {
         config: Some(parse_json(json).unwrap_or_else(|e| panic!("{e}")).config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     key(&mut app, 'i');
     let screen = render(&app, 80, 24);
@@ -636,4 +672,184 @@ fn the_detail_pane_scrolls_and_shows_unknown_keys() {
         end.contains("environment"),
         "the last setting is reachable: {end}"
     );
+}
+
+#[test]
+fn publish_history() {
+    use cfingress::app::overlays::history::HistoryItem;
+    let mut app = demo();
+    app.update(tick());
+    key(&mut app, 'H');
+    both("history_reading", &app);
+    let item = |from: u64, via: &str, summary: &[&str], notes: &[&str]| HistoryItem {
+        time: format!("2024-06-19T1{from}:04:05Z"),
+        from_version: Some(from),
+        to_version: Some(from + 1),
+        who: "oncall@bastion".into(),
+        via: via.into(),
+        summary: summary.iter().map(|s| (*s).to_owned()).collect(),
+        config: Some(format!("c{from}.json")),
+        notes: notes.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    app.update(Event::History(Ok(vec![
+        item(
+            6,
+            "editor",
+            &["~ rule #2 app.example.com", "    service \"http://a\" → \"http://b\""],
+            &["someone else published version 7 between cfingress's last check (version 6) and this publish (version 8): this publish replaced it"],
+        ),
+        item(5, "apply config.yml", &["+ rule #1 www.example.com (added)"], &[]),
+        item(4, "rollback to version 3", &["- rule #9 old.example.com (removed)"], &[]),
+    ])));
+    both("history", &app);
+}
+
+#[test]
+fn rebase_conflicts() {
+    // I delete the first rule; someone else changed its service meanwhile.
+    let mut app = demo();
+    let mut theirs = (*app.base).clone();
+    theirs.rules_mut()[0].service =
+        cfingress::config::model::Setting::Set("http://10.0.0.9:8080".into());
+    key(&mut app, 'd');
+    key(&mut app, 'p');
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(8),
+        config: Some(theirs),
+        ..Snapshot::default()
+    })));
+    key(&mut app, 'r');
+    both("rebase", &app);
+}
+
+fn connector(n: u8, version: &str, config: Option<u64>, colo: &str) -> cfingress::api::Connector {
+    cfingress::api::Connector {
+        id: format!("{n}{n}{n}{n}{n}{n}{n}{n}-0000-4000-8000-000000000000"),
+        version: version.to_owned(),
+        arch: "linux_amd64".to_owned(),
+        config_version: config,
+        run_at: "2024-06-19T10:00:00Z".to_owned(),
+        features: Vec::new(),
+        conns: vec![cfingress::api::Connection {
+            id: String::new(),
+            colo_name: colo.to_owned(),
+            origin_ip: format!("203.0.113.{n}"),
+            is_pending_reconnect: false,
+            opened_at: String::new(),
+        }],
+    }
+}
+
+#[test]
+fn rollout_panel_status_view_and_access_picker() {
+    let mut app = demo();
+    app.update(tick());
+    app.update(Event::Published(Ok(cfingress::app::Published {
+        version: Some(8),
+        message: "Published version 8 (was 7)".into(),
+        warnings: Vec::new(),
+    })));
+    let mut rollout = cfingress::rollout::Rollout::new(8);
+    rollout.observe(
+        vec![
+            connector(1, "2024.6.0", Some(8), "FRA"),
+            connector(2, "2024.6.0", Some(8), "AMS"),
+            connector(3, "2023.2.1", Some(7), "LHR"),
+        ],
+        std::time::Duration::from_secs(12),
+    );
+    app.update(Event::Rollout {
+        ticket: 1,
+        update: Ok(rollout),
+        over: false,
+    });
+    both("rollout_panel", &app);
+    special(&mut app, Key::Esc);
+    key(&mut app, 's');
+    app.update(Event::Status(Ok(Box::new(
+        cfingress::app::rollout::TunnelStatus {
+            name: "demo".into(),
+            status: "degraded".into(),
+            config_version: 8,
+            connectors: vec![
+                connector(1, "2024.6.0", Some(8), "FRA"),
+                connector(3, "2023.2.1", Some(7), "LHR"),
+            ],
+        },
+    ))));
+    both("status_view", &app);
+    special(&mut app, Key::Esc);
+    app.update(Event::Access(Ok(std::sync::Arc::new(
+        cfingress::app::access::AccessData {
+            apps: vec![
+                cfingress::api::AccessApp {
+                    id: String::new(),
+                    name: "Grafana".into(),
+                    app_type: "self_hosted".into(),
+                    aud: "9a0c5e8b1f2d3c4b5a69788776655443".into(),
+                    domains: vec!["grafana.example.com".into()],
+                },
+                cfingress::api::AccessApp {
+                    id: String::new(),
+                    name: "Internal tools".into(),
+                    app_type: "self_hosted".into(),
+                    aud: "5b1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f".into(),
+                    domains: vec!["*.example.com".into()],
+                },
+            ],
+            team: Some("example".into()),
+        },
+    ))));
+    for _ in 0..3 {
+        key(&mut app, 'j');
+    }
+    key(&mut app, 'e');
+    app.update(Event::Key(KeyPress::ctrl('p')));
+    both("access_picker", &app);
+}
+
+#[test]
+fn the_tunnel_picker_health_column() {
+    let (mut app, _) = App::remote(Some("5a9d0c0ffee05a9d0c0ffee05a9d0c0f".into()), None);
+    let t = |id: &str, name: &str, status: &str| Tunnel {
+        id: id.into(),
+        name: name.into(),
+        status: status.into(),
+        config_src: "cloudflare".into(),
+    };
+    app.update(Event::Tunnels(Ok(vec![
+        t(
+            "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415",
+            "web-prod",
+            "healthy",
+        ),
+        t(
+            "1c5ee0a2-6a4b-4c8e-9f62-0d3b7e2f9a11",
+            "staging",
+            "degraded",
+        ),
+        t(
+            "9b2d4c6e-0f1a-4b3c-8d5e-7f6a5b4c3d2e",
+            "old-office",
+            "inactive",
+        ),
+    ])));
+    let month = cfingress::rollout::cloudflared::Month {
+        year: 2024,
+        month: 6,
+    };
+    app.update(Event::Health(
+        "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415".into(),
+        Ok(cfingress::rollout::Health::of(
+            "healthy",
+            &[
+                connector(1, "2024.6.0", Some(8), "FRA"),
+                connector(2, "2024.6.0", Some(8), "AMS"),
+                connector(3, "2024.6.0", Some(7), "LHR"),
+            ],
+            Some(8),
+            month,
+        )),
+    ));
+    both("tunnel_picker_health", &app);
 }

@@ -43,9 +43,15 @@ pub enum Call {
     Accounts,
     /// Verify a token.
     Verify,
+    /// A tunnel's connectors and connections.
+    Connections,
+    /// List Access applications.
+    AccessApps,
+    /// Read the Zero Trust organization.
+    AccessOrganization,
     /// List zones.
     Zones,
-    /// List DNS records.
+    /// Read DNS records.
     DnsRead,
     /// Create, change or delete DNS records.
     DnsEdit,
@@ -59,6 +65,11 @@ impl Call {
             Call::PutConfig => "Account > Cloudflare Tunnel > Edit (\"Cloudflare Tunnel Write\")",
             Call::Accounts => "Account > Account Settings > Read",
             Call::Verify => "any (token verification needs no permission)",
+            Call::Connections => "Account > Cloudflare Tunnel > Read",
+            Call::AccessApps => "Account > Access: Apps and Policies > Read",
+            Call::AccessOrganization => {
+                "Account > Access: Organizations, Identity Providers, and Groups > Read"
+            }
             Call::Zones => "Zone > Zone > Read",
             Call::DnsRead => "Zone > DNS > Read",
             Call::DnsEdit => "Zone > DNS > Edit",
@@ -182,6 +193,15 @@ pub enum ApiError {
     RateLimited {
         /// When the API says to retry.
         retry_after: Option<Duration>,
+    },
+    /// Not sent: the last answer said no request is left in the rate-limit window.
+    #[error(
+        "not sent: the API's rate limit for these credentials is used up for another {}s (its Ratelimit header said 0 requests left); sending now would be answered 429, which blocks the credentials for minutes, the dashboard too: retry then",
+        retry_after.as_secs().max(1)
+    )]
+    RateBudgetSpent {
+        /// When the window resets.
+        retry_after: Duration,
     },
     /// The API failed (5xx).
     #[error(
@@ -328,6 +348,7 @@ impl ApiError {
         matches!(
             self,
             ApiError::RateLimited { .. }
+                | ApiError::RateBudgetSpent { .. }
                 | ApiError::Server { .. }
                 | ApiError::Timeout { .. }
                 | ApiError::Connect { .. }

@@ -26,6 +26,10 @@ pub struct Checks {
     rule_cross: Vec<Vec<Diagnostic>>,
     /// Each rule's punycode alias (for those checks).
     aliases: Vec<Option<String>>,
+    /// The account's Access applications, when they could be read: the Access lint
+    /// ([`crate::access::lint`]) joins the diagnostics. `None` (files, tests, the fuzz target):
+    /// exactly `validate`'s diagnostics.
+    access: Option<std::sync::Arc<super::access::AccessData>>,
 }
 
 fn rule_check(config: &TunnelConfig, i: usize) -> Vec<Diagnostic> {
@@ -51,6 +55,20 @@ impl Checks {
     /// The diagnostics of rule `i`.
     pub fn of_rule(&self, i: usize) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(move |d| d.rule == Some(i))
+    }
+
+    /// Uses the account's Access applications for the Access lint from now on (`None`: no lint).
+    pub fn set_access(
+        &mut self,
+        access: Option<std::sync::Arc<super::access::AccessData>>,
+        config: &TunnelConfig,
+    ) {
+        self.access = access;
+        if self.rule_diags.len() == config.rules().len() {
+            self.assemble(config);
+        } else {
+            self.reset(config);
+        }
     }
 
     /// Checks every rule of `config` (after a load, a rebase or a change to the global settings).
@@ -216,6 +234,14 @@ impl Checks {
                     counts[i].1 += 1;
                 }
                 all.push(d.clone());
+            }
+        }
+        if let Some(access) = &self.access {
+            for d in crate::access::lint(config, &access.apps) {
+                if let Some(c) = d.rule.and_then(|i| counts.get_mut(i)) {
+                    c.1 += 1;
+                }
+                all.push(d);
             }
         }
         self.diagnostics = all;

@@ -41,8 +41,9 @@ pub struct DnsView {
     told: Vec<&'static str>,
     /// The changes chosen in the review, made once the config is published.
     pending: Vec<Change>,
-    /// The publish message waiting for the DNS outcome.
-    published: Option<String>,
+    /// The publish waiting for the DNS outcome (its message is said with it; its warnings and
+    /// rollout come after it).
+    published: Option<super::Published>,
 }
 
 /// What the DNS changes made after a publish (or a DNS-only review) did.
@@ -397,22 +398,30 @@ impl App {
         self.dns.pending = changes.into_iter().filter(|c| c.on).collect();
     }
 
-    /// The publish succeeded with `message`: makes the DNS changes chosen (then says both), or
-    /// says it and reads DNS again (the published hostnames may be in zones not listed yet).
-    pub(super) fn after_publish(&mut self, message: String) -> Vec<Effect> {
-        if self.dns_target().is_none() {
-            self.info(message);
-            return Vec::new();
+    /// The publish `p` succeeded: makes the DNS changes chosen (then says both, and goes on
+    /// with [`App::after_put`]), or says it, reads DNS again (the published hostnames may be
+    /// in zones not listed yet) and goes on at once.
+    pub(super) fn after_publish(&mut self, p: super::Published) -> Vec<Effect> {
+        if self.dns_target().is_some() && !self.dns.pending.is_empty() {
+            return self.make_dns(Some(p));
         }
-        if self.dns.pending.is_empty() {
-            self.info(message);
-            return self.read_dns();
-        }
-        self.make_dns(Some(message))
+        self.info(p.message.clone());
+        let mut effects = if self.dns_target().is_some() {
+            self.read_dns()
+        } else {
+            Vec::new()
+        };
+        effects.extend(self.after_put(p.message.clone(), p));
+        effects
     }
 
-    /// Sends the pending DNS changes; `published` is the publish message to say with them.
-    fn make_dns(&mut self, published: Option<String>) -> Vec<Effect> {
+    /// Whether DNS changes are being made after a publish (its outcome is said with theirs).
+    pub(super) fn dns_under_way(&self) -> bool {
+        self.dns.published.is_some()
+    }
+
+    /// Sends the pending DNS changes; `published` is the publish to say with them.
+    fn make_dns(&mut self, published: Option<super::Published>) -> Vec<Effect> {
         let Some((account, tunnel, name)) = self.dns_target() else {
             return Vec::new();
         };
@@ -452,7 +461,8 @@ impl App {
     }
 
     /// The DNS changes were made (or tried): each is logged, one line sums them up with the
-    /// publish, and the column shows DNS as it is now.
+    /// publish, and the column shows DNS as it is now; then the publish's warnings window and
+    /// rollout panel, and the quit asked for while they were under way.
     pub(super) fn on_dns_made(&mut self, made: DnsMade) -> Vec<Effect> {
         if matches!(&self.overlay, Some(super::Overlay::Progress(p)) if p.wait == Wait::Dns) {
             self.overlay = None;
@@ -511,17 +521,23 @@ impl App {
         } else {
             parts.join(", ")
         };
-        let text = match published {
-            Some(p) => format!("{p}; DNS: {dns}"),
+        let text = match &published {
+            Some(p) => format!("{}; DNS: {dns}", p.message),
             None => format!("DNS: {dns}"),
         };
         if failed > 0 || !made.skipped.is_empty() {
-            self.error(text);
+            self.error(text.clone());
         } else {
-            self.info(text);
+            self.info(text.clone());
         }
+        // The publish's own message is already among the words said after quitting.
+        self.farewell.push(format!("DNS: {dns}"));
         // DNS as it is now (the failed ones stay in the column, to retry with the review).
-        self.read_dns()
+        let mut effects = self.read_dns();
+        if let Some(p) = published {
+            effects.extend(self.after_put(text, p));
+        }
+        self.quit_when_published(effects)
     }
 
     /// The review's DNS input: the last listing, and whether to read it again first.
@@ -534,32 +550,49 @@ impl App {
         })
     }
 
-    /// `p` with nothing to publish: a review of the DNS changes alone, when there are any.
-    pub(super) fn dns_only_review(&mut self) -> Option<Vec<Effect>> {
-        let report = self.dns.report.as_ref()?;
-        let pending = crate::dns::propose(report, crate::dns::Choices::DEFAULT);
-        if pending.is_empty() {
+    /// Whether the draft's DNS, as last judged, has changes a review could propose.
+    pub(super) fn dns_changes_proposed(&self) -> bool {
+        self.dns_target().is_some()
+            && self.dns.report.as_ref().is_some_and(|report| {
+                !crate::dns::propose(report, crate::dns::Choices::DEFAULT).is_empty()
+            })
+    }
+
+    /// `p` with nothing to publish (the source, read again, holds `against`, version
+    /// `replaces`, equal to the draft): a review of the DNS changes alone, when there are any.
+    pub(super) fn dns_only_review(
+        &mut self,
+        against: Arc<TunnelConfig>,
+        replaces: Option<u64>,
+        notes: Vec<String>,
+    ) -> Option<Vec<Effect>> {
+        if !self.dns_changes_proposed() {
             return None;
         }
+        let mut notes = notes;
+        notes.push(
+            "The config equals the published one: only DNS changes are reviewed (nothing is published)."
+                .to_owned(),
+        );
         self.review_ticket += 1;
         self.wait(
             Wait::Preparing(self.review_ticket),
             "preparing the review of the DNS changes…",
         );
-        Some(vec![Effect::Review(Box::new(super::review::ReviewRequest {
-            ticket: self.review_ticket,
-            against: Some(Arc::clone(&self.base)),
-            draft: self.draft.clone(),
-            yaml: false,
-            old_name: format!("remote (version {})", self.base_version.unwrap_or(0)),
-            replaces: self.base_version,
-            notes: vec![
-                "The config equals the published one: only DNS changes are reviewed (nothing is published)."
-                    .to_owned(),
-            ],
-            dns: self.review_dns(),
-            dns_only: true,
-        }))])
+        Some(vec![Effect::Review(Box::new(
+            super::review::ReviewRequest {
+                ticket: self.review_ticket,
+                against: Some(against),
+                draft: self.draft.clone(),
+                yaml: false,
+                old_name: format!("remote (version {})", replaces.unwrap_or(0)),
+                replaces,
+                notes,
+                dns: self.review_dns(),
+                dns_only: true,
+                file: None,
+            },
+        ))])
     }
 }
 

@@ -73,9 +73,11 @@ fn editing() -> (App, u64) {
         config: Some(config),
         has_comments: false,
         saved: None,
+        ..Snapshot::default()
     })));
     let ticket = match fx.as_slice() {
         [
+            Effect::ReadAccess { .. },
             Effect::ReadDns {
                 account,
                 tunnel,
@@ -143,6 +145,7 @@ fn review(app: &mut App) -> &overlays::review::ReviewPane {
         config: Some(base),
         has_comments: false,
         saved: None,
+        ..Snapshot::default()
     })));
     let rest = settle(app, fx);
     assert!(rest.is_empty(), "{rest:?}");
@@ -245,6 +248,7 @@ fn the_review_plans_dns_and_the_chosen_changes_follow_the_put() {
     let fx = app.update(Event::Published(Ok(Published {
         version: Some(4),
         message: "Published version 4 (was 3)".to_owned(),
+        warnings: Vec::new(),
     })));
     let changes = match fx.as_slice() {
         [
@@ -289,7 +293,12 @@ fn the_review_plans_dns_and_the_chosen_changes_follow_the_put() {
         ],
         skipped: Vec::new(),
     })));
-    assert!(app.overlay.is_none());
+    // Only now (after the DNS outcome) the rollout panel opens.
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Rollout(_))),
+        "{:?}",
+        app.overlay
+    );
     let status = app
         .messages
         .current
@@ -313,21 +322,28 @@ fn the_review_plans_dns_and_the_chosen_changes_follow_the_put() {
         ),
         "{log:?}"
     );
-    // DNS is read again: the failed one stays in the column, to retry.
-    assert!(matches!(fx.as_slice(), [Effect::ReadDns { .. }]), "{fx:?}");
+    // DNS is read again: the failed one stays in the column, to retry; the rollout of the
+    // published version is watched.
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [
+                Effect::ReadDns { .. },
+                Effect::WatchRollout { version: 4, .. }
+            ]
+        ),
+        "{fx:?}"
+    );
 }
 
 #[test]
 fn p_with_an_unchanged_config_reviews_dns_alone() {
     let (mut app, ticket) = editing();
     read(&mut app, ticket, listing());
-    let fx = key(&mut app, 'p');
-    assert!(fx.is_empty(), "{fx:?}");
-    let pane = match &app.overlay {
-        Some(Overlay::Review(r)) => r,
-        other => panic!("{other:?}"),
-    };
+    // The remote is read again first (nothing is made when it moved), then the review.
+    let pane = review(&mut app);
     assert!(pane.review.dns_only);
+    assert!(!pane.review.is_empty());
     let fx = key(&mut app, 'y');
     match fx.as_slice() {
         [Effect::MakeDns { changes, .. }] => {
@@ -405,9 +421,17 @@ fn a_token_without_dns_permissions_publishes_and_the_permission_is_named_once() 
     let fx = app.update(Event::Published(Ok(Published {
         version: Some(4),
         message: "Published version 4 (was 3)".to_owned(),
+        warnings: Vec::new(),
     })));
     assert!(
-        matches!(fx.as_slice(), [Effect::DeleteDraft, Effect::ReadDns { .. }]),
+        matches!(
+            fx.as_slice(),
+            [
+                Effect::DeleteDraft,
+                Effect::ReadDns { .. },
+                Effect::WatchRollout { .. }
+            ]
+        ),
         "{fx:?}"
     );
     // Edit permission missing when the changes are made: told once for all of them.
@@ -419,6 +443,7 @@ fn a_token_without_dns_permissions_publishes_and_the_permission_is_named_once() 
     let fx = app.update(Event::Published(Ok(Published {
         version: Some(4),
         message: "Published version 4 (was 3)".to_owned(),
+        warnings: Vec::new(),
     })));
     let Some(Effect::MakeDns { changes, .. }) = fx.get(1) else {
         panic!("{fx:?}")
@@ -454,6 +479,7 @@ fn a_file_has_no_dns() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        ..Snapshot::default()
     })));
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(app.dns.header(), None);
@@ -475,8 +501,9 @@ fn a_large_config_is_judged_off_the_input_path() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        ..Snapshot::default()
     })));
-    let Some(Effect::ReadDns { ticket, .. }) = fx.first() else {
+    let Some(Effect::ReadDns { ticket, .. }) = fx.get(1) else {
         panic!("{fx:?}")
     };
     let ticket = *ticket;
@@ -548,4 +575,81 @@ fn a_large_config_is_judged_off_the_input_path() {
         "the judgement of the replaced listing is dropped"
     );
     assert!(app.dns.judging.is_some());
+}
+
+#[test]
+fn a_dns_only_review_waits_for_the_remote_read_and_nothing_is_made_when_it_moved() {
+    let (mut app, ticket) = editing();
+    read(&mut app, ticket, listing());
+    let fx = key(&mut app, 'p');
+    assert!(
+        matches!(fx.as_slice(), [Effect::FetchRemote { .. }]),
+        "{fx:?}"
+    );
+    let base = (*app.base).clone();
+    let fx = app.update(Event::Current(Ok(Snapshot {
+        version: Some(4),
+        config: Some(base),
+        ..Snapshot::default()
+    })));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Conflict(_))),
+        "{:?}",
+        app.overlay
+    );
+}
+
+#[test]
+fn a_publish_with_dns_changes_and_warnings_says_both_then_the_warnings_window() {
+    let (mut app, ticket) = editing();
+    read(&mut app, ticket, listing());
+    add_rule(&mut app, "new.example.com");
+    review(&mut app);
+    let fx = key(&mut app, 'y');
+    assert!(
+        matches!(fx.as_slice(), [Effect::PublishRemote { .. }]),
+        "{fx:?}"
+    );
+    let fx = app.update(Event::Published(Ok(Published {
+        version: Some(4),
+        message: "Published version 4 (was 3)".to_owned(),
+        warnings: vec!["the journal could not be written".to_owned()],
+    })));
+    let Some(Effect::MakeDns { changes, .. }) = fx.get(1) else {
+        panic!("{fx:?}")
+    };
+    // While the DNS changes are made, neither the warnings nor the rollout show.
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Progress(p)) if p.wait == Wait::Dns),
+        "{:?}",
+        app.overlay
+    );
+    assert!(app.rollout.is_none());
+    let applied = changes
+        .iter()
+        .map(|change| Applied {
+            change: change.clone(),
+            result: Ok(()),
+            permission: None,
+        })
+        .collect();
+    let fx = app.update(Event::DnsMade(Box::new(DnsMade {
+        applied,
+        skipped: Vec::new(),
+    })));
+    match &app.overlay {
+        Some(Overlay::Alert(a)) => assert_eq!(
+            a.lines.first().map(String::as_str),
+            Some("Published version 4 (was 3); DNS: 2 created"),
+            "{:?}",
+            a.lines
+        ),
+        other => panic!("the warnings window: {other:?}"),
+    }
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::WatchRollout { version: 4, .. })),
+        "{fx:?}"
+    );
 }

@@ -322,6 +322,10 @@ commands! {
     Reload = "reload",
     /// Show the session's messages.
     Messages = "messages",
+    /// Show the tunnel's status: health, connectors, the config version each runs.
+    Status = "status",
+    /// In the rule form: pick the Access application that covers the hostname.
+    PickAccess = "pick_access",
     /// Show the keys.
     Help = "help",
     /// Leave.
@@ -374,6 +378,16 @@ commands! {
     NextItem = "next_item",
     /// Select the previous item of a list inside a window.
     PrevItem = "prev_item",
+    /// Open the publish history.
+    History = "history",
+    /// In a rebase conflict: keep their version.
+    KeepTheirs = "keep_theirs",
+    /// In a rebase conflict: keep my version.
+    KeepMine = "keep_mine",
+    /// Take over a tunnel (or file) another editor holds.
+    TakeOver = "take_over",
+    /// View a tunnel (or file) another editor holds, without editing.
+    ReadOnly = "read_only",
 }
 
 impl Command {
@@ -412,10 +426,24 @@ pub enum Context {
     Messages,
     /// Waiting for background work.
     Progress,
+    /// The rollout panel after a publish.
+    Rollout,
+    /// The tunnel's status view.
+    Status,
+    /// Choosing an Access application for the rule form.
+    AccessPick,
     /// Reading the config at start.
     Loading,
     /// The config could not be opened.
     Failed,
+    /// Settling a rebase's conflicts.
+    Rebase,
+    /// A notice that must be seen (a publish that raced another).
+    Alert,
+    /// Another editor holds the tunnel or file.
+    Locked,
+    /// The publish history.
+    History,
 }
 
 /// Where a command shows in its context's footer.
@@ -635,6 +663,18 @@ pub const TABLES: &[Table] = &[
                         "the messages of this session, in full",
                         f("messages", "msgs", 7),
                     ),
+                    b(
+                        Command::History,
+                        &[ch('H')],
+                        "the publish history: load an earlier version into the draft (undoable)",
+                        f("history", "hist", 9),
+                    ),
+                    b(
+                        Command::Status,
+                        &[ch('s')],
+                        "the tunnel's status: health, connectors, the config version each runs, the last rollout",
+                        None,
+                    ),
                 ],
             },
             Group {
@@ -720,6 +760,12 @@ pub const TABLES: &[Table] = &[
                     Command::CycleScheme,
                     &[ctrl('t')],
                     "in service: cycle http:// https:// ssh:// ... http_status:",
+                    None,
+                ),
+                b(
+                    Command::PickAccess,
+                    &[ctrl('p')],
+                    "rule form: pick the Access application covering the hostname (fills audTag and teamName)",
                     None,
                 ),
                 b(
@@ -1010,6 +1056,70 @@ pub const TABLES: &[Table] = &[
         text_input: false,
     },
     Table {
+        context: Context::Rollout,
+        groups: &[Group {
+            title: "The rollout panel (any other key closes it and acts on the rules)",
+            bindings: &[b(
+                Command::Close,
+                &[p(C::Esc)],
+                "close (polling goes on; the outcome shows as a message)",
+                f("close", "close", 0),
+            )],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Status,
+        groups: &[Group {
+            title: "The status view",
+            bindings: &[
+                b(Command::Down, DOWN, "scroll down", f("scroll", "scroll", 1)),
+                b(Command::Up, UP, "scroll up", f("scroll", "scroll", 1)),
+                b(Command::PageDown, PAGE_DOWN, "a page down", None),
+                b(Command::PageUp, PAGE_UP, "a page up", None),
+                b(
+                    Command::Retry,
+                    &[ch('r')],
+                    "read again",
+                    f("refresh", "refresh", 1),
+                ),
+                b(
+                    Command::Close,
+                    &[p(C::Esc), ch('q'), ch('s')],
+                    "close",
+                    f("close", "close", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::AccessPick,
+        groups: &[Group {
+            title: "Choosing an Access application",
+            bindings: &[
+                b(Command::Down, DOWN, "next", f("move", "move", 1)),
+                b(Command::Up, UP, "previous", f("move", "move", 1)),
+                b(
+                    Command::Open,
+                    &[p(C::Enter)],
+                    "fill audTag and teamName from it",
+                    f("use it", "use", 0),
+                ),
+                b(
+                    Command::Close,
+                    &[p(C::Esc)],
+                    "back to the form, unchanged",
+                    f("back", "back", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
         context: Context::Loading,
         groups: &[Group {
             title: "Opening",
@@ -1039,6 +1149,140 @@ pub const TABLES: &[Table] = &[
                     &[ch('q'), p(C::Esc), ctrl('c')],
                     "quit",
                     f("quit", "quit", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Rebase,
+        groups: &[Group {
+            title: "Settling a rebase",
+            bindings: &[
+                b(
+                    Command::Down,
+                    DOWN,
+                    "next conflict",
+                    f("conflict", "next", 2),
+                ),
+                b(
+                    Command::Up,
+                    UP,
+                    "previous conflict",
+                    f("conflict", "next", 2),
+                ),
+                b(
+                    Command::KeepTheirs,
+                    &[ch('t')],
+                    "keep their version of this rule",
+                    f("keep theirs", "theirs", 0),
+                ),
+                b(
+                    Command::KeepMine,
+                    &[ch('m')],
+                    "keep my version of this rule",
+                    f("keep mine", "mine", 0),
+                ),
+                b(
+                    Command::Toggle,
+                    &[ch(' ')],
+                    "switch between theirs and mine",
+                    None,
+                ),
+                b(
+                    Command::Apply,
+                    &[p(C::Enter)],
+                    "rebase with these choices, then review",
+                    f("rebase and review", "rebase", 0),
+                ),
+                b(
+                    Command::Cancel,
+                    &[p(C::Esc), ch('c'), ch('q')],
+                    "cancel: the draft stays as it was",
+                    f("cancel", "cancel", 1),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Alert,
+        groups: &[Group {
+            title: "A notice",
+            bindings: &[
+                b(Command::Down, DOWN, "scroll down", f("scroll", "scroll", 1)),
+                b(Command::Up, UP, "scroll up", f("scroll", "scroll", 1)),
+                b(
+                    Command::Close,
+                    &[p(C::Enter), p(C::Esc), ch('q')],
+                    "close (the message log keeps it)",
+                    f("close", "close", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Locked,
+        groups: &[Group {
+            title: "Another editor holds it",
+            bindings: &[
+                b(
+                    Command::ReadOnly,
+                    &[ch('v')],
+                    "view it read-only",
+                    f("view read-only", "view", 0),
+                ),
+                b(
+                    Command::TakeOver,
+                    &[ch('T')],
+                    "take over: the other editor's draft is kept aside, never deleted",
+                    f("take over", "take over", 0),
+                ),
+                b(
+                    Command::Quit,
+                    &[ch('q'), ctrl('c'), p(C::Esc)],
+                    "quit",
+                    f("quit", "quit", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::History,
+        groups: &[Group {
+            title: "The publish history",
+            bindings: &[
+                b(
+                    Command::Down,
+                    DOWN,
+                    "next (older) entry",
+                    f("move", "move", 1),
+                ),
+                b(
+                    Command::Up,
+                    UP,
+                    "previous (newer) entry",
+                    f("move", "move", 1),
+                ),
+                b(Command::PageDown, &[p(C::PageDown)], "a page down", None),
+                b(Command::PageUp, &[p(C::PageUp)], "a page up", None),
+                b(
+                    Command::Open,
+                    &[p(C::Enter)],
+                    "load the config this entry published into the draft (one undoable edit)",
+                    f("load this version", "load", 0),
+                ),
+                b(
+                    Command::Close,
+                    &[p(C::Esc), ch('q'), ch('H')],
+                    "close",
+                    f("close", "close", 0),
                 ),
             ],
         }],
@@ -1405,8 +1649,15 @@ pub fn context_name(context: Context) -> &'static str {
         Context::Tester => "the URL tester",
         Context::Messages => "the message log",
         Context::Progress => "waits",
+        Context::Rollout => "the rollout panel",
+        Context::Status => "the status view",
+        Context::AccessPick => "the Access application list",
         Context::Loading => "the opening screen",
         Context::Failed => "the cannot-open screen",
+        Context::Rebase => "the rebase window",
+        Context::Alert => "notices",
+        Context::Locked => "the held-by-another-editor question",
+        Context::History => "the publish history",
     }
 }
 

@@ -6,13 +6,14 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
 use super::dns::{APPLY_FLAGS, DnsPlan, attention};
 use super::{
-    Command, ConfigFormat, DnsCommand, OutputFormat, TargetArgs, diag_line, report_failure,
-    shell_quote,
+    Command, ConfigFormat, DnsCommand, OutputFormat, TargetArgs, WaitArgs, diag_line,
+    report_failure, shell_quote,
 };
 use crate::api::ids::is_uuid;
 use crate::api::{self, ApiError, Client, CredentialFlags, DEFAULT_API_URL, IdKind, RemoteConfig};
@@ -30,10 +31,10 @@ use crate::text::{inert, inert_multiline, json_inert};
 
 /// A command's failure: a message for stderr and an exit status.
 pub(super) struct Failure {
-    code: u8,
-    message: String,
+    pub(super) code: u8,
+    pub(super) message: String,
     /// Extra fields of the JSON error object.
-    details: Option<Map<String, Value>>,
+    pub(super) details: Option<Map<String, Value>>,
 }
 
 impl From<ApiError> for Failure {
@@ -74,13 +75,15 @@ pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
             expect_version,
             no_dns,
             prune_dns,
+            wait,
             target,
         } => {
             let dns = (!no_dns).then_some(Choices {
                 prune: prune_dns,
                 ..Choices::DEFAULT
             });
-            apply(&target.or(outer), &file, format, yes, expect_version, dns).await
+            let target = target.or(outer);
+            apply(&target, &file, format, yes, expect_version, dns, wait).await
         }
         Command::Dns {
             command: DnsCommand::Check { format, target },
@@ -111,8 +114,26 @@ pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
             format,
             to_version,
             yes,
+            wait,
             target,
-        } => rollback(&target.or(outer), to_version, yes, format).await,
+        } => rollback(&target.or(outer), to_version, yes, format, wait).await,
+        Command::Status { format, target } => {
+            super::status::status(&target.or(outer), format).await
+        }
+        Command::Doctor { format, target } => {
+            super::doctor::doctor(&target.or(outer), format).await
+        }
+        Command::Validate { format, target, .. } => {
+            super::live::validate(&target.or(outer), format).await
+        }
+        Command::Match {
+            format,
+            args,
+            target,
+        } => match args.first().and_then(|u| u.to_str()) {
+            Some(url) => super::live::match_url(&target.or(outer), url, format).await,
+            None => Err(fail(2, "the URL is not valid UTF-8")),
+        },
         Command::Sandbox {
             listen,
             seeds,
@@ -125,11 +146,7 @@ pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
             })
             .await
         }
-        Command::Validate { .. }
-        | Command::Match { .. }
-        | Command::Completions { .. }
-        | Command::Man
-        | Command::Fixture { .. } => Ok(0),
+        Command::Completions { .. } | Command::Man | Command::Fixture { .. } => Ok(0),
     };
     match result {
         Ok(code) => code,
@@ -155,7 +172,7 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Builds a client from flags, environment and settings, and settles the account.
-async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
+pub(super) async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
     let (client, account, tunnel) = client_for(target)?;
     let account = match account {
         Some(a) => a,
@@ -194,7 +211,9 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
 }
 
 /// The client, and the account and tunnel given by flags, environment or profile (if any).
-fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<String>), Failure> {
+pub(super) fn client_for(
+    target: &TargetArgs,
+) -> Result<(Client, Option<String>, Option<String>), Failure> {
     let settings = load_settings()?;
     let token_files = [
         (&target.api_token_file, "the token file"),
@@ -243,6 +262,19 @@ pub(super) fn ids_for(target: &TargetArgs) -> Result<(Option<String>, Option<Str
         .profile(target.profile.as_deref())
         .map_err(|e| fail(2, e.to_string()))?;
     ids_in(target, profile)
+}
+
+/// Whether a tunnel is given by flag, environment or profile (no network, no credentials, no
+/// warnings: the command that goes on reports those once).
+pub(super) fn tunnel_given(target: &TargetArgs) -> bool {
+    target.tunnel.is_some()
+        || env("CLOUDFLARE_TUNNEL_ID").is_some()
+        || Settings::load().ok().is_some_and(|s| {
+            s.profile(target.profile.as_deref())
+                .ok()
+                .flatten()
+                .is_some_and(|p| p.tunnel_id.is_some())
+        })
 }
 
 fn ids_in(
@@ -322,7 +354,7 @@ impl Remote {
 
     /// The tunnel, given as an id or a name; with `named`, its name is looked up when an id was
     /// given.
-    async fn tunnel(&self, named: bool) -> Result<TunnelRef, Failure> {
+    pub(super) async fn tunnel(&self, named: bool) -> Result<TunnelRef, Failure> {
         let Some(t) = &self.tunnel else {
             return Err(fail(
                 2,
@@ -586,6 +618,17 @@ pub(super) fn confirm(question: &str, refused: &str) -> Result<bool, Failure> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
+/// The timeout of `--wait`: `--wait-timeout`, else the settings' `rollout.wait_timeout`, else
+/// 60 s; `None` without `--wait`.
+fn wait_timeout(wait: WaitArgs) -> Option<Duration> {
+    wait.wait.then(|| match wait.wait_timeout {
+        Some(secs) => Duration::from_secs(secs),
+        None => Settings::load()
+            .map(|s| s.rollout.timeout())
+            .unwrap_or(crate::effects::rollout::DEFAULT_TIMEOUT),
+    })
+}
+
 async fn apply(
     target: &TargetArgs,
     file: &Path,
@@ -593,6 +636,7 @@ async fn apply(
     yes: bool,
     expect_version: Option<u64>,
     dns: Option<Choices>,
+    wait: WaitArgs,
 ) -> Result<u8, Failure> {
     let local = load_file(file)?;
     let refusal = format!("not publishing {}", shown_path(file));
@@ -638,6 +682,7 @@ async fn apply(
         yes,
         format,
         dns,
+        wait: wait_timeout(wait),
     };
     publish_reviewed(&remote, &tunnel, rc, &local, &diags, &plan).await
 }
@@ -656,6 +701,8 @@ struct Plan {
     format: OutputFormat,
     /// Which DNS changes go with the publish; `None` leaves DNS alone.
     dns: Option<Choices>,
+    /// With `--wait`: how long to wait for the connectors.
+    wait: Option<Duration>,
 }
 
 /// Shows the change from `rc` to `config` (and, unless `plan.dns` is `None`, the DNS changes
@@ -730,12 +777,12 @@ async fn publish_reviewed(
             ));
         }
     }
-    let mut doc = json!({"published": false, "version": rc.version});
+    let mut version = rc.version;
+    let mut doc = json!({"published": false, "version": version});
     let mut headline = format!(
-        "Nothing to publish: the remote config of tunnel {} already equals {} (version {})",
+        "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
         tunnel.shown(),
         inert(&plan.new_name),
-        rc.version
     );
     let mut warnings = Vec::new();
     if config_changed {
@@ -754,15 +801,16 @@ async fn publish_reviewed(
         }
         match report.outcome {
             Outcome::NoChanges { current } => {
-                doc["version"] = current.version.into();
+                version = current.version;
+                doc["version"] = version.into();
                 headline = format!(
-                    "Nothing to publish: the remote config of tunnel {} already equals {} (version {})",
+                    "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
                     tunnel.shown(),
                     inert(&plan.new_name),
-                    current.version
                 );
             }
             Outcome::Moved { reviewed, current } => {
+                // Nothing was sent, DNS changes included.
                 return Err(moved(tunnel, rc.config.as_ref(), reviewed, &current, plan));
             }
             Outcome::Unknown { error, .. } => {
@@ -774,7 +822,8 @@ async fn publish_reviewed(
             Outcome::Published(p) => {
                 warnings = p.warnings();
                 headline = p.headline();
-                doc = json!({"published": true, "version": p.after.version, "previous_version": p.before.version});
+                version = p.after.version;
+                doc = json!({"published": true, "version": version, "previous_version": p.before.version});
                 if !warnings.is_empty() {
                     doc["warnings"] = json!(warnings);
                 }
@@ -789,15 +838,11 @@ async fn publish_reviewed(
     if let Some(m) = &made {
         doc["dns"] = m.json();
     }
-    {
+    if text_out {
         let mut out = std::io::stdout().lock();
-        if text_out {
-            let _ = writeln!(out, "{headline}");
-            if let Some(m) = made.as_ref().filter(|_| show_dns.is_some()) {
-                m.write(&mut out);
-            }
-        } else {
-            let _ = writeln!(out, "{}", json_inert(&doc));
+        let _ = writeln!(out, "{headline}");
+        if let Some(m) = made.as_ref().filter(|_| show_dns.is_some()) {
+            m.write(&mut out);
         }
     }
     for w in &warnings {
@@ -812,7 +857,41 @@ async fn publish_reviewed(
         };
         eprintln!("cfingress: {}", inert(&message));
     }
-    Ok(u8::from(!warnings.is_empty() || needs.is_some()))
+    // With `--wait`: the version on the remote (published now or already) is followed to the
+    // connectors, after DNS.
+    let (waited, rollout) = follow(remote, tunnel, plan, version, &doc).await?;
+    if !text_out {
+        if let Some(r) = rollout {
+            doc["rollout"] = r;
+        }
+        let _ = writeln!(std::io::stdout().lock(), "{}", json_inert(&doc));
+    }
+    Ok(u8::from(!warnings.is_empty() || needs.is_some()).max(waited))
+}
+
+/// With `--wait`, follows `version` to the connectors: the exit status of the rollout and, for
+/// JSON output, its report. A failure to follow it says what was published (`done`, the JSON
+/// answer so far).
+async fn follow(
+    remote: &Remote,
+    tunnel: &TunnelRef,
+    plan: &Plan,
+    version: u64,
+    done: &Value,
+) -> Result<(u8, Option<Value>), Failure> {
+    let Some(timeout) = plan.wait else {
+        return Ok((0, None));
+    };
+    super::status::wait_and_report(remote, tunnel, version, timeout, plan.format)
+        .await
+        .map_err(|f| Failure {
+            message: format!(
+                "version {version} is on the remote config, but its rollout to the connectors cannot be followed: {}",
+                f.message
+            ),
+            details: done.as_object().cloned(),
+            ..f
+        })
 }
 
 /// The refusal when the remote moved while the user decided: what changed remotely.
@@ -862,6 +941,7 @@ async fn rollback(
     version: u64,
     yes: bool,
     format: OutputFormat,
+    wait: WaitArgs,
 ) -> Result<u8, Failure> {
     let remote = connect(target).await?;
     let tunnel = remote.tunnel(true).await?;
@@ -936,6 +1016,7 @@ async fn rollback(
         yes,
         format,
         dns: None,
+        wait: wait_timeout(wait),
     };
     publish_reviewed(&remote, &tunnel, rc, &config, &diags, &plan).await
 }
@@ -1083,7 +1164,9 @@ async fn editor_inner(
     if let Err(why) = crate::settings::drafts_dir() {
         app.drafts_off = Some(why);
     }
-    let app = app.with_keymap(keymap);
+    let app = app
+        .with_keymap(keymap)
+        .with_rollout_timeout(settings.rollout.timeout());
     match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {
         Ok(Exit::Quit) => Ok(0),
         Ok(Exit::Signal) => Ok(1),

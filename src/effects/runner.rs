@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::files::{read_snapshot, save_config};
+use super::connectors;
+use super::files::{read_snapshot, write_reviewed};
 use crate::api::{Client, RemoteConfig};
 use crate::app::dns::DnsMade;
 use crate::app::draft::{self, SavedDraft};
-use crate::app::{Account, Effect, Event, Published, ReviewFailed, Snapshot, TunnelEntry};
+use crate::app::{Account, Effect, Event, ReviewFailed, Snapshot, TunnelEntry};
 use crate::config::files::{Format, Shape};
 
 /// What the effects need: an API client (remote mode) or the file (file mode).
@@ -26,6 +27,8 @@ pub struct Context {
     pub draft_seq: std::sync::atomic::AtomicU64,
     /// Held while a draft file is written or removed, so a removal never races a write.
     pub draft_lock: std::sync::Mutex<()>,
+    /// The rollout watch under way: a newer one aborts it.
+    pub rollout_task: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -46,6 +49,7 @@ impl Context {
             drafts_dir: crate::settings::drafts_dir().ok(),
             draft_seq: std::sync::atomic::AtomicU64::new(0),
             draft_lock: std::sync::Mutex::new(()),
+            rollout_task: std::sync::Mutex::new(None),
         }
     }
 
@@ -56,24 +60,100 @@ impl Context {
             .map(|d| d.join(draft::file_name(key)))
     }
 
-    fn saved_draft(&self, key: &str) -> Option<Box<SavedDraft>> {
-        let path = self.draft_path(key)?;
-        let text = match crate::config::files::read_text_capped(&path, draft::MAX_DRAFT_BYTES) {
-            Ok(text) => text,
-            Err(crate::config::files::ReadError::Io(_)) if !path.exists() => return None,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "draft not read");
-                return None;
-            }
-        };
-        match SavedDraft::from_json(&text) {
-            Ok(d) if d.key == key => Some(Box::new(d)),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "draft not read");
-                None
-            }
+    /// The publish journal of the tunnel `remote` (account, tunnel), or of the edited file.
+    fn journal(&self, remote: Option<&(String, String)>) -> Option<super::journal::Journal> {
+        match remote {
+            Some((account, tunnel)) => super::journal::Journal::remote(account, tunnel),
+            None => super::journal::Journal::file(&self.file.as_ref()?.0),
         }
+    }
+
+    /// Takes the editor lock of `key`'s draft: `Some(holder)` when another live editor holds it,
+    /// and a note when a dead editor's lock was taken over.
+    fn lock(&self, key: &str) -> (Option<String>, Option<String>) {
+        let Some(path) = self.draft_path(key) else {
+            return (None, None);
+        };
+        match super::lock::acquire(&path) {
+            Ok(super::lock::Acquired::Held(h)) => (Some(h.describe()), None),
+            Ok(super::lock::Acquired::Mine { stale: Some(h) }) => (
+                None,
+                Some(format!(
+                    "the editor that held this before ({}) is gone; its lock was taken over",
+                    h.describe()
+                )),
+            ),
+            Ok(super::lock::Acquired::Mine { stale: None }) => (None, None),
+            Err(e) => (
+                None,
+                Some(format!("{e}: a second editor will not be warned")),
+            ),
+        }
+    }
+
+    /// The lock, then the saved draft: the draft of an editor that holds the lock is not read.
+    fn lock_and_draft(
+        &self,
+        key: &str,
+    ) -> (Option<Box<SavedDraft>>, Option<String>, Option<String>) {
+        let (held, lock_note) = self.lock(key);
+        if held.is_some() {
+            return (None, lock_note, held);
+        }
+        let (saved, note) = self.saved_draft(key);
+        let note = match (note, lock_note) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        (saved, note, None)
+    }
+
+    /// The draft an earlier session saved under `key`, and what to tell the user about it: a
+    /// draft file that cannot be read is moved aside (`NAME.corrupt`), never overwritten.
+    fn saved_draft(&self, key: &str) -> (Option<Box<SavedDraft>>, Option<String>) {
+        let Some(path) = self.draft_path(key) else {
+            return (None, None);
+        };
+        let why = match crate::config::files::read_text_capped(&path, draft::MAX_DRAFT_BYTES) {
+            Ok(text) => match SavedDraft::from_json(&text) {
+                Ok(d) if d.key == key => return (Some(Box::new(d)), None),
+                Ok(_) => return (None, None),
+                Err(e) => e.to_string(),
+            },
+            Err(crate::config::files::ReadError::Io(_))
+                if std::fs::symlink_metadata(&path).is_err() =>
+            {
+                return (None, None);
+            }
+            Err(e) => e.to_string(),
+        };
+        tracing::warn!(path = %path.display(), error = %why, "draft not read");
+        (None, Some(move_aside(&path, &why)))
+    }
+}
+
+/// Moves an unreadable draft file aside, so the next save does not overwrite it; says where.
+fn move_aside(path: &std::path::Path, why: &str) -> String {
+    let shown = |p: &std::path::Path| crate::text::inert(&p.display().to_string()).into_owned();
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".corrupt");
+    let mut aside = PathBuf::from(aside);
+    if aside.exists() {
+        let mut stamped = aside.into_os_string();
+        stamped.push(format!(".{}", jiff::Timestamp::now().as_second()));
+        aside = PathBuf::from(stamped);
+    }
+    match std::fs::rename(path, &aside) {
+        Ok(()) => format!(
+            "the saved draft could not be read ({}), so it was moved to {}; your edits from now on are saved as usual",
+            crate::text::inert(why),
+            shown(&aside)
+        ),
+        Err(e) => format!(
+            "the saved draft {} could not be read ({}) nor moved aside ({e}): drafts of this session may overwrite it",
+            shown(path),
+            crate::text::inert(why)
+        ),
     }
 }
 
@@ -83,6 +163,9 @@ fn snapshot(rc: RemoteConfig) -> Snapshot {
         config: rc.config,
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     }
 }
 
@@ -133,7 +216,20 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
                 report: Err(m),
             })
         }
-        Effect::DeleteDraft | Effect::Quit => return None,
+        Effect::ReadHistory { .. } => Box::new(|m| Event::History(Err(m))),
+        Effect::TakeOver { .. } => Box::new(|m| Event::TookOver(Err(m))),
+        Effect::ReadHistoryConfig { .. } => Box::new(|m| Event::HistoryConfig(Err(m))),
+        Effect::WatchRollout { ticket, .. } => {
+            let ticket = *ticket;
+            Box::new(move |m| Event::Rollout {
+                ticket,
+                update: Err(m),
+                over: true,
+            })
+        }
+        Effect::ReadStatus { .. } => Box::new(|m| Event::Status(Err(m))),
+        Effect::ReadAccess { .. } => Box::new(|m| Event::Access(Err(m))),
+        Effect::ReadHealth { .. } | Effect::DeleteDraft | Effect::Quit => return None,
     })
 }
 
@@ -167,19 +263,61 @@ fn panic_text(e: tokio::task::JoinError) -> String {
 /// is the effect's failure event with what happened, so the editor never waits forever.
 pub fn spawn(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSender<Event>) {
     let on_panic = failure(&effect);
-    supervise(run(effect, ctx), on_panic, tx);
+    let Some(client) = ctx.client.clone() else {
+        supervise(run(effect, ctx), on_panic, tx);
+        return;
+    };
+    // The effects that answer more than once get the sender.
+    match effect {
+        Effect::WatchRollout {
+            account,
+            tunnel,
+            ticket,
+            version,
+            timeout,
+        } => {
+            let work = connectors::watch(
+                client,
+                account,
+                tunnel,
+                ticket,
+                version,
+                timeout,
+                tx.clone(),
+            );
+            let handle = supervise(work, on_panic, tx);
+            if let Ok(mut slot) = ctx.rollout_task.lock()
+                && let Some(older) = slot.replace(handle)
+            {
+                older.abort();
+            }
+        }
+        Effect::ReadHealth { account, tunnels } => {
+            supervise(
+                connectors::health(client, account, tunnels, tx.clone()),
+                on_panic,
+                tx,
+            );
+        }
+        effect => {
+            supervise(run(effect, ctx), on_panic, tx);
+        }
+    }
 }
 
-/// Runs `work` on a task; sends its event, or, if it panics, `on_panic`'s.
+/// Runs `work` on a task; sends its event, or, if it panics, `on_panic`'s. Returns the handle
+/// that aborts the work (an aborted task answers nothing).
 fn supervise(
     work: impl Future<Output = Option<Event>> + Send + 'static,
     on_panic: Option<Box<dyn FnOnce(String) -> Event + Send>>,
     tx: mpsc::UnboundedSender<Event>,
-) {
+) -> tokio::task::AbortHandle {
     let task = tokio::spawn(work);
+    let handle = task.abort_handle();
     tokio::spawn(async move {
         let event = match task.await {
             Ok(event) => event,
+            Err(e) if e.is_cancelled() => None,
             Err(e) => {
                 let message = panic_text(e);
                 tracing::error!(%message, "an effect failed");
@@ -190,6 +328,7 @@ fn supervise(
             let _ = tx.send(event);
         }
     });
+    handle
 }
 
 /// Runs one effect; returns its answer.
@@ -197,6 +336,46 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
         Effect::Quit | Effect::DeleteDraft => return None,
+        Effect::TakeOver { key } => Event::TookOver(match ctx.draft_path(&key) {
+            Some(path) => super::lock::take_over(&path),
+            None => Err("this editor has no draft folder".to_owned()),
+        }),
+        Effect::ReadHistory { remote } => {
+            let journal = ctx.journal(remote.as_ref());
+            Event::History(
+                tokio::task::spawn_blocking(move || super::history::items(journal.as_ref()))
+                    .await
+                    .unwrap_or_else(|e| Err(panic_text(e))),
+            )
+        }
+        Effect::ReadHistoryConfig {
+            remote,
+            config,
+            label,
+        } => {
+            let journal = ctx.journal(remote.as_ref());
+            Event::HistoryConfig(
+                tokio::task::spawn_blocking(move || match journal {
+                    Some(j) => j
+                        .config(&config)
+                        .map(|c| (Box::new(c), label))
+                        .map_err(|e| e.to_string()),
+                    None => Err("there is no state folder, so no history".to_owned()),
+                })
+                .await
+                .unwrap_or_else(|e| Err(panic_text(e))),
+            )
+        }
+        // Sent to their own tasks by `spawn` (reaching here: no client, file mode).
+        Effect::WatchRollout { .. } | Effect::ReadHealth { .. } => return None,
+        Effect::ReadStatus { account, tunnel } => match &ctx.client {
+            Some(c) => connectors::status(c, &account, &tunnel).await,
+            None => Event::Status(Err(no_client())),
+        },
+        Effect::ReadAccess { account } => match &ctx.client {
+            Some(c) => connectors::access(c, &account).await,
+            None => Event::Access(Err(no_client())),
+        },
         Effect::Review(mut request) => {
             let ticket = request.ticket;
             // The DNS section is planned on DNS as it is now, for the draft's hostnames.
@@ -206,7 +385,11 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 dns.snapshot = Some(Arc::new(snap));
             }
             match tokio::task::spawn_blocking(move || request.compute()).await {
-                Ok(review) => Event::Reviewed(Ok(Box::new(review))),
+                Ok(review) => Event::Reviewed(
+                    review
+                        .map(Box::new)
+                        .map_err(|message| ReviewFailed { ticket, message }),
+                ),
                 // The computation panicked (a bug): say so instead of waiting forever.
                 Err(e) => Event::Reviewed(Err(ReviewFailed {
                     ticket,
@@ -276,7 +459,7 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                             })
                             .collect()
                     })
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| connectors::why(&e)),
             ),
             None => Event::Accounts(Err(no_client())),
         },
@@ -294,21 +477,24 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                             })
                             .collect()
                     })
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| connectors::why(&e)),
             ),
             None => Event::Tunnels(Err(no_client())),
         },
         Effect::LoadRemote { account, tunnel } => match &ctx.client {
             Some(c) => {
-                let saved = ctx.saved_draft(&draft::remote_key(&account, &tunnel));
+                let (saved, draft_note, held_by) =
+                    ctx.lock_and_draft(&draft::remote_key(&account, &tunnel));
                 Event::Loaded(
                     c.get_config(&account, &tunnel)
                         .await
                         .map(|rc| Snapshot {
                             saved,
+                            draft_note,
+                            held_by,
                             ..snapshot(rc)
                         })
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| connectors::why(&e)),
                 )
             }
             None => Event::Loaded(Err(no_client())),
@@ -318,7 +504,7 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 c.get_config(&account, &tunnel)
                     .await
                     .map(snapshot)
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| connectors::why(&e)),
             ),
             None => Event::Current(Err(no_client())),
         },
@@ -328,11 +514,17 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 None => Err("no file".to_owned()),
             };
             if matches!(effect, Effect::LoadFile) {
-                let saved = ctx
+                let (saved, draft_note, held_by) = ctx
                     .file
                     .as_ref()
-                    .and_then(|(p, _)| ctx.saved_draft(&draft::file_key(p)));
-                Event::Loaded(result.map(|s| Snapshot { saved, ..s }))
+                    .map(|(p, _)| ctx.lock_and_draft(&draft::file_key(p)))
+                    .unwrap_or_default();
+                Event::Loaded(result.map(|s| Snapshot {
+                    saved,
+                    draft_note,
+                    held_by,
+                    ..s
+                }))
             } else {
                 Event::Current(result)
             }
@@ -343,23 +535,24 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
             config,
             base_version,
         } => match &ctx.client {
-            Some(c) => Event::Published(
+            Some(c) => {
                 super::publish::publish_for_editor(c, &account, &tunnel, &config, base_version)
                     .await
-                    .map(|(version, message)| Published {
-                        version: Some(version),
-                        message,
-                    }),
-            ),
+            }
             None => Event::Published(Err(no_client())),
         },
-        Effect::WriteFile { config } => Event::Published(match &ctx.file {
+        Effect::WriteFile { text, expected, .. } => match &ctx.file {
             Some((path, format)) => {
-                let shape = ctx.shape.lock().map(|s| *s).unwrap_or(Shape::Bare);
-                save_config(path, *format, shape, &config)
+                let (path, format) = (path.clone(), *format);
+                let ctx = Arc::clone(&ctx);
+                tokio::task::spawn_blocking(move || {
+                    write_reviewed(&path, format, &ctx.shape, &text, expected.as_deref())
+                })
+                .await
+                .unwrap_or_else(|e| Event::Published(Err(panic_text(e))))
             }
-            None => Err("no file".to_owned()),
-        }),
+            None => Event::Published(Err("no file".to_owned())),
+        },
     };
     Some(event)
 }
@@ -367,6 +560,37 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_draft_is_moved_aside_and_said() {
+        let dir = std::env::temp_dir().join(format!("cfingress-corrupt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let ctx = Context {
+            drafts_dir: Some(dir.clone()),
+            ..Context::new(None, None)
+        };
+        let key = draft::remote_key("acc", "tun");
+        let path = ctx.draft_path(&key).unwrap_or_else(|| panic!("no path"));
+        std::fs::write(&path, "{\"key\": [truncated").unwrap_or_else(|e| panic!("{e}"));
+        let (saved, note) = ctx.saved_draft(&key);
+        assert!(saved.is_none());
+        let note = note.unwrap_or_default();
+        assert!(
+            note.contains("could not be read") && note.contains(".corrupt"),
+            "{note}"
+        );
+        assert!(!path.exists(), "moved aside, so no save overwrites it");
+        let mut aside = path.clone().into_os_string();
+        aside.push(".corrupt");
+        assert_eq!(
+            std::fs::read_to_string(aside).unwrap_or_default(),
+            "{\"key\": [truncated"
+        );
+        // No draft at all is nothing to say.
+        assert_eq!(ctx.saved_draft(&key), (None, None));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[tokio::test]
     async fn a_panicking_effect_answers_with_its_failure() {
@@ -393,6 +617,7 @@ mod tests {
             notes: Vec::new(),
             dns: None,
             dns_only: false,
+            file: None,
         };
         supervise(
             async { panic!("review") },

@@ -35,7 +35,8 @@ fn json_schema(v: &Value) -> Value {
 
 /// The slice, ready to check with.
 pub struct Contract {
-    spec: Value,
+    /// The OpenAPI document.
+    pub spec: Value,
     components: Value,
 }
 

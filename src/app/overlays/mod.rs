@@ -3,19 +3,28 @@
 //! closes ([`Action`]); its drawing lives in `tui/view/`. Adding one touches its own file, one
 //! line of [`overlays!`] below and one arm of the view's `draw_overlay`.
 
+pub mod access_pick;
+pub mod alert;
 pub mod confirm;
 pub mod conflict;
 pub mod help;
+pub mod history;
+pub mod locked;
 pub mod log;
 pub mod progress;
+pub mod rebase;
 pub mod recover;
 pub mod review;
+pub mod rollout;
+pub mod status;
 pub mod tester;
 
 use super::Snapshot;
 use super::draft::SavedDraft;
 use super::forms::{Applied, Form, FormTarget};
 use super::keys::{Context, KeyPress, Keymap};
+use super::rebase::Rebased;
+use super::review::Review;
 use crate::config::model::TunnelConfig;
 
 /// What an overlay may read while it handles a key.
@@ -55,19 +64,22 @@ pub enum Action {
     Answer(Ask, bool),
     /// Replay the edits onto this remote state.
     Rebase(Box<Snapshot>),
+    /// The rebase's conflicts are settled: finish it.
+    ResolveRebase(Box<Rebased>, Box<Snapshot>),
     /// Replace this remote state after a review.
     Overwrite(Box<Snapshot>),
-    /// Send what the review showed.
-    Publish {
-        /// The config.
-        target: Box<TunnelConfig>,
-        /// The remote version it replaces.
-        replaces: Option<u64>,
-        /// The DNS changes to make once it is published (those toggled on).
-        dns: Vec<crate::dns::Change>,
-    },
+    /// Send exactly what the review showed (then make the DNS changes toggled on in it).
+    Publish(Box<Review>),
     /// Make these DNS changes (a review of DNS alone: the config is unchanged).
     SyncDns(Vec<crate::dns::Change>),
+    /// Quit as soon as the publish under way has an outcome (it cannot be called back).
+    QuitWhenPublished,
+    /// View the config read-only: another editor (this one) holds it.
+    ReadOnly(String),
+    /// Take the tunnel (or file) over from the editor that holds it.
+    TakeOver,
+    /// Load the config a journaled publish published into the draft.
+    LoadFromHistory(Box<history::HistoryItem>),
     /// The publish was abandoned before anything was sent.
     CancelPublish,
     /// Restore a saved draft.
@@ -78,6 +90,14 @@ pub enum Action {
     Quit,
     /// Quit now and keep the saved draft for a later session.
     QuitKeepingDraft,
+    /// Handle this key on the main screen (an overlay that never holds editing up closed).
+    Key(KeyPress),
+    /// Read the tunnel's status again.
+    ReadStatus,
+    /// List the Access applications covering this hostname (the open form asked).
+    PickAccess(String),
+    /// Open this form again (back from the Access application list).
+    Reopen(access_pick::Parked),
 }
 
 /// What a key did to an overlay.
@@ -152,10 +172,24 @@ overlays! {
     Conflict(conflict::Conflict),
     /// The publish review.
     Review(review::ReviewPane),
+    /// Settling a rebase's conflicts, rule by rule.
+    Rebase(rebase::RebasePane),
+    /// Something the user must see (a publish that raced another), until a key is pressed.
+    Alert(alert::Alert),
+    /// The publish history.
+    History(history::HistoryPane),
+    /// Another editor holds the tunnel or file.
+    Locked(locked::Locked),
     /// Waiting for background work.
     Progress(progress::Progress),
     /// A draft from an earlier session.
     Recover(recover::Recover),
     /// The session's messages.
     Log(log::Log),
+    /// The rollout of the last publish.
+    Rollout(rollout::RolloutPanel),
+    /// The tunnel's status.
+    Status(status::StatusView),
+    /// Choosing an Access application for the rule form.
+    AccessPick(access_pick::AccessPick),
 }

@@ -52,6 +52,11 @@ impl Component for Progress {
             Some(Command::Cancel) => Outcome::StayThen(Action::Info(
                 "this cannot be cancelled any more: its answer is awaited".to_owned(),
             )),
+            // What was sent (a config, DNS changes) cannot be called back: quit once its outcome
+            // is known and said.
+            Some(Command::Quit) if matches!(self.wait, Wait::Publishing | Wait::Dns) => {
+                Outcome::StayThen(Action::QuitWhenPublished)
+            }
             Some(Command::Quit) => Outcome::StayThen(Action::Quit),
             _ => Outcome::Stay,
         }

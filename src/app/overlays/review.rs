@@ -43,21 +43,23 @@ impl Component for ReviewPane {
         // Without DNS changes the DNS keys are not shown, and act as any other key.
         let n = self.dns_len();
         self.scroll = match cx.keymap.command_or_other(Context::Review, key) {
+            // An empty review offers nothing to confirm (it is not shown either).
+            Some(Command::Confirm) if self.review.is_empty() => {
+                return Outcome::CloseThen(Action::Info(
+                    "nothing to send: the draft equals the source".to_owned(),
+                ));
+            }
             Some(Command::Confirm) => {
-                let dns = self
-                    .review
-                    .dns
-                    .as_ref()
-                    .map(|d| d.chosen())
-                    .unwrap_or_default();
                 if self.review.dns_only {
+                    let dns = self
+                        .review
+                        .dns
+                        .as_ref()
+                        .map(|d| d.chosen())
+                        .unwrap_or_default();
                     return Outcome::CloseThen(Action::SyncDns(dns));
                 }
-                return Outcome::CloseThen(Action::Publish {
-                    target: Box::new(std::mem::take(&mut self.review.target)),
-                    replaces: self.review.replaces,
-                    dns,
-                });
+                return Outcome::CloseThen(Action::Publish(Box::new(self.review.clone())));
             }
             Some(Command::NextItem) if n > 0 => {
                 self.dns_cursor = (self.dns_cursor + 1) % n;
