@@ -349,6 +349,7 @@ mod tests {
             before: Box::new(draft.clone()),
             after: Box::new(other),
             what: "load".into(),
+            rebase: None,
         };
         apply(&mut c, &base, &mut draft, replace);
         assert_eq!(c.count(&base, &draft), 1);

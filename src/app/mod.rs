@@ -527,6 +527,7 @@ impl App {
             before: Box::new(self.draft.clone()),
             after: Box::new(config),
             what: format!("load {label} from the history"),
+            rebase: None,
         };
         if self.apply_to_draft(&edit) {
             self.history.push(edit);

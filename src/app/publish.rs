@@ -6,6 +6,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::App;
+use super::history::{BaseState, BaseSwap, Edit};
 use super::overlays::alert::Alert;
 use super::overlays::confirm::Confirm;
 use super::overlays::conflict::Conflict;
@@ -14,7 +16,6 @@ use super::overlays::rebase::RebasePane;
 use super::overlays::review::ReviewPane;
 use super::rebase::Rebased;
 use super::review::{FileReview, Review, ReviewRequest};
-use super::{App, history::Edit};
 use super::{Ask, Effect, Origin, Overlay, Published, ReviewFailed, Snapshot};
 use crate::config::diff::{rule_label, summarize};
 use crate::config::files::Format;
@@ -466,17 +467,21 @@ impl App {
         let version = remote.version;
         let mine = rebased.conflicts.iter().filter(|c| c.keep_mine).count();
         let theirs = rebased.conflicts.len() - mine;
+        let onto = BaseState {
+            config: Arc::new(remote.config.clone().unwrap_or_default()),
+            version,
+            unpublished_new: remote.config.is_none(),
+        };
         let edit = Edit::Replace {
             before: Box::new(self.draft.clone()),
             after: Box::new(draft),
             what: format!("rebase onto {}", version_name(version)),
+            rebase: Some(Box::new(BaseSwap {
+                from: self.base_state(),
+                onto,
+            })),
         };
-        self.base = Arc::new(remote.config.clone().unwrap_or_default());
-        self.unpublished_new = remote.config.is_none();
-        self.base_version = version;
-        let diags = crate::config::validate::validate(&self.base);
-        self.base_warnings = Arc::new(warning_keys(&self.base, &diags));
-        self.changes.reset(&self.base);
+        // The edit moves the base too (and undoing it moves it back).
         if self.apply_to_draft(&edit) {
             self.history.push(edit);
         }

@@ -486,6 +486,68 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     assert_eq!(app.draft, before_rebase);
 }
 
+/// Undoing a rebase brings back the draft from before it, and its base too: publishing that
+/// draft meets the version rebased onto as a conflict again, never silently overwrites it.
+#[test]
+fn undoing_a_rebase_and_publishing_meets_their_version_as_a_conflict() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('G'));
+    app.update(k('k'));
+    app.update(k('d')); // delete c.example.com
+    app.update(k('p'));
+    upd(
+        &mut app,
+        Event::Current(Ok(snap(Some(5), Some(someone_elses())))),
+    );
+    assert!(matches!(&app.overlay, Some(Overlay::Conflict(_))));
+    let before_rebase = app.draft.clone();
+    app.update(k('r'));
+    assert_eq!(app.base_version, Some(5));
+    app.overlay = None;
+    app.update(k('u'));
+    assert_eq!(app.draft, before_rebase);
+    assert_eq!(app.base_version, Some(3), "the draft's own base is back");
+    assert_eq!(app.change_count(), 1, "{}", status(&app));
+
+    // Publishing it: the remote is still at version 5, which the draft is not based on.
+    let fx = app.update(k('p'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::FetchRemote { .. }]),
+        "{fx:?}"
+    );
+    upd(
+        &mut app,
+        Event::Current(Ok(snap(Some(5), Some(someone_elses())))),
+    );
+    let Some(Overlay::Conflict(conflict)) = &app.overlay else {
+        panic!("no conflict screen: {:?}", app.overlay)
+    };
+    assert!(
+        conflict.lines[0].contains("version 3 → 5"),
+        "{:?}",
+        conflict.lines
+    );
+    assert!(
+        conflict
+            .lines
+            .iter()
+            .any(|l| l.contains("+ rule #1 z.example.com (added)")),
+        "{:?}",
+        conflict.lines
+    );
+
+    // Redo puts the rebase (and its base) back.
+    app.overlay = None;
+    app.update(ctrl('r'));
+    assert_eq!(app.base_version, Some(5));
+    assert!(
+        app.draft
+            .rules()
+            .iter()
+            .any(|r| r.hostname.as_str() == "z.example.com")
+    );
+}
+
 #[test]
 fn quitting_and_reloading_ask_when_edits_are_unpublished() {
     let mut app = editing(CONFIG, 3);
