@@ -878,9 +878,13 @@ fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
         "{files:?}"
     );
     // The first editor learns it on its next save, and keeps its draft aside too.
+    // It says so, names the holder and where its draft went, and refuses to publish.
     add_rule(&mut first, "after.example.com");
-    first.wait_for("DRAFT NOT SAVED");
-    std::thread::sleep(Duration::from_millis(200));
+    let screen = first.wait_for("TAKEN OVER");
+    assert!(!screen.contains("DRAFT NOT SAVED"), "{screen}");
+    let third_pid = third.child.process_id().unwrap_or(0);
+    first.wait_for(&format!("pid {third_pid} on "));
+    first.wait_for("draft is kept aside in");
     let files = drafts_under(&drafts);
     assert!(
         files
@@ -888,9 +892,14 @@ fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
             .any(|f| f.to_string_lossy().ends_with(".aside")),
         "{files:?}"
     );
+    first.send("p");
+    let screen = first.wait_for("not published: another editor");
+    assert!(!screen.contains("Review"), "{screen}");
     first.send("q");
-    first.wait_for("Quit and lose them?");
+    first.wait_for("Quit?");
     first.send("y");
+    let out = first.wait_for("took this over: your draft is kept aside in");
+    assert!(!out.contains("NOT SAVED"), "{out}");
     first.wait_exit();
 
     // A dead editor's lock is taken over without a question.

@@ -334,7 +334,10 @@ impl App {
                             String::new()
                         }
                     ),
-                    "Quit and lose them?".to_owned(),
+                    match &self.lock_lost {
+                        Some(lost) => format!("{}. Quit?", capitalised_first(lost)),
+                        None => "Quit and lose them?".to_owned(),
+                    },
                 ],
                 yes: "quit",
                 no: "keep editing",
@@ -427,4 +430,12 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// `s` with its first letter upper-case.
+fn capitalised_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
