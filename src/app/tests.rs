@@ -806,6 +806,56 @@ fn a_huge_paste_goes_in_at_once() {
     );
 }
 
+/// The restore prompt's diff shows the draft's own changes (against its base), not the
+/// difference from the remote as it is now, and says when the remote moved since.
+#[test]
+fn the_restore_prompt_diff_shows_the_drafts_own_changes_and_a_moved_remote() {
+    let base = cfg(CONFIG);
+    let mut draft_cfg = base.clone();
+    let edit = history::Edit::Delete {
+        index: 0,
+        rule: Box::new(base.rules()[0].clone()),
+    };
+    edit.apply(&mut draft_cfg);
+    let saved = draft::SavedDraft {
+        key: draft::remote_key("acct", "tun"),
+        saved_at: "2026-11-28T05:00:00Z".into(),
+        base_version: Some(3),
+        unpublished_new: false,
+        base: base.clone().into(),
+        draft: draft_cfg,
+        edits: vec![edit],
+        form: None,
+    };
+    let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
+    // Since then, someone else added z.example.com (version 5).
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(5),
+        config: Some(someone_elses()),
+        has_comments: false,
+        saved: Some(Box::new(saved)),
+        draft_note: None,
+        held_by: None,
+        file: None,
+    })));
+    app.update(k('v'));
+    let Some(Overlay::Recover(r)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    let lines = r.viewing.clone().unwrap_or_default();
+    let text = lines.join("\n");
+    assert!(text.contains("against version 3 (its base)"), "{text}");
+    assert!(text.contains("- rule #1 a.example.com (removed)"), "{text}");
+    assert!(
+        !text.contains("z.example.com"),
+        "their work is not shown as reverted: {text}"
+    );
+    assert!(
+        text.contains("The remote moved since: version 3 → 5"),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
     let base = cfg(CONFIG);
