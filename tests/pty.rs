@@ -374,7 +374,7 @@ fn a_500_then_success_and_a_conflict_during_publish() {
     s.send("r");
     let screen = s.wait_for("Publish? (replaces remote version 3)");
     assert!(
-        screen.contains("rebased onto version 3: 1 edit(s) replayed"),
+        screen.contains("rebased onto version 3: 1 edit replayed"),
         "{screen}"
     );
     s.send("y");
@@ -950,7 +950,7 @@ fn a_conflicting_rebase_names_the_rule_and_keeps_mine_when_asked() {
     s.send("r");
     let screen = s.wait_for("Rebase onto version 2");
     assert!(
-        screen.contains("1 edit(s) replayed as made; 1 conflict(s)")
+        screen.contains("1 edit replayed as made; 1 conflict")
             && screen.contains("rule #1 grafana.example.com")
             && screen.contains("http://localhost:3999")
             && screen.contains("deleted"),

@@ -547,7 +547,7 @@ impl App {
             let publish = self.keymap.label(Context::Main, Command::Publish, true);
             self.info(format!(
                 "loaded {label} into the draft: {publish} reviews and {} it, {undo} undoes the load",
-                self.verb_ed()
+                if self.is_file() { "saves" } else { "publishes" }
             ));
         }
     }

@@ -116,18 +116,28 @@ impl App {
         if !warnings.is_empty() {
             let mut lines = vec![match rebased {
                 Some(v) => format!(
-                    "After the rebase onto {}, the draft has {} new warning(s):",
+                    "After the rebase onto {}, the draft has {}:",
                     version_name(v),
-                    warnings.len()
+                    crate::text::counted(warnings.len(), "new warning")
                 ),
-                None => format!("The draft has {} new warning(s):", warnings.len()),
+                None => format!(
+                    "The draft has {}:",
+                    crate::text::counted(warnings.len(), "new warning")
+                ),
             }];
             lines.extend(warnings);
             if known > 0 {
-                lines.push(format!(
-                    "({known} more that the {} config already has are not asked about again.)",
-                    self.verb_ed()
-                ));
+                lines.push(if known == 1 {
+                    format!(
+                        "(1 more warning, which the {} config already has, is not asked about again.)",
+                        self.verb_ed()
+                    )
+                } else {
+                    format!(
+                        "({known} more warnings, which the {} config already has, are not asked about again.)",
+                        self.verb_ed()
+                    )
+                });
             }
             lines.push(format!("{} anyway?", capitalised(verb)));
             self.overlay = Some(Overlay::from(Confirm {
@@ -487,14 +497,14 @@ impl App {
         }
         self.overlay = None;
         let mut msg = format!(
-            "rebased onto {}: {} edit(s) replayed",
+            "rebased onto {}: {} replayed",
             version_name(version),
-            rebased.replayed
+            crate::text::counted(rebased.replayed, "edit")
         );
         if mine + theirs > 0 {
             msg.push_str(&format!(
-                ", {} conflict(s): {mine} kept yours, {theirs} kept theirs",
-                mine + theirs
+                ", {}: {mine} kept yours, {theirs} kept theirs",
+                crate::text::counted(mine + theirs, "conflict")
             ));
         }
         for n in &rebased.notes {

@@ -462,7 +462,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     let before_rebase = app.draft.clone();
     let fx = app.update(k('r'));
     assert!(
-        status(&app).contains("rebased onto version 5: 1 edit(s) replayed"),
+        status(&app).contains("rebased onto version 5: 1 edit replayed"),
         "{}",
         status(&app)
     );
@@ -1701,7 +1701,9 @@ fn h_opens_the_history_and_an_entry_loads_as_one_undoable_edit() {
     assert_eq!(app.draft, older);
     assert_eq!(app.change_count(), 1);
     assert!(
-        status(&app).contains("loaded version 3 into the draft"),
+        status(&app).contains(
+            "loaded version 3 into the draft: p reviews and publishes it, u undoes the load"
+        ),
         "{}",
         status(&app)
     );
