@@ -402,11 +402,30 @@ pub enum Command {
     },
 }
 
+/// Help and version as clap prints them; an argument error with every argument it quotes made
+/// inert, because argv can hold escape sequences (a pasted value) that must not reach the terminal.
+fn argument_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+        }
+        _ => eprint!("{}", crate::text::inert_multiline(&e.render().to_string())),
+    }
+    ExitCode::from(code)
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     // First: no token read later may end up in a core dump.
     let dumps = crate::hardening::forbid_core_dumps();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(&e),
+    };
     // A refused state folder costs the log, never the command: the editor says that its drafts
     // are not saved, and only commands that cannot work without the folder fail.
     if let Err(e) = crate::logging::init(cli.log_level.as_deref()) {
