@@ -961,7 +961,7 @@ fn a_conflicting_rebase_names_the_rule_and_keeps_mine_when_asked() {
     s.send("\r");
     let screen = s.wait_for("Publish? (replaces remote version 2)");
     assert!(
-        screen.contains("1 conflict(s): 1 kept yours, 0 kept theirs"),
+        screen.contains("1 conflict: 1 kept yours, 0 kept theirs"),
         "{screen}"
     );
     s.send("y");
