@@ -9,6 +9,16 @@
 use std::borrow::Cow;
 use std::io;
 
+/// `n` things in words: `no edits`, `1 edit`, `3 edits` (`one`: the singular; the plural adds
+/// an `s`).
+pub fn counted(n: usize, one: &str) -> String {
+    match n {
+        0 => format!("no {one}s"),
+        1 => format!("1 {one}"),
+        _ => format!("{n} {one}s"),
+    }
+}
+
 /// Whether a character draws nothing, or nothing distinguishable from a space, although it is not
 /// a control character: readers cannot see it, so it must be shown as an escape.
 pub fn is_invisible(c: char) -> bool {
@@ -165,6 +175,13 @@ pub fn json_inert_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(counted(0, "edit"), "no edits");
+        assert_eq!(counted(1, "edit"), "1 edit");
+        assert_eq!(counted(3, "new warning"), "3 new warnings");
+    }
 
     #[test]
     fn escapes_are_made_visible() {

@@ -374,7 +374,7 @@ fn a_500_then_success_and_a_conflict_during_publish() {
     s.send("r");
     let screen = s.wait_for("Publish? (replaces remote version 3)");
     assert!(
-        screen.contains("rebased onto version 3: 1 edit(s) replayed"),
+        screen.contains("rebased onto version 3: 1 edit replayed"),
         "{screen}"
     );
     s.send("y");
@@ -878,9 +878,13 @@ fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
         "{files:?}"
     );
     // The first editor learns it on its next save, and keeps its draft aside too.
+    // It says so, names the holder and where its draft went, and refuses to publish.
     add_rule(&mut first, "after.example.com");
-    first.wait_for("DRAFT NOT SAVED");
-    std::thread::sleep(Duration::from_millis(200));
+    let screen = first.wait_for("TAKEN OVER");
+    assert!(!screen.contains("DRAFT NOT SAVED"), "{screen}");
+    let third_pid = third.child.process_id().unwrap_or(0);
+    first.wait_for(&format!("pid {third_pid} on "));
+    first.wait_for("draft is kept aside in");
     let files = drafts_under(&drafts);
     assert!(
         files
@@ -888,9 +892,14 @@ fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
             .any(|f| f.to_string_lossy().ends_with(".aside")),
         "{files:?}"
     );
+    first.send("p");
+    let screen = first.wait_for("not published: another editor");
+    assert!(!screen.contains("Review"), "{screen}");
     first.send("q");
-    first.wait_for("Quit and lose them?");
+    first.wait_for("Quit?");
     first.send("y");
+    let out = first.wait_for("took this over: your draft is kept aside in");
+    assert!(!out.contains("NOT SAVED"), "{out}");
     first.wait_exit();
 
     // A dead editor's lock is taken over without a question.
@@ -941,7 +950,7 @@ fn a_conflicting_rebase_names_the_rule_and_keeps_mine_when_asked() {
     s.send("r");
     let screen = s.wait_for("Rebase onto version 2");
     assert!(
-        screen.contains("1 edit(s) replayed as made; 1 conflict(s)")
+        screen.contains("1 edit replayed as made; 1 conflict")
             && screen.contains("rule #1 grafana.example.com")
             && screen.contains("http://localhost:3999")
             && screen.contains("deleted"),
@@ -952,7 +961,7 @@ fn a_conflicting_rebase_names_the_rule_and_keeps_mine_when_asked() {
     s.send("\r");
     let screen = s.wait_for("Publish? (replaces remote version 2)");
     assert!(
-        screen.contains("1 conflict(s): 1 kept yours, 0 kept theirs"),
+        screen.contains("1 conflict: 1 kept yours, 0 kept theirs"),
         "{screen}"
     );
     s.send("y");

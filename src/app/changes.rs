@@ -71,6 +71,10 @@ impl Changes {
 
     /// The draft was replaced (a restore, a rebase): finds each row's base row by content, and
     /// marks as moved the rows outside the longest run that keeps the base's order.
+    ///
+    /// A row with no equal base row is paired the way the review's summary
+    /// ([`crate::config::diff::summarize`]) pairs rules, so the marks and the count agree with it:
+    /// a rule changed in place is one changed row, not an added row and a deleted one.
     pub fn rebuild(&mut self, base: &TunnelConfig, draft: &TunnelConfig) {
         self.reset(base);
         self.used = vec![false; base.rules().len()];
@@ -80,8 +84,55 @@ impl Changes {
             .enumerate()
             .map(|(i, r)| self.claim(base, r, i))
             .collect();
-        self.moved = out_of_order(&self.origin);
         self.edited = vec![false; self.origin.len()];
+        self.pair_changed(base, draft);
+        self.moved = out_of_order(&self.origin);
+    }
+
+    /// Pairs the draft rows that have no equal base row with the unused base rows, as the
+    /// summary does: the first with the same hostname and path; else the one at the same
+    /// position with the same service or hostname. Such rows are marked edited (their content
+    /// differs). Costs a pass over the unpaired rows only.
+    fn pair_changed(&mut self, base: &TunnelConfig, draft: &TunnelConfig) {
+        let (o, n) = (base.rules(), draft.rules());
+        let unpaired: Vec<usize> = (0..n.len()).filter(|&j| self.origin[j].is_none()).collect();
+        if unpaired.is_empty() {
+            return;
+        }
+        let mut free: std::collections::HashMap<(&str, &str), std::collections::VecDeque<usize>> =
+            std::collections::HashMap::new();
+        for (k, r) in o.iter().enumerate() {
+            if !self.used[k] {
+                free.entry((r.hostname.as_str(), r.path.as_str()))
+                    .or_default()
+                    .push_back(k);
+            }
+        }
+        let mut left = Vec::new();
+        for j in unpaired {
+            let r = &n[j];
+            let found = free
+                .get_mut(&(r.hostname.as_str(), r.path.as_str()))
+                .and_then(|ks| ks.pop_front());
+            match found {
+                Some(k) => {
+                    self.used[k] = true;
+                    self.origin[j] = Some(k);
+                    self.edited[j] = true;
+                }
+                None => left.push(j),
+            }
+        }
+        for j in left {
+            let same = o.get(j).is_some_and(|b| {
+                !self.used[j] && (b.service == n[j].service || b.hostname == n[j].hostname)
+            });
+            if same {
+                self.used[j] = true;
+                self.origin[j] = Some(j);
+                self.edited[j] = true;
+            }
+        }
     }
 
     /// The unused base row equal to `rule` nearest to `near`, marked used.
@@ -349,8 +400,34 @@ mod tests {
             before: Box::new(draft.clone()),
             after: Box::new(other),
             what: "load".into(),
+            rebase: None,
         };
         apply(&mut c, &base, &mut draft, replace);
         assert_eq!(c.count(&base, &draft), 1);
+    }
+
+    /// After a whole replacement (a rebase, a restored draft, a version loaded from the
+    /// history) a rule changed in place is one changed row, as the review's summary has it.
+    #[test]
+    fn a_replaced_draft_marks_rules_changed_in_place_as_the_summary_does() {
+        let base = cfg(&["a", "b", "c"]);
+        let mut c = Changes::default();
+        c.reset(&base);
+        let mut draft = base.clone();
+        // b's service changed; c's hostname changed (same service, same place); d added.
+        draft.rules_mut()[1].service = crate::config::Setting::Set("http://y".to_owned());
+        draft.rules_mut()[2].hostname = cfg(&["c2"]).rules()[0].hostname.clone();
+        let d = cfg(&["d"]).rules()[0].clone();
+        draft.rules_mut().insert(3, d);
+        c.rebuild(&base, &draft);
+        assert_eq!(marks(&c, &base, &draft), ".**+.");
+        let summary = crate::config::diff::summarize(&base, &draft);
+        assert_eq!(
+            c.count(&base, &draft),
+            summary.rules.len(),
+            "{:?}",
+            summary.lines()
+        );
+        assert_eq!(c.count(&base, &draft), 3);
     }
 }

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::history::Edit;
+use super::history::{BaseState, BaseSwap, Edit};
 use crate::config::encode::{config_to_json, config_to_json_text, origin_to_json, rule_to_json};
 use crate::config::files::{from_json_value, parse_yaml, to_yaml_string};
 use crate::config::model::{IngressRule, OriginRequest, Setting, TunnelConfig, WarpRouting};
@@ -151,9 +151,20 @@ fn edit_value(e: &Edit) -> Option<Value> {
             before,
             after,
             what,
+            rebase,
         } => {
             let c = |c: &TunnelConfig| serde_json::from_str::<Value>(&config_text(c)).ok();
-            json!({"op": "replace", "what": what, "before": c(before)?, "after": c(after)?})
+            let base = |b: &BaseState| {
+                Some(
+                    json!({"config": c(&b.config)?, "version": b.version, "unpublished_new": b.unpublished_new}),
+                )
+            };
+            let mut v =
+                json!({"op": "replace", "what": what, "before": c(before)?, "after": c(after)?});
+            if let Some(r) = rebase {
+                v["rebase"] = json!({"from": base(&r.from)?, "onto": base(&r.onto)?});
+            }
+            v
         }
     })
 }
@@ -164,6 +175,25 @@ fn verb(v: &Value) -> &'static str {
         Some("restore") => "restore",
         _ => "add",
     }
+}
+
+fn base_from(v: Option<&Value>) -> Result<BaseState, String> {
+    let v = v.ok_or("a rebase without its bases")?;
+    let version = match v.get("version") {
+        None | Some(Value::Null) => None,
+        Some(n) => Some(
+            n.as_u64()
+                .ok_or("a rebase base version that is not a version")?,
+        ),
+    };
+    Ok(BaseState {
+        config: std::sync::Arc::new(config_from(v.get("config").unwrap_or(&Value::Null))?),
+        version,
+        unpublished_new: v
+            .get("unpublished_new")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
 }
 
 fn edit_from(v: &Value) -> Result<Edit, String> {
@@ -210,6 +240,13 @@ fn edit_from(v: &Value) -> Result<Edit, String> {
                 .and_then(Value::as_str)
                 .unwrap_or("replace the config")
                 .to_owned(),
+            rebase: match v.get("rebase") {
+                None | Some(Value::Null) => None,
+                Some(r) => Some(Box::new(BaseSwap {
+                    from: base_from(r.get("from"))?,
+                    onto: base_from(r.get("onto"))?,
+                })),
+            },
         }),
         other => Err(format!("unknown edit {other:?}")),
     }
@@ -370,6 +407,18 @@ mod tests {
                 before: Box::new(base.clone()),
                 after: Box::new(TunnelConfig::new_catch_all()),
                 what: "rebase onto version 4".into(),
+                rebase: Some(Box::new(BaseSwap {
+                    from: BaseState {
+                        config: std::sync::Arc::new(base.clone()),
+                        version: Some(3),
+                        unpublished_new: false,
+                    },
+                    onto: BaseState {
+                        config: std::sync::Arc::new(TunnelConfig::new_catch_all()),
+                        version: Some(4),
+                        unpublished_new: false,
+                    },
+                })),
             },
         ];
         for e in &edits {

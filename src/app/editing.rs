@@ -2,7 +2,7 @@
 //! undoable steps (with the checks, the row marks and the selection following each one).
 
 use super::forms::{Applied, Form, FormTarget};
-use super::history::Edit;
+use super::history::{BaseState, Edit};
 use super::keys::{self, Command, Context, KeyPress};
 use super::overlays::confirm::Confirm;
 use super::overlays::help::Help;
@@ -24,6 +24,12 @@ impl App {
     /// Applies `edit` to the draft (no history): selects what it touched, starts a new draft
     /// version and re-validates what it can affect. False when the edit changed nothing.
     pub(super) fn apply_to_draft(&mut self, edit: &Edit) -> bool {
+        if let Edit::Replace {
+            rebase: Some(swap), ..
+        } = edit
+        {
+            self.set_base(&swap.onto);
+        }
         if !edit.apply(&mut self.draft) {
             return false;
         }
@@ -39,6 +45,26 @@ impl App {
         }
         self.recount();
         true
+    }
+
+    /// What the draft is based on now.
+    pub(super) fn base_state(&self) -> BaseState {
+        BaseState {
+            config: std::sync::Arc::clone(&self.base),
+            version: self.base_version,
+            unpublished_new: self.unpublished_new,
+        }
+    }
+
+    /// Bases the draft on `base` (a rebase, or undoing one): the warnings it already has and
+    /// the row marks follow.
+    pub(super) fn set_base(&mut self, base: &BaseState) {
+        self.base = std::sync::Arc::clone(&base.config);
+        self.base_version = base.version;
+        self.unpublished_new = base.unpublished_new;
+        let diags = crate::config::validate::validate(&self.base);
+        self.base_warnings = std::sync::Arc::new(super::publish::warning_keys(&self.base, &diags));
+        self.changes.reset(&self.base);
     }
 
     /// When the filter hides the rule an edit selected, clears the filter (an edit must never
@@ -59,7 +85,16 @@ impl App {
             Some(e) => {
                 let inverse = e.inverse();
                 self.apply_to_draft(&inverse);
-                let note = self.reveal_focus(&inverse);
+                let mut note = self.reveal_focus(&inverse).to_owned();
+                if let Edit::Replace {
+                    rebase: Some(swap), ..
+                } = &e
+                    && let (Some(was), Some(onto)) = (swap.from.version, swap.onto.version)
+                {
+                    note.push_str(&format!(
+                        "; the draft is based on version {was} again, so publishing it shows version {onto}'s changes as a conflict first"
+                    ));
+                }
                 self.info(format!("undid: {}{note}", e.describe()));
             }
             None => self.info("nothing to undo"),
@@ -300,7 +335,10 @@ impl App {
                             String::new()
                         }
                     ),
-                    "Quit and lose them?".to_owned(),
+                    match &self.lock_lost {
+                        Some(lost) => format!("{}. Quit?", capitalised_first(lost)),
+                        None => "Quit and lose them?".to_owned(),
+                    },
                 ],
                 yes: "quit",
                 no: "keep editing",
@@ -393,4 +431,12 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// `s` with its first letter upper-case.
+fn capitalised_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

@@ -66,7 +66,31 @@ pub enum Edit {
         after: Box<TunnelConfig>,
         /// What it was, for messages: "rebase onto version 8".
         what: String,
+        /// For a rebase: the base it moved the draft from and onto. Undoing it gives the draft
+        /// its old base back, so publishing that draft meets the newer version again as a
+        /// conflict (rebase / overwrite / cancel) instead of silently dropping its changes.
+        rebase: Option<Box<BaseSwap>>,
     },
+}
+
+/// What a draft is based on: the source's config and version as the draft started from them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseState {
+    /// The config.
+    pub config: std::sync::Arc<TunnelConfig>,
+    /// Its remote version (`None` for a file).
+    pub version: Option<u64>,
+    /// Whether the source had no config (a new config, never published).
+    pub unpublished_new: bool,
+}
+
+/// The bases a rebase moved the draft between (`from` → `onto`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseSwap {
+    /// The base before the rebase.
+    pub from: BaseState,
+    /// The base after it (the version rebased onto).
+    pub onto: BaseState,
 }
 
 impl Edit {
@@ -161,10 +185,17 @@ impl Edit {
                 before,
                 after,
                 what,
+                rebase,
             } => Edit::Replace {
                 before: after.clone(),
                 after: before.clone(),
                 what: what.clone(),
+                rebase: rebase.as_ref().map(|r| {
+                    Box::new(BaseSwap {
+                        from: r.onto.clone(),
+                        onto: r.from.clone(),
+                    })
+                }),
             },
         }
     }
@@ -283,6 +314,7 @@ impl Edit {
                 before,
                 after,
                 what,
+                ..
             } => {
                 let clash = *cfg != **before;
                 *cfg = (**after).clone();

@@ -134,6 +134,14 @@ pub enum Event {
     TookOver(Result<Option<PathBuf>, String>),
     /// A background draft save finished: `Err` says why the newest edits are not saved.
     DraftSaved(Result<(), String>),
+    /// A draft save found that another editor took this tunnel (or file) over: `by` names it;
+    /// this editor's draft was kept aside there (`Ok`) or could not be (`Err`: why).
+    LockLost {
+        /// The editor that holds it now.
+        by: String,
+        /// Where this editor's draft was kept, or why it could not be.
+        aside: Result<PathBuf, String>,
+    },
     /// The publish history was read (newest first).
     History(Result<Vec<HistoryItem>, String>),
     /// A config from the publish history was read: load it into the draft.
@@ -435,6 +443,9 @@ pub struct App {
     pub read_only: Option<String>,
     /// Why the last draft save failed, while no save has succeeded since.
     pub draft_failure: Option<String>,
+    /// Another editor took this over (found by a draft save): why nothing may be published
+    /// from here any more, and where this editor's draft was kept.
+    pub lock_lost: Option<String>,
     /// Bumped on every key typed into an open form, whose text is part of the draft.
     form_generation: u64,
     /// Notes for the next review (what a rebase did).
@@ -538,6 +549,7 @@ impl App {
             quit_after_publish: false,
             read_only: None,
             draft_failure: None,
+            lock_lost: None,
             form_generation: 0,
             review_notes: Vec::new(),
             rollout: None,
@@ -584,6 +596,7 @@ impl App {
             before: Box::new(self.draft.clone()),
             after: Box::new(config),
             what: format!("load {label} from the history"),
+            rebase: None,
         };
         if self.apply_to_draft(&edit) {
             self.history.push(edit);
@@ -591,7 +604,7 @@ impl App {
             let publish = self.keymap.label(Context::Main, Command::Publish, true);
             self.info(format!(
                 "loaded {label} into the draft: {publish} reviews and {} it, {undo} undoes the load",
-                self.verb_ed()
+                if self.is_file() { "saves" } else { "publishes" }
             ));
         }
     }
@@ -626,6 +639,9 @@ impl App {
 
     /// Why this editor must not publish or save now, or `None`.
     pub fn read_only_reason(&self) -> Option<String> {
+        if let Some(lost) = &self.lock_lost {
+            return Some(format!("not {}: {lost}", self.verb_ed()));
+        }
         self.read_only
             .as_ref()
             .map(|why| format!("read-only: {why}; nothing is {}", self.verb_ed()))
@@ -1072,6 +1088,24 @@ impl App {
                 if self.draft_failure.take().is_some() {
                     self.info("the draft is saved again");
                 }
+                Vec::new()
+            }
+            Event::LockLost { by, aside } => {
+                let lost = match &aside {
+                    Ok(p) => format!(
+                        "{by} took this over; your draft is kept aside in {} (nothing can be {} from this editor any more)",
+                        crate::text::inert(&p.display().to_string()),
+                        self.verb_ed()
+                    ),
+                    Err(why) => format!(
+                        "{why} (nothing can be {} from this editor any more)",
+                        self.verb_ed()
+                    ),
+                };
+                // Said again after every save (saves follow edits), as a failed save is.
+                self.error(format!("TAKEN OVER: {lost}"));
+                self.draft_failure = aside.err();
+                self.lock_lost = Some(lost);
                 Vec::new()
             }
             Event::DraftSaved(Err(why)) => {

@@ -6,6 +6,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::App;
+use super::history::{BaseState, BaseSwap, Edit};
 use super::overlays::alert::Alert;
 use super::overlays::confirm::Confirm;
 use super::overlays::conflict::Conflict;
@@ -14,7 +16,6 @@ use super::overlays::rebase::RebasePane;
 use super::overlays::review::ReviewPane;
 use super::rebase::Rebased;
 use super::review::{FileReview, Review, ReviewRequest};
-use super::{App, history::Edit};
 use super::{Ask, Effect, Origin, Overlay, Published, ReviewFailed, Snapshot};
 use crate::config::diff::{rule_label, summarize};
 use crate::config::files::Format;
@@ -120,18 +121,28 @@ impl App {
         if !warnings.is_empty() {
             let mut lines = vec![match rebased {
                 Some(v) => format!(
-                    "After the rebase onto {}, the draft has {} new warning(s):",
+                    "After the rebase onto {}, the draft has {}:",
                     version_name(v),
-                    warnings.len()
+                    crate::text::counted(warnings.len(), "new warning")
                 ),
-                None => format!("The draft has {} new warning(s):", warnings.len()),
+                None => format!(
+                    "The draft has {}:",
+                    crate::text::counted(warnings.len(), "new warning")
+                ),
             }];
             lines.extend(warnings);
             if known > 0 {
-                lines.push(format!(
-                    "({known} more that the {} config already has are not asked about again.)",
-                    self.verb_ed()
-                ));
+                lines.push(if known == 1 {
+                    format!(
+                        "(1 more warning, which the {} config already has, is not asked about again.)",
+                        self.verb_ed()
+                    )
+                } else {
+                    format!(
+                        "({known} more warnings, which the {} config already has, are not asked about again.)",
+                        self.verb_ed()
+                    )
+                });
             }
             lines.push(format!("{} anyway?", capitalised(verb)));
             self.overlay = Some(Overlay::from(Confirm {
@@ -491,30 +502,34 @@ impl App {
         let version = remote.version;
         let mine = rebased.conflicts.iter().filter(|c| c.keep_mine).count();
         let theirs = rebased.conflicts.len() - mine;
+        let onto = BaseState {
+            config: Arc::new(remote.config.clone().unwrap_or_default()),
+            version,
+            unpublished_new: remote.config.is_none(),
+        };
         let edit = Edit::Replace {
             before: Box::new(self.draft.clone()),
             after: Box::new(draft),
             what: format!("rebase onto {}", version_name(version)),
+            rebase: Some(Box::new(BaseSwap {
+                from: self.base_state(),
+                onto,
+            })),
         };
-        self.base = Arc::new(remote.config.clone().unwrap_or_default());
-        self.unpublished_new = remote.config.is_none();
-        self.base_version = version;
-        let diags = crate::config::validate::validate(&self.base);
-        self.base_warnings = Arc::new(warning_keys(&self.base, &diags));
-        self.changes.reset(&self.base);
+        // The edit moves the base too (and undoing it moves it back).
         if self.apply_to_draft(&edit) {
             self.history.push(edit);
         }
         self.overlay = None;
         let mut msg = format!(
-            "rebased onto {}: {} edit(s) replayed",
+            "rebased onto {}: {} replayed",
             version_name(version),
-            rebased.replayed
+            crate::text::counted(rebased.replayed, "edit")
         );
         if mine + theirs > 0 {
             msg.push_str(&format!(
-                ", {} conflict(s): {mine} kept yours, {theirs} kept theirs",
-                mine + theirs
+                ", {}: {mine} kept yours, {theirs} kept theirs",
+                crate::text::counted(mine + theirs, "conflict")
             ));
         }
         for n in &rebased.notes {

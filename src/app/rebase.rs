@@ -339,6 +339,7 @@ impl Rebased {
                 before,
                 after,
                 what,
+                ..
             } => {
                 if self.config == **before {
                     self.config = (**after).clone();
@@ -660,6 +661,7 @@ mod tests {
                 before: Box::new(draft.clone()),
                 after: Box::new(rebased.clone()),
                 what: "rebase onto version 8".into(),
+                rebase: None,
             },
         ];
         // Then v9 (they added c): my change of b is replayed again, nothing conflicts.

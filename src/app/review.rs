@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::config::diff::{canonical_text, summarize, unified};
+use crate::config::diff::{DurationStyle, canonical_text, summarize_with, unified};
 use crate::config::files::{Format, parse_str, to_json_string, to_yaml_string};
 use crate::config::model::TunnelConfig;
 use crate::config::preserve;
@@ -88,7 +88,14 @@ impl ReviewRequest {
     pub fn compute(self) -> Result<Review, String> {
         let empty = TunnelConfig::default();
         let against = self.against.as_deref().unwrap_or(&empty);
-        let summary = summarize(against, &self.draft).lines();
+        // A config.yml holds Go durations (`1.5s`), which remote JSON's whole seconds cannot.
+        let yaml_file = matches!(&self.file, Some(f) if f.format == Format::Yaml);
+        let style = if self.yaml || yaml_file {
+            DurationStyle::Go
+        } else {
+            DurationStyle::Seconds
+        };
+        let summary = summarize_with(against, &self.draft, style).lines();
         let mut notes = self.notes;
         let (diff, file_text, original, unchanged) = match self.file {
             Some(file) => {
@@ -190,4 +197,43 @@ pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::E
         }
     }
     rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A config.yml with a fractional duration (which remote JSON cannot hold) is summarized by
+    /// what changed, in Go durations: never as if one side were empty.
+    #[test]
+    fn file_summary_with_fractional_duration_lists_only_the_change() {
+        let before = "originRequest:\n  connectTimeout: 1m30s\n  tlsTimeout: 1.5s # slow NAS\nwarp-routing:\n  enabled: false\ningress:\n  - hostname: a.example.com\n    service: http://localhost:8080\n  - service: http_status:404\n";
+        let after = before.replace("1.5s", "2s");
+        let read = |t: &str| {
+            parse_str(t, Format::Yaml)
+                .map(|l| l.config)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let request = ReviewRequest {
+            ticket: 1,
+            against: Some(Arc::new(read(before))),
+            draft: read(&after),
+            yaml: true,
+            old_name: "config.yml".to_owned(),
+            replaces: None,
+            notes: Vec::new(),
+            file: Some(FileReview {
+                format: Format::Yaml,
+                original: Some(Arc::from(before)),
+            }),
+        };
+        let review = request.compute().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            review.summary,
+            vec![
+                "~ global originRequest".to_owned(),
+                "    tlsTimeout \"1.5s\" → \"2s\"".to_owned(),
+            ]
+        );
+    }
 }

@@ -462,7 +462,7 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     let before_rebase = app.draft.clone();
     let fx = app.update(k('r'));
     assert!(
-        status(&app).contains("rebased onto version 5: 1 edit(s) replayed"),
+        status(&app).contains("rebased onto version 5: 1 edit replayed"),
         "{}",
         status(&app)
     );
@@ -484,6 +484,68 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
     app.overlay = None;
     app.update(k('u'));
     assert_eq!(app.draft, before_rebase);
+}
+
+/// Undoing a rebase brings back the draft from before it, and its base too: publishing that
+/// draft meets the version rebased onto as a conflict again, never silently overwrites it.
+#[test]
+fn undoing_a_rebase_and_publishing_meets_their_version_as_a_conflict() {
+    let mut app = editing(CONFIG, 3);
+    app.update(k('G'));
+    app.update(k('k'));
+    app.update(k('d')); // delete c.example.com
+    app.update(k('p'));
+    upd(
+        &mut app,
+        Event::Current(Ok(snap(Some(5), Some(someone_elses())))),
+    );
+    assert!(matches!(&app.overlay, Some(Overlay::Conflict(_))));
+    let before_rebase = app.draft.clone();
+    app.update(k('r'));
+    assert_eq!(app.base_version, Some(5));
+    app.overlay = None;
+    app.update(k('u'));
+    assert_eq!(app.draft, before_rebase);
+    assert_eq!(app.base_version, Some(3), "the draft's own base is back");
+    assert_eq!(app.change_count(), 1, "{}", status(&app));
+
+    // Publishing it: the remote is still at version 5, which the draft is not based on.
+    let fx = app.update(k('p'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::FetchRemote { .. }]),
+        "{fx:?}"
+    );
+    upd(
+        &mut app,
+        Event::Current(Ok(snap(Some(5), Some(someone_elses())))),
+    );
+    let Some(Overlay::Conflict(conflict)) = &app.overlay else {
+        panic!("no conflict screen: {:?}", app.overlay)
+    };
+    assert!(
+        conflict.lines[0].contains("version 3 → 5"),
+        "{:?}",
+        conflict.lines
+    );
+    assert!(
+        conflict
+            .lines
+            .iter()
+            .any(|l| l.contains("+ rule #1 z.example.com (added)")),
+        "{:?}",
+        conflict.lines
+    );
+
+    // Redo puts the rebase (and its base) back.
+    app.overlay = None;
+    app.update(ctrl('r'));
+    assert_eq!(app.base_version, Some(5));
+    assert!(
+        app.draft
+            .rules()
+            .iter()
+            .any(|r| r.hostname.as_str() == "z.example.com")
+    );
 }
 
 #[test]
@@ -741,6 +803,56 @@ fn a_huge_paste_goes_in_at_once() {
     assert_eq!(
         app.draft.rules()[0].hostname.as_str().len(),
         1_000_000 + "a.example.com".len()
+    );
+}
+
+/// The restore prompt's diff shows the draft's own changes (against its base), not the
+/// difference from the remote as it is now, and says when the remote moved since.
+#[test]
+fn the_restore_prompt_diff_shows_the_drafts_own_changes_and_a_moved_remote() {
+    let base = cfg(CONFIG);
+    let mut draft_cfg = base.clone();
+    let edit = history::Edit::Delete {
+        index: 0,
+        rule: Box::new(base.rules()[0].clone()),
+    };
+    edit.apply(&mut draft_cfg);
+    let saved = draft::SavedDraft {
+        key: draft::remote_key("acct", "tun"),
+        saved_at: "2026-11-28T05:00:00Z".into(),
+        base_version: Some(3),
+        unpublished_new: false,
+        base: base.clone().into(),
+        draft: draft_cfg,
+        edits: vec![edit],
+        form: None,
+    };
+    let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
+    // Since then, someone else added z.example.com (version 5).
+    app.update(Event::Loaded(Ok(Snapshot {
+        version: Some(5),
+        config: Some(someone_elses()),
+        has_comments: false,
+        saved: Some(Box::new(saved)),
+        draft_note: None,
+        held_by: None,
+        file: None,
+    })));
+    app.update(k('v'));
+    let Some(Overlay::Recover(r)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    let lines = r.viewing.clone().unwrap_or_default();
+    let text = lines.join("\n");
+    assert!(text.contains("against version 3 (its base)"), "{text}");
+    assert!(text.contains("- rule #1 a.example.com (removed)"), "{text}");
+    assert!(
+        !text.contains("z.example.com"),
+        "their work is not shown as reverted: {text}"
+    );
+    assert!(
+        text.contains("The remote moved since: version 3 → 5"),
+        "{text}"
     );
 }
 
@@ -1589,7 +1701,9 @@ fn h_opens_the_history_and_an_entry_loads_as_one_undoable_edit() {
     assert_eq!(app.draft, older);
     assert_eq!(app.change_count(), 1);
     assert!(
-        status(&app).contains("loaded version 3 into the draft"),
+        status(&app).contains(
+            "loaded version 3 into the draft: p reviews and publishes it, u undoes the load"
+        ),
         "{}",
         status(&app)
     );

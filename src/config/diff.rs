@@ -6,9 +6,10 @@ use std::fmt;
 use serde_json::{Map, Value};
 use similar::TextDiff;
 
+pub use super::encode::DurationStyle;
 use super::encode::{
-    config_to_json_for_display, config_to_yaml, origin_to_json_for_display,
-    rule_to_json_for_display,
+    config_display_value, config_to_json_for_display, config_to_yaml, origin_display_value,
+    rule_display_value,
 };
 use super::model::{IngressRule, TunnelConfig};
 use crate::text::inert;
@@ -237,8 +238,8 @@ fn field_changes(old: &Value, new: &Value) -> Vec<FieldChange> {
     out
 }
 
-fn rule_value(rule: &IngressRule, i: usize) -> Value {
-    rule_to_json_for_display(rule, i).unwrap_or(Value::Null)
+fn rule_value(rule: &IngressRule, i: usize, style: DurationStyle) -> Value {
+    rule_display_value(rule, i, style)
 }
 
 /// Indices of a longest increasing subsequence of `seq`.
@@ -266,8 +267,15 @@ fn lis(seq: &[usize]) -> Vec<usize> {
     out
 }
 
-/// Compares two configs rule by rule.
+/// Compares two configs rule by rule, durations as remote JSON's whole seconds (for remote
+/// configs; see [`summarize_with`] for files).
 pub fn summarize(old: &TunnelConfig, new: &TunnelConfig) -> Summary {
+    summarize_with(old, new, DurationStyle::Seconds)
+}
+
+/// Compares two configs rule by rule, durations shown in `style` (config.yml: Go durations). A
+/// value one format cannot hold never makes a side look empty.
+pub fn summarize_with(old: &TunnelConfig, new: &TunnelConfig, style: DurationStyle) -> Summary {
     let (o, n) = (old.rules(), new.rules());
     let key = |r: &IngressRule| (r.hostname.as_str().to_owned(), r.path.as_str().to_owned());
     let mut used_old = vec![false; o.len()];
@@ -309,7 +317,7 @@ pub fn summarize(old: &TunnelConfig, new: &TunnelConfig) -> Summary {
     }
     let mut events: Vec<(usize, RuleChange)> = Vec::new();
     for (p, &(i, j)) in pairs.iter().enumerate() {
-        let fields = field_changes(&rule_value(&o[i], i), &rule_value(&n[j], j));
+        let fields = field_changes(&rule_value(&o[i], i, style), &rule_value(&n[j], j, style));
         let label = rule_label(&n[j]);
         if !in_order.contains(&p) {
             events.push((
@@ -347,13 +355,13 @@ pub fn summarize(old: &TunnelConfig, new: &TunnelConfig) -> Summary {
 
     let origin = |c: &TunnelConfig| {
         c.global()
-            .and_then(|g| origin_to_json_for_display(g, "originRequest").ok())
+            .map(|g| origin_display_value(g, "originRequest", style))
             .unwrap_or(Value::Object(Map::new()))
     };
     let global = field_changes(&origin(old), &origin(new));
     let rest = |c: &TunnelConfig| {
         let mut m = Map::new();
-        if let Ok(Value::Object(top)) = config_to_json_for_display(c) {
+        if let Value::Object(top) = config_display_value(c, style) {
             for (k, v) in top {
                 if k != "ingress" && k != "originRequest" {
                     m.insert(k, v);

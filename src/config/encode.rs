@@ -662,6 +662,56 @@ pub fn origin_to_json_for_display(
     to_json(origin_out(origin, path), false)
 }
 
+/// How durations are shown when configs are compared for people to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationStyle {
+    /// Whole seconds as remote JSON stores them (`90`); a duration JSON cannot hold (a fraction
+    /// of a second) is shown as a Go duration string instead of failing.
+    Seconds,
+    /// Go duration strings as config.yml holds them (`1m30s`, `1.5s`).
+    Go,
+}
+
+/// `out` as a value tree for display and comparison: never fails, whatever the durations.
+fn to_display(out: Out, style: DurationStyle) -> Value {
+    match out {
+        Out::Dur(d, _) => match (style, d.whole_secs()) {
+            (DurationStyle::Seconds, Some(secs)) => Value::from(secs),
+            _ => Value::String(d.to_go_string().unwrap_or_else(|| d.to_string())),
+        },
+        Out::List(items) => Value::Array(items.into_iter().map(|o| to_display(o, style)).collect()),
+        Out::Map(entries) => Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, to_display(v, style)))
+                .collect(),
+        ),
+        Out::Null => Value::Null,
+        Out::Bool(b) => Value::Bool(b),
+        Out::Int(n) => Value::from(n),
+        Out::Uint(n) => Value::from(n),
+        Out::Str(s) => Value::String(s),
+        Out::Raw(r) => r.to_value(),
+        Out::Folded(v, _, _) => v,
+    }
+}
+
+/// The config's top-level value tree for display and comparison (remote key order), durations
+/// in `style`. Unlike [`config_to_json_for_display`] it never fails.
+pub fn config_display_value(config: &TunnelConfig, style: DurationStyle) -> Value {
+    to_display(config_out(config, Layout::Remote), style)
+}
+
+/// Rule `index` for display and comparison (see [`config_display_value`]).
+pub fn rule_display_value(rule: &IngressRule, index: usize, style: DurationStyle) -> Value {
+    to_display(rule_out(rule, index), style)
+}
+
+/// An originRequest for display and comparison (see [`config_display_value`]).
+pub fn origin_display_value(origin: &OriginRequest, path: &str, style: DurationStyle) -> Value {
+    to_display(origin_out(origin, path), style)
+}
+
 /// The config as a cloudflared `config.yml` document.
 pub fn config_to_yaml(config: &TunnelConfig) -> Result<String, EncodeError> {
     let doc = to_yaml(config_out(config, Layout::ConfigYml), 0)?;

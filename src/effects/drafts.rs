@@ -41,6 +41,21 @@ fn note_last(path: Option<PathBuf>) {
 /// newest edits are not saved instead of pointing at an older file.
 static LAST_FAILURE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
+/// When another editor took this draft over: what to tell the user at exit (who, and where this
+/// editor's draft was kept aside).
+static TAKEN_OVER: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// What to say at exit when another editor took this draft over, if one did.
+pub fn taken_over() -> Option<String> {
+    TAKEN_OVER.lock().ok().and_then(|t| t.clone())
+}
+
+fn note_taken_over(note: String) {
+    if let Ok(mut t) = TAKEN_OVER.lock() {
+        *t = Some(note);
+    }
+}
+
 /// Why the newest draft could not be saved, if it could not.
 pub fn last_failure() -> Option<String> {
     LAST_FAILURE.lock().ok().and_then(|f| f.clone())
@@ -67,6 +82,14 @@ pub enum Saved {
     Kept,
     /// The write failed (a read-only or full disk): the newest edits are not saved.
     Failed(String),
+    /// Another editor took the draft over: this editor's draft was written aside (`Ok`: where)
+    /// or could not be (`Err`: why). `by` names the editor that holds it now.
+    TakenOver {
+        /// The holder now (`pid 42 on web1 (oncall) since …`), or "another editor".
+        by: String,
+        /// Where this editor's draft was kept, or why it could not be.
+        aside: Result<PathBuf, String>,
+    },
 }
 
 /// Writes `saved` to `path` (or removes the file when there is nothing to save and `remove`
@@ -80,36 +103,45 @@ fn write_or_remove(
     // Another editor took this tunnel over: its draft file is not ours to write or remove any
     // more; ours goes aside, loudly.
     let taken = !super::lock::still_mine(&path);
-    if taken && saved.is_none() {
-        return Saved::Kept;
-    }
-    let path = if taken {
+    if taken {
+        let by = super::lock::holder(&path).map_or_else(
+            || "another editor".to_owned(),
+            |h| format!("another editor, {}", h.describe()),
+        );
         let mut aside = path.into_os_string();
         aside.push(format!(".{}.aside", std::process::id()));
-        PathBuf::from(aside)
-    } else {
-        path
-    };
+        let aside = PathBuf::from(aside);
+        let aside = match saved {
+            // Nothing unsaved (or published since): the draft kept aside earlier, if any.
+            None => match last_draft() {
+                Some(p) if p == aside => Ok(p),
+                _ => return Saved::Kept,
+            },
+            Some(saved) => match save_draft_file(&aside, |w| saved.write_json(w, base_text)) {
+                Ok(()) => {
+                    note_last(Some(aside.clone()));
+                    note_failure(None);
+                    Ok(aside)
+                }
+                Err(e) => {
+                    let why = format!(
+                        "another editor took this over ({by}), and your draft could not be kept aside in {}: {e}",
+                        crate::text::inert(&aside.display().to_string())
+                    );
+                    note_failure(Some(why.clone()));
+                    Err(why)
+                }
+            },
+        };
+        if let Ok(p) = &aside {
+            note_taken_over(format!(
+                "{by} took this over: your draft is kept aside in {}",
+                crate::text::inert(&p.display().to_string())
+            ));
+        }
+        return Saved::TakenOver { by, aside };
+    }
     match saved {
-        Some(saved) if taken => match save_draft_file(&path, |w| saved.write_json(w, base_text)) {
-            Ok(()) => {
-                note_last(Some(path.clone()));
-                let why = format!(
-                    "another editor took this over: your draft is kept aside in {}, and nothing you do here can be {} from this editor any more",
-                    crate::text::inert(&path.display().to_string()),
-                    "saved to the shared draft"
-                );
-                note_failure(Some(why.clone()));
-                Saved::Failed(why)
-            }
-            Err(e) => {
-                let why = format!(
-                    "another editor took this over, and your draft could not be kept aside: {e}"
-                );
-                note_failure(Some(why.clone()));
-                Saved::Failed(why)
-            }
-        },
         Some(saved) => match save_draft_file(&path, |w| saved.write_json(w, base_text)) {
             Ok(()) => {
                 tracing::debug!(path = %path.display(), edits = saved.edits.len(), "draft saved");
@@ -188,10 +220,11 @@ impl Saver {
                     if newest(job.seq) {
                         let outcome =
                             write_or_remove(job.path, job.saved.as_ref(), job.remove, base_text);
-                        let _ = tx.send(Event::DraftSaved(match outcome {
-                            Saved::Failed(why) => Err(why),
-                            _ => Ok(()),
-                        }));
+                        let _ = tx.send(match outcome {
+                            Saved::Failed(why) => Event::DraftSaved(Err(why)),
+                            Saved::TakenOver { by, aside } => Event::LockLost { by, aside },
+                            _ => Event::DraftSaved(Ok(())),
+                        });
                     }
                 }
             });

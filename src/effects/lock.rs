@@ -130,6 +130,11 @@ pub fn still_mine(draft: &Path) -> bool {
     }
 }
 
+/// Who holds the lock of `draft` now, if it can be read.
+pub fn holder(draft: &Path) -> Option<Holder> {
+    read(&lock_path(draft))
+}
+
 /// Removes the lock of `draft` if this process holds it.
 pub fn release(draft: &Path) {
     let path = lock_path(draft);

@@ -486,9 +486,14 @@ pub fn journal_file_save(
     let empty = TunnelConfig::default();
     let old = before.and_then(read);
     let new = read(after);
-    let summary = summarize(
+    let style = match format {
+        crate::config::files::Format::Yaml => crate::config::diff::DurationStyle::Go,
+        crate::config::files::Format::Json => crate::config::diff::DurationStyle::Seconds,
+    };
+    let summary = crate::config::diff::summarize_with(
         old.as_ref().unwrap_or(&empty),
         new.as_ref().unwrap_or(&empty),
+        style,
     )
     .lines();
     let entry = NewEntry {

@@ -216,12 +216,30 @@ pub async fn run(
         eprintln!("cfingress: {}", crate::text::inert(line));
     }
     // A failed save at exit is the last failure too.
-    let failure = match at_exit {
-        Some(drafts::Saved::Failed(why)) => Some(why),
+    let failure = match &at_exit {
+        Some(drafts::Saved::Failed(why)) => Some(why.clone()),
         _ => drafts::last_failure(),
+    };
+    let taken_over = match &at_exit {
+        Some(drafts::Saved::TakenOver { by, aside: Ok(p) }) => Some(format!(
+            "{by} took this over: your draft is kept aside in {}",
+            crate::text::inert(&p.display().to_string())
+        )),
+        _ => drafts::taken_over(),
+    };
+    let failure = match &at_exit {
+        Some(drafts::Saved::TakenOver {
+            aside: Err(why), ..
+        }) => Some(why.clone()),
+        _ => failure,
     };
     match failure {
         Some(why) => eprintln!("cfingress: YOUR LATEST EDITS ARE NOT SAVED: {why}"),
+        None if taken_over.is_some() => {
+            if let Some(note) = taken_over {
+                eprintln!("cfingress: {note}");
+            }
+        }
         None if exit == Exit::Signal => {
             if let Some(path) = drafts::last_draft() {
                 eprintln!(

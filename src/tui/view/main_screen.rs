@@ -101,7 +101,13 @@ fn header_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
     } else {
         spans.push(Span::styled(app.verb_ed(), theme.dim()));
     }
-    if app.read_only.is_some() {
+    if app.lock_lost.is_some() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            "TAKEN OVER · draft kept aside",
+            theme.error().add_modifier(Modifier::BOLD),
+        ));
+    } else if app.read_only.is_some() {
         spans.push(sep());
         spans.push(Span::styled(
             "READ-ONLY",

@@ -30,9 +30,9 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &RebasePa
     let w = usize::from(inner.width).max(10);
     let mut head: Vec<Line<'_>> = wrap(
         &format!(
-            "{} edit(s) replayed as made; {} conflict(s): both sides changed the same rule. Keep theirs or mine for each.",
-            r.replayed,
-            r.conflicts.len()
+            "{} replayed as made; {}: both sides changed the same rule. Keep theirs or mine for each.",
+            crate::text::counted(r.replayed, "edit"),
+            crate::text::counted(r.conflicts.len(), "conflict")
         ),
         w,
     )
