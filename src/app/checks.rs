@@ -2,6 +2,13 @@
 //! (after a load, a rebase, a restore), [`Checks::after_edit`] re-checks only what one edit can
 //! affect. Both give exactly what [`crate::config::validate::validate`] gives (the tests and the
 //! fuzz target compare them after random edits).
+//!
+//! An edit costs in proportion to what it re-checks, not to the number of diagnostics: the
+//! diagnostics stay per rule, the counts are kept as they change, and the whole list in
+//! `validate`'s order is put together only when asked for ([`Checks::diagnostics`]: publishing,
+//! the tests), once per draft version.
+
+use std::cell::OnceCell;
 
 use crate::config::model::{IngressRule, TunnelConfig};
 use crate::config::validate::{
@@ -14,18 +21,34 @@ use super::history::Edit;
 /// The diagnostics of a config and what is kept to update them cheaply.
 #[derive(Debug, Clone, Default)]
 pub struct Checks {
-    /// Every diagnostic, in `validate`'s order.
-    pub diagnostics: Vec<Diagnostic>,
     /// Per rule: (errors, warnings).
     pub rule_counts: Vec<(u32, u32)>,
+    /// Errors and warnings of the whole config.
+    totals: (usize, usize),
+    /// Diagnostics of the config as a whole and the global settings.
+    global: Vec<Diagnostic>,
     /// Each rule's own diagnostics.
     rule_diags: Vec<Vec<Diagnostic>>,
+    /// Per rule: whether its own messages name a rule position ([`mentions_position`]).
+    positional: Vec<bool>,
     /// Scratch tables of the cross-rule checks, kept between edits.
     cross_tables: CrossTables,
     /// Each rule's diagnostics from the checks that compare rules.
     rule_cross: Vec<Vec<Diagnostic>>,
     /// Each rule's punycode alias (for those checks).
     aliases: Vec<Option<String>>,
+    /// Every diagnostic in `validate`'s order, put together on demand.
+    all: OnceCell<Vec<Diagnostic>>,
+}
+
+fn severity_counts<'a>(diags: impl Iterator<Item = &'a Diagnostic>) -> (u32, u32) {
+    diags.fold((0, 0), |(e, w), d| {
+        if d.severity == Severity::Error {
+            (e + 1, w)
+        } else {
+            (e, w + 1)
+        }
+    })
 }
 
 fn rule_check(config: &TunnelConfig, i: usize) -> Vec<Diagnostic> {
@@ -39,26 +62,67 @@ fn rule_check(config: &TunnelConfig, i: usize) -> Vec<Diagnostic> {
 impl Checks {
     /// Errors and warnings of the whole config.
     pub fn counts(&self) -> (usize, usize) {
-        let e = self.diagnostics.iter().filter(|d| d.is_error()).count();
-        (e, self.diagnostics.len() - e)
+        self.totals
     }
 
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
+        self.totals.0 > 0
     }
 
-    /// The diagnostics of rule `i`.
+    /// Every diagnostic, in [`crate::config::validate::validate`]'s order (put together on the
+    /// first call after a change).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        self.all.get_or_init(|| {
+            let mut all = self.global.clone();
+            for (own, cross) in self.rule_diags.iter().zip(&self.rule_cross) {
+                all.extend(own.iter().chain(cross).cloned());
+            }
+            all
+        })
+    }
+
+    /// The diagnostics of rule `i`, in `validate`'s order.
     pub fn of_rule(&self, i: usize) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(move |d| d.rule == Some(i))
+        let own = self.rule_diags.get(i).map_or(&[][..], Vec::as_slice);
+        let cross = self.rule_cross.get(i).map_or(&[][..], Vec::as_slice);
+        own.iter().chain(cross)
     }
 
     /// Checks every rule of `config` (after a load, a rebase or a change to the global settings).
     pub fn reset(&mut self, config: &TunnelConfig) {
         let n = config.rules().len();
         self.rule_diags = (0..n).map(|i| rule_check(config, i)).collect();
+        self.positional = self.rule_diags.iter().map(|d| mentions_position(d)).collect();
         self.recheck_all_cross(config);
-        self.assemble(config);
+        self.global = global_diagnostics(config);
+        self.rule_counts.clear();
+        self.rule_counts.extend(
+            self.rule_diags
+                .iter()
+                .zip(&self.rule_cross)
+                .map(|(own, cross)| severity_counts(own.iter().chain(cross))),
+        );
+        self.total();
+    }
+
+    /// Sums the counts of the global and every rule's diagnostics.
+    fn total(&mut self) {
+        let (e, w) = severity_counts(self.global.iter());
+        let mut totals = (e as usize, w as usize);
+        for (e, w) in &self.rule_counts {
+            totals.0 += *e as usize;
+            totals.1 += *w as usize;
+        }
+        self.totals = totals;
+        self.all = OnceCell::new();
+    }
+
+    /// Recounts rule `i` after its diagnostics changed.
+    fn recount(&mut self, i: usize) {
+        if let Some(c) = self.rule_counts.get_mut(i) {
+            *c = severity_counts(self.rule_diags[i].iter().chain(&self.rule_cross[i]));
+        }
     }
 
     /// The cross-rule checks over every rule (one pass).
@@ -100,7 +164,9 @@ impl Checks {
             }
             Edit::Insert { index, rule, .. } if *index <= self.rule_diags.len() => {
                 self.rule_diags.insert(*index, Vec::new());
+                self.positional.insert(*index, false);
                 self.rule_cross.insert(*index, Vec::new());
+                self.rule_counts.insert(*index, (0, 0));
                 self.aliases.insert(*index, rule_alias(rule));
                 dirty.push(*index);
                 touched.push(rule);
@@ -108,7 +174,9 @@ impl Checks {
             }
             Edit::Delete { index, rule } if *index < self.rule_diags.len() => {
                 self.rule_diags.remove(*index);
+                self.positional.remove(*index);
                 self.rule_cross.remove(*index);
+                self.rule_counts.remove(*index);
                 self.aliases.remove(*index);
                 touched.push(rule);
                 true
@@ -116,12 +184,11 @@ impl Checks {
             Edit::Move { from, to, rule }
                 if *from < self.rule_diags.len() && *to < self.rule_diags.len() =>
             {
-                let d = self.rule_diags.remove(*from);
-                self.rule_diags.insert(*to, d);
-                let c = self.rule_cross.remove(*from);
-                self.rule_cross.insert(*to, c);
-                let a = self.aliases.remove(*from);
-                self.aliases.insert(*to, a);
+                move_item(&mut self.rule_diags, *from, *to);
+                move_item(&mut self.positional, *from, *to);
+                move_item(&mut self.rule_cross, *from, *to);
+                move_item(&mut self.rule_counts, *from, *to);
+                move_item(&mut self.aliases, *from, *to);
                 touched.push(rule);
                 true
             }
@@ -129,39 +196,50 @@ impl Checks {
             _ => false,
         };
         if !shifted
-            || self.rule_diags.len() != n
-            || self.rule_cross.len() != n
-            || self.aliases.len() != n
+            || [
+                self.rule_diags.len(),
+                self.positional.len(),
+                self.rule_cross.len(),
+                self.rule_counts.len(),
+                self.aliases.len(),
+            ]
+            .iter()
+            .any(|&len| len != n)
         {
             self.reset(config);
             return;
         }
-        for (i, diags) in self.rule_diags.iter_mut().enumerate() {
-            for d in diags.iter_mut() {
-                if d.rule != Some(i) {
-                    d.rule = Some(i);
-                }
-            }
-        }
-        for (i, diags) in self.rule_diags.iter().enumerate() {
-            if mentions_position(diags) {
-                dirty.push(i);
-            }
-        }
+        // Rows after the first shifted one carry new numbers.
+        let from = match edit {
+            Edit::Insert { index, .. } | Edit::Delete { index, .. } => *index,
+            Edit::Move { from, to, .. } => *from.min(to),
+            _ => n,
+        };
+        renumber(&mut self.rule_diags, from);
+        renumber(&mut self.rule_cross, from);
+        dirty.extend(
+            self.positional
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.then_some(i)),
+        );
         dirty.extend(old_last);
         dirty.extend(n.checked_sub(1));
         dirty.extend(n.checked_sub(2));
         dirty.sort_unstable();
         dirty.dedup();
-        for i in dirty {
+        for &i in &dirty {
             if i < n {
                 self.rule_diags[i] = rule_check(config, i);
+                self.positional[i] = mentions_position(&self.rule_diags[i]);
+                self.recount(i);
             }
         }
         if !touched.is_empty() {
             self.recheck_cross(config, &touched, edit.focus());
         }
-        self.assemble(config);
+        self.global = global_diagnostics(config);
+        self.total();
     }
 
     /// Re-checks the cross-rule diagnostics an edit of `touched` rules can change: the edited
@@ -192,33 +270,36 @@ impl Checks {
         again.dedup();
         if again.len() > 64 {
             self.recheck_all_cross(config);
+            for i in 0..rules.len() {
+                self.recount(i);
+            }
             return;
         }
         for i in again {
             if i < rules.len() {
                 self.rule_cross[i] = cross_rule_diagnostics_of(rules, &self.aliases, i);
+                self.recount(i);
             }
         }
     }
+}
 
-    /// Puts the diagnostics together in [`crate::config::validate::validate`]'s order.
-    fn assemble(&mut self, config: &TunnelConfig) {
-        let mut all = global_diagnostics(config);
-        // Reuse the counts' memory: a fresh 10 000-entry vector per edit costs page faults.
-        let mut counts = std::mem::take(&mut self.rule_counts);
-        counts.clear();
-        counts.resize(self.rule_diags.len(), (0, 0));
-        for (i, (own, cross)) in self.rule_diags.iter().zip(&self.rule_cross).enumerate() {
-            for d in own.iter().chain(cross) {
-                if d.severity == Severity::Error {
-                    counts[i].0 += 1;
-                } else {
-                    counts[i].1 += 1;
-                }
-                all.push(d.clone());
+/// Moves item `from` to `to`, shifting those between.
+fn move_item<T>(v: &mut [T], from: usize, to: usize) {
+    if from < to {
+        v[from..=to].rotate_left(1);
+    } else {
+        v[to..=from].rotate_right(1);
+    }
+}
+
+/// Gives the diagnostics of rows `from..` their row's number (after rows shifted).
+fn renumber(rows: &mut [Vec<Diagnostic>], from: usize) {
+    for (i, diags) in rows.iter_mut().enumerate().skip(from) {
+        for d in diags.iter_mut() {
+            if d.rule != Some(i) {
+                d.rule = Some(i);
             }
         }
-        self.diagnostics = all;
-        self.rule_counts = counts;
     }
 }

@@ -413,7 +413,7 @@ impl App {
 
     /// The draft's diagnostics.
     pub fn diagnostics(&self) -> &[crate::config::validate::Diagnostic] {
-        &self.checks.diagnostics
+        self.checks.diagnostics()
     }
 
     /// Rules shown (filtered).

@@ -27,7 +27,7 @@ impl App {
         }
         let errors: Vec<&Diagnostic> = self
             .checks
-            .diagnostics
+            .diagnostics()
             .iter()
             .filter(|d| d.is_error())
             .collect();
@@ -47,7 +47,7 @@ impl App {
         }
         let warnings: Vec<String> = self
             .checks
-            .diagnostics
+            .diagnostics()
             .iter()
             .map(|d| {
                 let at = d

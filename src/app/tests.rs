@@ -54,13 +54,21 @@ fn upd(app: &mut App, ev: Event) -> Vec<Effect> {
     settle(app, fx)
 }
 
-/// The app's incrementally kept diagnostics equal a full validation of its draft.
+/// The app's incrementally kept diagnostics equal a full validation of its draft, and so do
+/// their counts and each rule's share.
 fn assert_fully_validated(app: &App, after: impl std::fmt::Display) {
-    assert_eq!(
-        app.checks.diagnostics,
-        crate::config::validate::validate(&app.draft),
-        "{after}"
-    );
+    let full = crate::config::validate::validate(&app.draft);
+    assert_eq!(app.checks.diagnostics(), full.as_slice(), "{after}");
+    let errors = full.iter().filter(|d| d.is_error()).count();
+    assert_eq!(app.checks.counts(), (errors, full.len() - errors), "{after}");
+    assert_eq!(app.checks.has_errors(), errors > 0, "{after}");
+    for i in 0..app.draft.rules().len() {
+        let of_rule: Vec<_> = full.iter().filter(|d| d.rule == Some(i)).collect();
+        assert_eq!(app.checks.of_rule(i).collect::<Vec<_>>(), of_rule, "{after}");
+        let e = of_rule.iter().filter(|d| d.is_error()).count() as u32;
+        let w = of_rule.len() as u32 - e;
+        assert_eq!(app.checks.rule_counts.get(i), Some(&(e, w)), "{after}");
+    }
 }
 
 fn k(c: char) -> Event {
@@ -268,7 +276,7 @@ fn rule_global_and_warp_forms_are_one_edit_each() {
     assert_eq!(app.history.len(), 3);
     assert!(
         app.checks
-            .diagnostics
+            .diagnostics()
             .iter()
             .any(|d| d.message.contains("warp-routing has no effect"))
     );
