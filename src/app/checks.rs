@@ -93,7 +93,11 @@ impl Checks {
     pub fn reset(&mut self, config: &TunnelConfig) {
         let n = config.rules().len();
         self.rule_diags = (0..n).map(|i| rule_check(config, i)).collect();
-        self.positional = self.rule_diags.iter().map(|d| mentions_position(d)).collect();
+        self.positional = self
+            .rule_diags
+            .iter()
+            .map(|d| mentions_position(d))
+            .collect();
         self.recheck_all_cross(config);
         self.global = global_diagnostics(config);
         self.rule_counts.clear();

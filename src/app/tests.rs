@@ -60,11 +60,19 @@ fn assert_fully_validated(app: &App, after: impl std::fmt::Display) {
     let full = crate::config::validate::validate(&app.draft);
     assert_eq!(app.checks.diagnostics(), full.as_slice(), "{after}");
     let errors = full.iter().filter(|d| d.is_error()).count();
-    assert_eq!(app.checks.counts(), (errors, full.len() - errors), "{after}");
+    assert_eq!(
+        app.checks.counts(),
+        (errors, full.len() - errors),
+        "{after}"
+    );
     assert_eq!(app.checks.has_errors(), errors > 0, "{after}");
     for i in 0..app.draft.rules().len() {
         let of_rule: Vec<_> = full.iter().filter(|d| d.rule == Some(i)).collect();
-        assert_eq!(app.checks.of_rule(i).collect::<Vec<_>>(), of_rule, "{after}");
+        assert_eq!(
+            app.checks.of_rule(i).collect::<Vec<_>>(),
+            of_rule,
+            "{after}"
+        );
         let e = of_rule.iter().filter(|d| d.is_error()).count() as u32;
         let w = of_rule.len() as u32 - e;
         assert_eq!(app.checks.rule_counts.get(i), Some(&(e, w)), "{after}");
@@ -882,10 +890,10 @@ fn the_detail_pane_is_hidden_until_asked_for_and_the_page_follows() {
 fn incremental_cross_rule_checks_equal_a_full_pass_under_renames() {
     use crate::config::model::Setting;
     let mut rules = crate::config::validate::tests::tangled(5, 30);
-    rules.push(IngressRule {
+    rules.push(IngressRule::new(crate::config::model::RuleFields {
         service: Setting::Set("http_status:404".to_owned()),
-        ..IngressRule::default()
-    });
+        ..crate::config::model::RuleFields::default()
+    }));
     let config = TunnelConfig {
         ingress: Setting::Set(rules),
         ..TunnelConfig::default()
@@ -901,10 +909,10 @@ fn incremental_cross_rule_checks_equal_a_full_pass_under_renames() {
             0 | 1 => Edit::SetRule {
                 index: i,
                 before: Box::new(app.draft.rules()[i].clone()),
-                after: Box::new(IngressRule {
+                after: Box::new(IngressRule::new(crate::config::model::RuleFields {
                     service: app.draft.rules()[i].service.clone(),
-                    ..other
-                }),
+                    ..crate::config::model::RuleFields::clone(&other)
+                })),
             },
             2 => Edit::Insert {
                 index: i,
