@@ -1,7 +1,10 @@
 //! The command line: clap definitions and the headless subcommands.
 
+mod doctor;
 mod history;
+mod live;
 mod remote;
+mod status;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -21,7 +24,8 @@ use crate::text::inert;
 #[derive(Debug, Parser)]
 #[command(
     name = "cfingress",
-    version,
+    version = crate::version::short(),
+    long_version = crate::version::long(),
     about,
     after_help = "Without a subcommand, cfingress opens the editor on a tunnel (--tunnel, or a picker), on a file (--file), or on a built-in sandbox (--demo)."
 )]
@@ -133,6 +137,17 @@ impl TargetArgs {
     }
 }
 
+/// `--wait` and `--wait-timeout` of the commands that publish.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct WaitArgs {
+    /// After publishing, poll the tunnel's connectors until each runs the new version.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits (default: the settings' rollout.wait_timeout, else 60).
+    #[arg(long, value_name = "SECS", requires = "wait", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub wait_timeout: Option<u64>,
+}
+
 /// Which tunnel's journal `history` reads: offline, so without the API and credential options.
 #[derive(Debug, Clone, Default, Args)]
 pub struct JournalTarget {
@@ -191,30 +206,46 @@ pub enum ConfigFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check config files as cloudflared would (exit 0 valid, 1 invalid, 2 unreadable).
+    /// Check config files, or a tunnel's live config, as cloudflared would (exit 0 valid, 1
+    /// invalid, 2 unreadable).
     ///
     /// FILE may be an API response, a PUT body, a bare config (JSON) or a cloudflared config.yml
-    /// (.yml/.yaml). Errors are cloudflared's verdicts with its messages; warnings flag what it
-    /// accepts but is almost surely a mistake.
+    /// (.yml/.yaml). Without FILE, the remote config of the tunnel (--tunnel, $CLOUDFLARE_TUNNEL_ID
+    /// or the profile's) is judged, with the Access lint when the token can read Access
+    /// applications; the output names the version judged. Errors are cloudflared's verdicts with
+    /// its messages; warnings flag what it accepts but is almost surely a mistake.
+    #[command(
+        override_usage = "cfingress validate [--format text|json] FILE...\n       cfingress validate [--format text|json] [--tunnel ID|NAME] [--account ID] [OPTIONS]"
+    )]
     Validate {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
-        /// Config files.
-        #[arg(required = true, value_name = "FILE")]
+        /// Config files (none: the tunnel's live remote config).
+        #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Which tunnel and credentials, to judge the live remote config instead of files.
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Show which rule serves a URL, as `cloudflared tunnel ingress rule URL` does.
+    ///
+    /// With FILE, the rule of that config; with a URL alone, the rule of the tunnel's live remote
+    /// config (--tunnel, $CLOUDFLARE_TUNNEL_ID or the profile's), naming the version judged.
+    #[command(
+        override_usage = "cfingress match [--format text|json] FILE URL\n       cfingress match [--format text|json] [--tunnel ID|NAME] [--account ID] [OPTIONS] URL"
+    )]
     Match {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
-        /// The config file.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// The request URL, e.g. https://app.example.com/login.
-        #[arg(value_name = "URL")]
-        url: String,
+        /// The config file (left out: the live remote config), then the request URL, e.g.
+        /// https://app.example.com/login.
+        #[arg(value_name = "[FILE] URL", num_args = 1..=2, required = true)]
+        args: Vec<std::ffi::OsString>,
+        /// Which tunnel and credentials, to judge the live remote config instead of a file.
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// List the account's tunnels.
     Tunnels {
@@ -264,6 +295,10 @@ pub enum Command {
         /// Refuse unless the remote config is at this version (guards against concurrent edits).
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
+        /// After publishing, wait until every connector runs the new version (exit 1 when the
+        /// timeout passes first, naming the connectors behind, or when the tunnel has none).
+        #[command(flatten)]
+        wait: WaitArgs,
         /// Which tunnel and credentials.
         #[command(flatten)]
         target: TargetArgs,
@@ -297,7 +332,37 @@ pub enum Command {
         /// Publish without asking.
         #[arg(long)]
         yes: bool,
+        /// After publishing, wait until every connector runs the new version.
+        #[command(flatten)]
+        wait: WaitArgs,
         /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Show a tunnel's health and connectors: each connector's cloudflared version, origin,
+    /// data centers and the config version it runs.
+    ///
+    /// Flags connectors on an older config than the current one, connections pending a
+    /// reconnect, and cloudflared versions older than Cloudflare supports (releases within one
+    /// year of the latest). Exit 0 healthy, 1 needs attention, 2 failed.
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Check what the credentials can do, with harmless reads only, and what each feature needs.
+    ///
+    /// Each failing check names the permission group to add to the token in the dashboard.
+    /// Exit 0 when every check that can be judged passes (an unknown is shown, not failed), 1
+    /// when one fails, 2 when the checks could not run.
+    Doctor {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Which account, tunnel and credentials.
         #[command(flatten)]
         target: TargetArgs,
     },
@@ -350,7 +415,7 @@ pub fn run() -> ExitCode {
     if let Err(e) = dumps {
         eprintln!("cfingress: warning: {e}: a crash could write the token to a core dump");
     }
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), "cfingress started");
+    tracing::info!(version = crate::version::short(), "cfingress started");
     if let Some(command) = &cli.command
         && let Some(name) = command.offline_name()
     {
@@ -404,8 +469,45 @@ pub fn run() -> ExitCode {
                 }
             }
         }
-        Some(Command::Validate { format, files }) => cmd_validate(&files, format, &mut out),
-        Some(Command::Match { format, file, url }) => cmd_match(&file, &url, format, &mut out),
+        Some(Command::Validate {
+            format,
+            ref files,
+            ref target,
+        }) if !files.is_empty() => match refuse_target(
+            target,
+            &cli.target,
+            "validate",
+            "FILE...",
+            format == OutputFormat::Json,
+        ) {
+            Some(code) => code,
+            None => cmd_validate(files, format, &mut out),
+        },
+        Some(Command::Match {
+            format,
+            ref args,
+            ref target,
+        }) if args.len() == 2 => match refuse_target(
+            target,
+            &cli.target,
+            "match",
+            "FILE URL",
+            format == OutputFormat::Json,
+        ) {
+            Some(code) => code,
+            None => match args[1].to_str() {
+                Some(url) => cmd_match(std::path::Path::new(&args[0]), url, format, &mut out),
+                None => {
+                    report_failure(
+                        "the URL is not valid UTF-8",
+                        2,
+                        None,
+                        format == OutputFormat::Json,
+                    );
+                    2
+                }
+            },
+        },
         command => {
             drop(out);
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -440,8 +542,6 @@ impl Command {
     /// The name of a command that reads only local files (no tunnel, no credentials).
     fn offline_name(&self) -> Option<&'static str> {
         match self {
-            Command::Validate { .. } => Some("validate"),
-            Command::Match { .. } => Some("match"),
             Command::Completions { .. } => Some("completions"),
             Command::Man => Some("man"),
             Command::Fixture { .. } => Some("fixture"),
@@ -461,10 +561,39 @@ impl Command {
             | Command::Diff { format, .. }
             | Command::Apply { format, .. }
             | Command::History { format, .. }
-            | Command::Rollback { format, .. } => *format == OutputFormat::Json,
+            | Command::Rollback { format, .. }
+            | Command::Status { format, .. }
+            | Command::Doctor { format, .. } => *format == OutputFormat::Json,
             _ => false,
         }
     }
+}
+
+/// With local files, `validate` and `match` read only them: target options (given after the
+/// command's name or before it) are refused, with exit status 2. `None` when none was given.
+fn refuse_target(
+    target: &TargetArgs,
+    outer: &TargetArgs,
+    name: &str,
+    files: &str,
+    json: bool,
+) -> Option<u8> {
+    let given = target.or(outer).given();
+    if given.is_empty() {
+        return None;
+    }
+    report_failure(
+        &format!(
+            "{} {} not used by `cfingress {name} {files}`, which reads only local files; to judge a tunnel's live config, leave the file{} out",
+            given.join(", "),
+            if given.len() == 1 { "is" } else { "are" },
+            if files.ends_with("...") { "s" } else { "" }
+        ),
+        2,
+        None,
+        json,
+    );
+    Some(2)
 }
 
 /// Reports a failure: `cfingress: MESSAGE` on stderr and, for JSON output,
@@ -539,8 +668,16 @@ fn diag_line(config: &TunnelConfig, d: &Diagnostic) -> String {
 
 type FileResult = Result<(TunnelConfig, Vec<Diagnostic>), FileError>;
 
+/// The live config a command judged, for its output: `tunnel web-prod (f70f…), remote config
+/// version 8`, and the fields JSON output adds (`tunnel_id`, `tunnel_name`, `config_version`).
+pub(crate) struct Judged {
+    /// The words naming it.
+    pub label: String,
+    /// Extra fields of the JSON output.
+    pub json: serde_json::Map<String, serde_json::Value>,
+}
+
 fn cmd_validate(files: &[PathBuf], format: OutputFormat, out: &mut impl Write) -> u8 {
-    let mut code = 0u8;
     let mut results: Vec<(String, FileResult)> = Vec::new();
     for path in files {
         let shown = path.display().to_string();
@@ -548,13 +685,32 @@ fn cmd_validate(files: &[PathBuf], format: OutputFormat, out: &mut impl Write) -
             let diags = validate(&loaded.config);
             (loaded.config, diags)
         });
-        code = code.max(match &result {
+        results.push((shown, result));
+    }
+    let code = print_validation(&results, format, out, None);
+    // The process ends right after this: freeing every rule of a large config one by one would
+    // only add to the time a script waits (a few ms at 10 000 rules); the OS takes it all back.
+    std::mem::forget(results);
+    code
+}
+
+/// Prints the verdicts of `validate` (one entry per file, or the one live config with `live`'s
+/// JSON fields) and returns the exit status: the worst of 0 valid, 1 invalid, 2 unreadable.
+fn print_validation(
+    results: &[(String, FileResult)],
+    format: OutputFormat,
+    out: &mut impl Write,
+    live: Option<&Judged>,
+) -> u8 {
+    let code = results
+        .iter()
+        .map(|(_, r)| match r {
             Err(_) => 2,
             Ok((_, d)) if d.iter().any(Diagnostic::is_error) => 1,
             Ok(_) => 0,
-        });
-        results.push((shown, result));
-    }
+        })
+        .max()
+        .unwrap_or(0);
     match format {
         OutputFormat::Json => {
             let files: Vec<JsonFile<'_>> = results
@@ -582,11 +738,12 @@ fn cmd_validate(files: &[PathBuf], format: OutputFormat, out: &mut impl Write) -
                     },
                 })
                 .collect();
-            let doc = serde_json::json!({ "files": files });
+            let mut doc = live.map(|l| l.json.clone()).unwrap_or_default();
+            doc.insert("files".to_owned(), serde_json::json!(files));
             let _ = writeln!(out, "{}", crate::text::json_inert(&doc));
         }
         OutputFormat::Text => {
-            for (file, r) in &results {
+            for (file, r) in results {
                 let file = inert(file);
                 match r {
                     Err(e) => {
@@ -624,9 +781,6 @@ fn cmd_validate(files: &[PathBuf], format: OutputFormat, out: &mut impl Write) -
             }
         }
     }
-    // The process ends right after this: freeing every rule of a large config one by one would
-    // only add to the time a script waits (a few ms at 10 000 rules); the OS takes it all back.
-    std::mem::forget(results);
     code
 }
 
@@ -647,17 +801,39 @@ struct JsonMatch<'a> {
 }
 
 fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut impl Write) -> u8 {
+    match read_file(file) {
+        Ok(l) => match_config(
+            &l.config,
+            &inert(&file.display().to_string()),
+            url,
+            format,
+            out,
+            None,
+        ),
+        Err(e) => {
+            report_failure(&e.to_string(), 2, None, format == OutputFormat::Json);
+            2
+        }
+    }
+}
+
+/// Prints which rule of `config` serves `url` and returns the exit status (0 matched, 1 invalid
+/// config, 2 a URL cloudflared refuses). `what` names the config in errors; `live` is set for
+/// the tunnel's live config.
+fn match_config(
+    config: &TunnelConfig,
+    what: &str,
+    url: &str,
+    format: OutputFormat,
+    out: &mut impl Write,
+    live: Option<&Judged>,
+) -> u8 {
     let json = format == OutputFormat::Json;
     let failed = |message: &str, code: u8| {
-        report_failure(message, code, None, json);
+        report_failure(message, code, live.map(|l| &l.json), json);
         code
     };
-    let loaded = match read_file(file) {
-        Ok(l) => l,
-        Err(e) => return failed(&e.to_string(), 2),
-    };
-    let config = loaded.config;
-    let diags = validate(&config);
+    let diags = validate(config);
     if let Some(err) = first_error(&diags) {
         let at = err
             .rule
@@ -670,8 +846,7 @@ fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut 
             .unwrap_or_default();
         return failed(
             &format!(
-                "{} is not a valid config, so cloudflared would not serve it{at}: {}",
-                inert(&file.display().to_string()),
+                "{what} is not a valid config, so cloudflared would not serve it{at}: {}",
                 inert(&err.message)
             ),
             1,
@@ -691,12 +866,20 @@ fn cmd_match(file: &std::path::Path, url: &str, format: OutputFormat, out: &mut 
                 path: rule.path.get().map(String::as_str),
                 service: rule.service.as_str(),
             };
-            let _ = writeln!(out, "{}", crate::text::json_inert(&m));
+            let mut doc = match serde_json::to_value(&m) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            if let Some(l) = live {
+                doc.extend(l.json.clone());
+            }
+            let _ = writeln!(out, "{}", crate::text::json_inert(&doc));
         }
         OutputFormat::Text => {
+            let of = live.map(|l| format!(" of {}", l.label)).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{} is served by {} (cloudflared: \"Matched rule #{index}\")",
+                "{} is served by {}{of} (cloudflared: \"Matched rule #{index}\")",
                 inert(url),
                 rule_label(index, rule)
             );

@@ -12,6 +12,9 @@
 //! [ui]
 //! ascii = false
 //!
+//! [rollout]
+//! wait_timeout = 60
+//!
 //! [keys]
 //! publish = "P"
 //! undo = ["u", "ctrl-z"]
@@ -60,6 +63,29 @@ pub struct UiSettings {
     pub color: Option<bool>,
 }
 
+/// Waiting for a publish to reach the connectors.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutSettings {
+    /// Seconds to wait for every connector to run a published version (the editor's rollout
+    /// panel, and `apply --wait` without `--wait-timeout`); 60 when absent.
+    pub wait_timeout: Option<u64>,
+}
+
+impl RolloutSettings {
+    /// The longest wait a setting or `--wait-timeout` may ask for.
+    pub const MAX_WAIT: u64 = 3600;
+
+    /// The wait timeout, within 1 s and [`RolloutSettings::MAX_WAIT`].
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.wait_timeout
+                .unwrap_or(crate::effects::rollout::DEFAULT_TIMEOUT.as_secs())
+                .clamp(1, Self::MAX_WAIT),
+        )
+    }
+}
+
 /// One key or several, as written in `[keys]`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(untagged)]
@@ -82,6 +108,9 @@ pub struct Settings {
     /// UI options.
     #[serde(default)]
     pub ui: UiSettings,
+    /// Rollout options.
+    #[serde(default)]
+    pub rollout: RolloutSettings,
     /// Key bindings: command name to key or keys (the README lists the command names).
     #[serde(default)]
     pub keys: BTreeMap<String, toml::Spanned<KeySpec>>,
@@ -356,6 +385,20 @@ mod tests {
         assert!(e.to_string().contains("line 2"), "{e}");
         let e = Settings::parse("[profiles.w]\ntoken = \"x\"\n", Path::new("s.toml"));
         assert!(e.is_err());
+    }
+
+    #[test]
+    fn the_rollout_timeout_is_bounded() {
+        let s = Settings::parse("[rollout]\nwait_timeout = 90\n", Path::new("s.toml"));
+        assert_eq!(s.map(|s| s.rollout.timeout().as_secs()).ok(), Some(90));
+        let s = Settings::parse("[rollout]\nwait_timeout = 0\n", Path::new("s.toml"));
+        assert_eq!(s.map(|s| s.rollout.timeout().as_secs()).ok(), Some(1));
+        let s = Settings::parse("", Path::new("s.toml"));
+        assert_eq!(s.map(|s| s.rollout.timeout().as_secs()).ok(), Some(60));
+        let e = Settings::parse("[rollout]\nwait_timeout = -5\n", Path::new("s.toml"));
+        assert!(e.is_err());
+        let e = Settings::parse("[rollout]\nwait = 5\n", Path::new("s.toml"));
+        assert!(e.is_err_and(|e| e.to_string().contains("wait")));
     }
 
     #[test]

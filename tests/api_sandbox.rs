@@ -577,6 +577,16 @@ struct Contract {
     components: Value,
 }
 
+/// The OpenAPI slice as a contract to check against (`None`, said on stderr, when it is absent).
+fn contract() -> Option<Contract> {
+    let spec = spec()?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Some(Contract {
+        components: json_schema(&spec["components"]),
+        spec,
+    })
+}
+
 impl Contract {
     fn check(&self, schema: &Value, instance: &Value, what: &str) {
         let root = json!({"allOf": [json_schema(schema)], "components": self.components});
@@ -645,12 +655,7 @@ async fn raw(
 
 #[tokio::test]
 async fn sandbox_responses_and_client_requests_match_the_openapi_slice() {
-    let Some(spec) = spec() else { return };
-    let contract = Contract {
-        components: json_schema(&spec["components"]),
-        spec,
-    };
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let Some(contract) = contract() else { return };
     let sb = sandbox().await;
     let token = sb.info.token.clone();
     let a = sb.info.account_id.clone();
@@ -950,4 +955,319 @@ async fn the_sandbox_answers_unauthenticated_writes_before_reading_them() {
             .map(|t| t.version),
         Some(1)
     );
+}
+
+// ---- Connectors, Access, permissions and the rate limit ----
+
+#[tokio::test]
+async fn connectors_report_the_config_version_they_run() {
+    let (sb, c, account, demo) = demo_setup().await;
+    let versions = |list: &[cfingress::api::Connector]| -> Vec<Option<u64>> {
+        list.iter().map(|c| c.config_version).collect()
+    };
+    let list = c
+        .list_connectors(&account, &demo)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(versions(&list), [Some(1), Some(1), Some(1)]);
+    assert!(
+        list.iter()
+            .all(|c| c.is_connected() && !c.version.is_empty())
+    );
+    assert_eq!(list[0].colos(), ["FRA", "AMS"]);
+    assert_eq!(list[2].origin_ips(), ["198.51.100.23"]);
+
+    // The slow one adopts 300 ms after a publish; the stale one never does.
+    sb.state()
+        .connectors
+        .change(
+            &demo,
+            "1",
+            &serde_json::from_value(json!({"lag_ms": 300})).unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.put_config(&account, &demo, &small_config(), Some(1))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let list = c.list_connectors(&account, &demo).await.unwrap_or_default();
+    assert_eq!(versions(&list), [Some(2), Some(1), Some(1)]);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let list = c.list_connectors(&account, &demo).await.unwrap_or_default();
+    assert_eq!(versions(&list), [Some(2), Some(2), Some(1)]);
+
+    let one = c
+        .get_connector(&account, &demo, &list[2].id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(one, list[2]);
+    let e = c
+        .get_connector(&account, &demo, "00000000-0000-4000-8000-000000000000")
+        .await
+        .err();
+    assert!(matches!(e, Some(ApiError::NotFound { .. })), "{e:?}");
+    let e = c.get_connector(&account, &demo, "../x").await.err();
+    assert!(matches!(e, Some(ApiError::InvalidId { .. })), "{e:?}");
+
+    // A tunnel never run has none, and its status says so.
+    let none = c
+        .list_connectors(&account, &new_id(&sb))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(none.is_empty());
+    let t = c
+        .get_tunnel(&account, &new_id(&sb))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.status, "inactive");
+    sb.state()
+        .connectors
+        .change(
+            &demo,
+            "0",
+            &serde_json::from_value(json!({"pending_reconnect": true})).unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let t = c
+        .get_tunnel(&account, &demo)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(t.status, "degraded");
+}
+
+#[tokio::test]
+async fn access_applications_and_the_organization() {
+    let (sb, c, account, _) = demo_setup().await;
+    let apps = c
+        .list_access_apps(&account)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(apps.len(), 6);
+    let grafana = apps.iter().find(|a| a.name == "Grafana");
+    assert_eq!(
+        grafana.map(|a| (a.aud.as_str(), a.domains.clone())),
+        Some((
+            cfingress::sandbox::access::GRAFANA_AUD,
+            vec!["grafana.example.com".to_owned()]
+        ))
+    );
+    let org = c
+        .get_access_organization(&account)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(org.team_name(), Some("example"));
+
+    // Every page is read: 130 more applications make three pages of 50.
+    {
+        let mut s = sb.state();
+        for i in 0..130 {
+            let mut app = s.access.apps[0].clone();
+            app["name"] = json!(format!("app {i}"));
+            app["aud"] = json!(format!("{i:064x}"));
+            s.access.apps.push(app);
+        }
+    }
+    let before = sb.state().requests.len();
+    let apps = c.list_access_apps(&account).await.unwrap_or_default();
+    assert_eq!(apps.len(), 136);
+    assert_eq!(sb.state().requests.len() - before, 3);
+}
+
+#[tokio::test]
+async fn permission_errors_name_the_group_to_add() {
+    let (sb, c, account, demo) = demo_setup().await;
+    let deny = |groups: Value| {
+        sb.state().denied =
+            serde_json::from_value::<Vec<cfingress::sandbox::permissions::Group>>(groups)
+                .unwrap_or_default();
+    };
+    deny(json!(["access_apps", "access_organization"]));
+    let e = c
+        .list_access_apps(&account)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("Account > Access: Apps and Policies > Read"),
+        "{e}"
+    );
+    let e = c
+        .get_access_organization(&account)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("Access: Organizations, Identity Providers, and Groups"),
+        "{e}"
+    );
+    assert!(c.list_connectors(&account, &demo).await.is_ok());
+    deny(json!(["tunnel_read"]));
+    let e = c
+        .list_connectors(&account, &demo)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("Account > Cloudflare Tunnel > Read"), "{e}");
+    // The Global API Key keeps every permission, as its user does.
+    let (email, key) = sb.state().global_key.clone();
+    let global = Client::with_options(
+        &sb.info.api_url,
+        Credentials::GlobalKey {
+            email,
+            key: SecretString::from(key),
+        },
+        options(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(global.list_connectors(&account, &demo).await.is_ok());
+}
+
+#[tokio::test]
+async fn polling_reads_the_rate_limit_and_never_runs_into_it() {
+    let (sb, c, account, demo) = demo_setup().await;
+    assert_eq!(c.rate_limit(), None, "nothing asked yet");
+    c.list_connectors(&account, &demo).await.unwrap_or_default();
+    let r = c
+        .rate_limit()
+        .unwrap_or_else(|| panic!("no Ratelimit header read"));
+    assert_eq!((r.remaining, r.quota), (1199, Some(1200)));
+
+    // A budget of 4 per 2 s: the fifth request waits for the window instead of getting a 429.
+    sb.state().budget.set(
+        &serde_json::from_value(json!({"quota": 4, "window_secs": 2}))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let started = Instant::now();
+    let before = sb.state().requests.len();
+    for _ in 0..6 {
+        c.list_connectors(&account, &demo)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "waited for the window"
+    );
+    let r = c.rate_limit().unwrap_or_else(|| panic!("no header"));
+    assert!(r.remaining <= 2 && r.quota == Some(4), "{r:?}");
+    assert!(
+        cfingress::rollout::pace::next_delay(1, Some(&r), Instant::now())
+            > Duration::from_millis(900),
+        "polling slows down near the limit"
+    );
+    assert_eq!(
+        sb.state().requests.len() - before,
+        6,
+        "one request per call: none was answered 429 and retried"
+    );
+    // A window the client cannot wait for is reported, and nothing is sent.
+    sb.state().budget.set(
+        &serde_json::from_value(json!({"quota": 1, "window_secs": 60}))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    c.list_connectors(&account, &demo).await.unwrap_or_default();
+    let sent = sb.state().requests.len();
+    let e = c
+        .list_connectors(&account, &demo)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("not sent") && e.contains("used up"), "{e}");
+    assert_eq!(sb.state().requests.len(), sent, "nothing was sent");
+}
+
+#[tokio::test]
+async fn connector_and_access_answers_match_the_openapi_slice() {
+    let Some(contract) = contract() else { return };
+    let sb = sandbox().await;
+    let token = sb.info.token.clone();
+    let a = sb.info.account_id.clone();
+    let (demo, fresh) = (demo_id(&sb), new_id(&sb));
+    let connector = sb.state().connectors.of(&demo)[0].id.clone();
+    use reqwest::Method as M;
+    let connections = "/accounts/{account_id}/cfd_tunnel/{tunnel_id}/connections";
+    let one = "/accounts/{account_id}/cfd_tunnel/{tunnel_id}/connectors/{connector_id}";
+    let apps = "/accounts/{account_id}/access/apps";
+    let org = "/accounts/{account_id}/access/organizations";
+    let mut cases: Vec<(String, &str)> = vec![
+        (
+            format!("/accounts/{a}/cfd_tunnel/{demo}/connections"),
+            connections,
+        ),
+        (
+            format!("/accounts/{a}/cfd_tunnel/{fresh}/connections"),
+            connections,
+        ),
+        (
+            format!("/accounts/{a}/cfd_tunnel/{demo}/connectors/{connector}"),
+            one,
+        ),
+        (
+            format!(
+                "/accounts/{a}/cfd_tunnel/{demo}/connectors/00000000-0000-4000-8000-000000000000"
+            ),
+            one,
+        ),
+        (
+            format!("/accounts/{a}/cfd_tunnel/{demo}/connectors/nope"),
+            one,
+        ),
+        (format!("/accounts/{a}/access/apps"), apps),
+        (
+            format!("/accounts/{a}/access/apps?page=2&per_page=2&domain=example.com"),
+            apps,
+        ),
+        (format!("/accounts/{a}/access/organizations"), org),
+    ];
+    for (path, template) in &cases {
+        let (status, answer) = raw(&sb, M::GET, path, &token, None).await;
+        contract.response(template, "get", status, &answer);
+    }
+    // Every answer also when the token lacks the permission, or the connectors lag.
+    sb.state().denied =
+        serde_json::from_value(json!(["tunnel_read", "access_apps", "access_organization"]))
+            .unwrap_or_default();
+    cases.truncate(8);
+    for (path, template) in &cases {
+        let (status, answer) = raw(&sb, M::GET, path, &token, None).await;
+        assert_eq!(status, 403, "{path}");
+        contract.response(template, "get", status, &answer);
+    }
+    // What the client sends to these endpoints: GETs without a body, with the query parameters
+    // the slice lists.
+    sb.state().denied.clear();
+    let c = client(&sb);
+    c.list_connectors(&a, &demo)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.list_access_apps(&a)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.get_access_organization(&a)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for r in sb.state().requests.iter().rev().take(3) {
+        assert_eq!(
+            (r.method.as_str(), r.body.is_none()),
+            ("GET", true),
+            "{r:?}"
+        );
+    }
+    let params: Vec<&str> = spec_params(&contract.spec, apps);
+    assert!(
+        params.contains(&"page") && params.contains(&"per_page"),
+        "{params:?}"
+    );
+}
+
+fn spec_params<'a>(spec: &'a Value, path: &str) -> Vec<&'a str> {
+    spec["paths"][path]["get"]["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str())
+        .collect()
 }

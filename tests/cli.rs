@@ -286,6 +286,71 @@ fn completions_and_manual() {
     assert!(stdout(&o).contains(".TH cfingress"), "{}", stdout(&o));
 }
 
+/// `--version` names the version, the commit (or says it is unknown) and the build date, so an
+/// admin can tell exactly which build runs; `-V` is its first line.
+#[test]
+fn version_names_commit_and_build_date() {
+    let line = regex::Regex::new(
+        r"^cfingress (\d+\.\d+\.\d+\S*) \((?:commit ([0-9a-f]{12})(?:-dirty)?|unknown commit), built (\d{4}-\d\d-\d\d)\)$",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = run(&["-V"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let short = stdout(&o);
+    let short = short.trim_end();
+    let caps = line
+        .captures(short)
+        .unwrap_or_else(|| panic!("-V printed {short:?}"));
+    assert_eq!(&caps[1], env!("CARGO_PKG_VERSION"));
+
+    let o = run(&["--version"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let long = stdout(&o);
+    let lines: Vec<&str> = long.lines().collect();
+    assert_eq!(lines.first(), Some(&short), "{long}");
+    let commit = lines.iter().find_map(|l| l.strip_prefix("commit:   "));
+    match caps.get(2) {
+        Some(short_hash) => {
+            let full = commit.unwrap_or_else(|| panic!("no commit line: {long}"));
+            assert!(full.starts_with(short_hash.as_str()), "{long}");
+        }
+        None => assert_eq!(
+            commit,
+            Some("unknown (not built from a git checkout)"),
+            "{long}"
+        ),
+    }
+    let built = lines.iter().find_map(|l| l.strip_prefix("built:    "));
+    let built = built.unwrap_or_else(|| panic!("no build time: {long}"));
+    assert!(
+        built.starts_with(&caps[3]) && built.ends_with(" UTC"),
+        "{long}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("target:   ")), "{long}");
+
+    // Built from this checkout: the commit is its HEAD.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let top = git(&["rev-parse", "--show-toplevel"]).map(PathBuf::from);
+    if top.and_then(|t| t.canonicalize().ok()) == Path::new(root).canonicalize().ok()
+        && let Some(head) = git(&["rev-parse", "HEAD"])
+    {
+        assert_eq!(
+            commit.map(|c| c.split(' ').next()),
+            Some(Some(head.as_str())),
+            "{long}"
+        );
+    }
+}
+
 #[test]
 fn the_editor_refuses_without_a_terminal() {
     let o = run(&["--file", "assets/examples/config.yml"]);

@@ -382,7 +382,7 @@ fn an_unreadable_journal_is_reported_and_kept_aside() {
 
 #[test]
 fn offline_commands_take_no_remote_options_and_json_failures_are_json() {
-    for cmd in ["validate", "match", "sandbox", "completions", "man"] {
+    for cmd in ["sandbox", "completions", "man"] {
         let o = Command::new(bin())
             .args([cmd, "--help"])
             .output()
@@ -402,18 +402,21 @@ fn offline_commands_take_no_remote_options_and_json_failures_are_json() {
             );
         }
     }
-    let o = Command::new(bin())
-        .args(["apply", "--help"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(out(&o).contains("--tunnel") && out(&o).contains("--api-token-file"));
+    // validate and match judge files offline, or a tunnel's live config with the remote options.
+    for cmd in ["apply", "validate", "match"] {
+        let o = Command::new(bin())
+            .args([cmd, "--help"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out(&o).contains("--tunnel") && out(&o).contains("--api-token-file"));
+    }
     let o = Command::new(bin())
         .args(["--tunnel", "prod", "validate", "x.yml"])
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        err(&o).contains("--tunnel is not used by `cfingress validate`"),
+        err(&o).contains("--tunnel is not used by `cfingress validate FILE...`"),
         "{}",
         err(&o)
     );

@@ -731,3 +731,147 @@ fn the_editor_shows_hostile_names_inertly() {
     s.wait_exit();
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// A connector as the API lists it, with hostile strings in every string field.
+fn hostile_connector(n: u8, config_version: u64) -> Value {
+    let id = format!("{n:08x}-0000-4000-8000-000000000000");
+    json!({"id": id, "arch": EVIL, "version": EVIL, "config_version": config_version,
+           "run_at": EVIL, "features": [EVIL],
+           "conns": [{"id": id, "colo_name": EVIL, "origin_ip": EVIL, "opened_at": EVIL,
+                      "is_pending_reconnect": false, "client_id": id, "client_version": EVIL}]})
+}
+
+/// The API with connectors (one behind), Access applications and an organization: hostile
+/// strings everywhere, well-shaped ids and tags.
+fn hostile_fleet_api() -> Hostile {
+    Hostile::start(|r| {
+        let segs: Vec<&str> = r.path.trim_matches('/').split('/').collect();
+        match (r.method.as_str(), segs.as_slice()) {
+            ("GET", ["user", "tokens", "verify"]) => {
+                ok(json!({"id": "ed17574386854bf78a67040be0a770b0", "status": "active"}))
+            }
+            ("GET", ["accounts"]) => list(json!([{"id": ACCOUNT, "name": EVIL}]), 1, 1),
+            ("GET", ["accounts", _, "cfd_tunnel"]) => list(json!([tunnel(TUNNEL, EVIL)]), 1, 1),
+            ("GET", ["accounts", _, "cfd_tunnel", _]) => ok(tunnel(TUNNEL, EVIL)),
+            ("GET", ["accounts", _, "cfd_tunnel", _, "configurations"]) => ok(json!({
+                "tunnel_id": TUNNEL, "version": 4, "config": hostile_config(),
+                "source": EVIL, "created_at": EVIL
+            })),
+            ("PUT", ["accounts", _, "cfd_tunnel", _, "configurations"]) => {
+                let sent: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                ok(json!({"tunnel_id": TUNNEL, "version": 5, "config": sent["config"]}))
+            }
+            ("GET", ["accounts", _, "cfd_tunnel", _, "connections"]) => list(
+                json!([hostile_connector(1, 5), hostile_connector(2, 4)]),
+                1,
+                1,
+            ),
+            ("GET", ["accounts", _, "access", "apps"]) => list(
+                json!([{"id": "f174e90a-fafe-4643-bbbc-4a0ed4fc8415", "name": EVIL, "type": EVIL,
+                        "aud": "737646a56ab1df6ec9bddc7e5ca84eaf3b0768850f3ffb5d74f1534911fe3893",
+                        "domain": EVIL, "destinations": [{"type": "public", "uri": EVIL}]}]),
+                1,
+                1,
+            ),
+            ("GET", ["accounts", _, "access", "organizations"]) => {
+                ok(json!({"name": EVIL, "auth_domain": EVIL}))
+            }
+            ("GET", ["zones"]) => list(
+                json!([{"id": "023e105f4ecef8ad9ca31a8372d0c353", "name": EVIL}]),
+                1,
+                1,
+            ),
+            ("GET", ["zones", _, "dns_records"]) => list(json!([]), 1, 1),
+            _ => answer(
+                404,
+                &json!({"success": false, "errors": [{"code": 1003, "message": EVIL}]}),
+            ),
+        }
+    })
+}
+
+#[test]
+fn connectors_access_and_doctor_answers_stay_inert() {
+    let server = hostile_fleet_api();
+    let dir = home("fleet-files");
+    let mine = dir.join("mine.json");
+    std::fs::write(
+        &mine,
+        json!({"ingress": [{"hostname": "ok.example.com", "service": "http://localhost:1"}, {"service": "http_status:404"}]})
+            .to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mine = mine.display().to_string();
+    for (args, want, tag) in [
+        (vec!["status", "--tunnel", TUNNEL], 1, "status"),
+        (
+            vec!["status", "--tunnel", TUNNEL, "--format", "json"],
+            1,
+            "status-json",
+        ),
+        (vec!["doctor", "--tunnel", TUNNEL], 0, "doctor"),
+        (
+            vec!["doctor", "--tunnel", TUNNEL, "--format", "json"],
+            0,
+            "doctor-json",
+        ),
+        // The hostile config is invalid (its path is a broken regex): exit 1, inertly.
+        (vec!["validate", "--tunnel", EVIL], 1, "validate-live"),
+        (
+            vec!["match", "--tunnel", TUNNEL, "https://x.example.com/"],
+            1,
+            "match-live",
+        ),
+        (
+            vec![
+                "apply",
+                "--tunnel",
+                TUNNEL,
+                "--yes",
+                "--wait",
+                "--wait-timeout",
+                "2",
+                &mine,
+            ],
+            1,
+            "apply-wait",
+        ),
+        (
+            vec![
+                "apply",
+                "--tunnel",
+                TUNNEL,
+                "--yes",
+                "--wait",
+                "--wait-timeout",
+                "1",
+                "--format",
+                "json",
+                &mine,
+            ],
+            1,
+            "apply-wait-json",
+        ),
+    ] {
+        let r = run(&server, &args, tag);
+        assert_eq!(r.code(), Some(want), "{tag}: {}{}", r.stdout(), r.stderr());
+        assert_inert(&r, tag);
+    }
+    let r = run(&server, &["status", "--tunnel", TUNNEL], "status-text");
+    assert!(
+        r.stdout().contains("abc\\x1b]2;PWNED\\x07"),
+        "{}",
+        r.stdout()
+    );
+    let r = run(
+        &server,
+        &["status", "--tunnel", TUNNEL, "--format", "json"],
+        "status-back",
+    );
+    let doc: Value = serde_json::from_str(&r.stdout()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        doc["connectors"][0]["version"], EVIL,
+        "the JSON reads back to the server's string"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -570,3 +570,134 @@ fn the_detail_pane_scrolls_and_shows_unknown_keys() {
         "the last setting is reachable: {end}"
     );
 }
+
+fn connector(n: u8, version: &str, config: Option<u64>, colo: &str) -> cfingress::api::Connector {
+    cfingress::api::Connector {
+        id: format!("{n}{n}{n}{n}{n}{n}{n}{n}-0000-4000-8000-000000000000"),
+        version: version.to_owned(),
+        arch: "linux_amd64".to_owned(),
+        config_version: config,
+        run_at: "2024-06-19T10:00:00Z".to_owned(),
+        features: Vec::new(),
+        conns: vec![cfingress::api::Connection {
+            id: String::new(),
+            colo_name: colo.to_owned(),
+            origin_ip: format!("203.0.113.{n}"),
+            is_pending_reconnect: false,
+            opened_at: String::new(),
+        }],
+    }
+}
+
+#[test]
+fn rollout_panel_status_view_and_access_picker() {
+    let mut app = demo();
+    app.update(tick());
+    app.update(Event::Published(Ok(cfingress::app::Published {
+        version: Some(8),
+        message: "Published version 8 (was 7)".into(),
+    })));
+    let mut rollout = cfingress::rollout::Rollout::new(8);
+    rollout.observe(
+        vec![
+            connector(1, "2024.6.0", Some(8), "FRA"),
+            connector(2, "2024.6.0", Some(8), "AMS"),
+            connector(3, "2023.2.1", Some(7), "LHR"),
+        ],
+        std::time::Duration::from_secs(12),
+    );
+    app.update(Event::Rollout {
+        ticket: 1,
+        update: Ok(rollout),
+        over: false,
+    });
+    both("rollout_panel", &app);
+    special(&mut app, Key::Esc);
+    key(&mut app, 's');
+    app.update(Event::Status(Ok(Box::new(
+        cfingress::app::rollout::TunnelStatus {
+            name: "demo".into(),
+            status: "degraded".into(),
+            config_version: 8,
+            connectors: vec![
+                connector(1, "2024.6.0", Some(8), "FRA"),
+                connector(3, "2023.2.1", Some(7), "LHR"),
+            ],
+        },
+    ))));
+    both("status_view", &app);
+    special(&mut app, Key::Esc);
+    app.update(Event::Access(Ok(std::sync::Arc::new(
+        cfingress::app::access::AccessData {
+            apps: vec![
+                cfingress::api::AccessApp {
+                    id: String::new(),
+                    name: "Grafana".into(),
+                    app_type: "self_hosted".into(),
+                    aud: "9a0c5e8b1f2d3c4b5a69788776655443".into(),
+                    domains: vec!["grafana.example.com".into()],
+                },
+                cfingress::api::AccessApp {
+                    id: String::new(),
+                    name: "Internal tools".into(),
+                    app_type: "self_hosted".into(),
+                    aud: "5b1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f".into(),
+                    domains: vec!["*.example.com".into()],
+                },
+            ],
+            team: Some("example".into()),
+        },
+    ))));
+    for _ in 0..3 {
+        key(&mut app, 'j');
+    }
+    key(&mut app, 'e');
+    app.update(Event::Key(KeyPress::ctrl('p')));
+    both("access_picker", &app);
+}
+
+#[test]
+fn the_tunnel_picker_health_column() {
+    let (mut app, _) = App::remote(Some("5a9d0c0ffee05a9d0c0ffee05a9d0c0f".into()), None);
+    let t = |id: &str, name: &str, status: &str| Tunnel {
+        id: id.into(),
+        name: name.into(),
+        status: status.into(),
+        config_src: "cloudflare".into(),
+    };
+    app.update(Event::Tunnels(Ok(vec![
+        t(
+            "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415",
+            "web-prod",
+            "healthy",
+        ),
+        t(
+            "1c5ee0a2-6a4b-4c8e-9f62-0d3b7e2f9a11",
+            "staging",
+            "degraded",
+        ),
+        t(
+            "9b2d4c6e-0f1a-4b3c-8d5e-7f6a5b4c3d2e",
+            "old-office",
+            "inactive",
+        ),
+    ])));
+    let month = cfingress::rollout::cloudflared::Month {
+        year: 2024,
+        month: 6,
+    };
+    app.update(Event::Health(
+        "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415".into(),
+        Ok(cfingress::rollout::Health::of(
+            "healthy",
+            &[
+                connector(1, "2024.6.0", Some(8), "FRA"),
+                connector(2, "2024.6.0", Some(8), "AMS"),
+                connector(3, "2024.6.0", Some(7), "LHR"),
+            ],
+            Some(8),
+            month,
+        )),
+    ));
+    both("tunnel_picker_health", &app);
+}

@@ -43,6 +43,16 @@ pub enum Call {
     Accounts,
     /// Verify a token.
     Verify,
+    /// A tunnel's connectors and connections.
+    Connections,
+    /// List Access applications.
+    AccessApps,
+    /// Read the Zero Trust organization.
+    AccessOrganization,
+    /// List zones.
+    Zones,
+    /// Read DNS records.
+    DnsRead,
 }
 
 impl Call {
@@ -53,6 +63,13 @@ impl Call {
             Call::PutConfig => "Account > Cloudflare Tunnel > Edit (\"Cloudflare Tunnel Write\")",
             Call::Accounts => "Account > Account Settings > Read",
             Call::Verify => "any (token verification needs no permission)",
+            Call::Connections => "Account > Cloudflare Tunnel > Read",
+            Call::AccessApps => "Account > Access: Apps and Policies > Read",
+            Call::AccessOrganization => {
+                "Account > Access: Organizations, Identity Providers, and Groups > Read"
+            }
+            Call::Zones => "Zone > Zone > Read",
+            Call::DnsRead => "Zone > DNS > Read",
         }
     }
 }
@@ -173,6 +190,15 @@ pub enum ApiError {
     RateLimited {
         /// When the API says to retry.
         retry_after: Option<Duration>,
+    },
+    /// Not sent: the last answer said no request is left in the rate-limit window.
+    #[error(
+        "not sent: the API's rate limit for these credentials is used up for another {}s (its Ratelimit header said 0 requests left); sending now would be answered 429, which blocks the credentials for minutes, the dashboard too: retry then",
+        retry_after.as_secs().max(1)
+    )]
+    RateBudgetSpent {
+        /// When the window resets.
+        retry_after: Duration,
     },
     /// The API failed (5xx).
     #[error(
@@ -307,6 +333,7 @@ impl ApiError {
         matches!(
             self,
             ApiError::RateLimited { .. }
+                | ApiError::RateBudgetSpent { .. }
                 | ApiError::Server { .. }
                 | ApiError::Timeout { .. }
                 | ApiError::Connect { .. }

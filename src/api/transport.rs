@@ -7,6 +7,7 @@
 //! `impl Client` blocks on top of [`Client::get`], [`Client::get_all`] and [`Client::send`].
 
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -17,6 +18,7 @@ use serde_json::value::RawValue;
 use super::credentials::Credentials;
 use super::envelope::{Envelope, parse_response};
 use super::error::{ApiError, Call};
+use super::ratelimit::RateLimit;
 use crate::text::inert;
 
 /// Cloudflare's API base URL.
@@ -73,6 +75,9 @@ pub struct Client {
     proxy: Option<String>,
     credentials: Credentials,
     options: ClientOptions,
+    /// What the last answer's `Ratelimit` headers said (shared by clones: one budget per
+    /// credentials).
+    rate: Arc<Mutex<Option<RateLimit>>>,
 }
 
 /// One list endpoint, for [`Client::get_all`].
@@ -325,7 +330,13 @@ impl Client {
             proxy: proxy.map(|(_, shown)| shown),
             credentials,
             options,
+            rate: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// What the last answer said about the rate limit, if it said anything.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        *self.rate.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The API base URL.
@@ -342,6 +353,11 @@ impl Client {
     /// The credentials, described without the secret.
     pub fn credentials_description(&self) -> String {
         self.credentials.describe()
+    }
+
+    /// Whether the credentials are an API token (else a Global API Key).
+    pub fn uses_token(&self) -> bool {
+        self.credentials.bearer().is_some()
     }
 
     /// The URL of `segments` under the base URL (each segment percent-encoded).
@@ -404,6 +420,15 @@ impl Client {
         let started = Instant::now();
         let path = url.path().to_owned();
         let method_name = method.to_string();
+        // A request that would be answered 429 is not sent: a 429 blocks the credentials for
+        // minutes, for the dashboard too.
+        if let Some(rate) = self.rate_limit()
+            && rate.exhausted(started)
+        {
+            return Err(ApiError::RateBudgetSpent {
+                retry_after: rate.reset_in(started),
+            });
+        }
         let mut req = self.http.request(method, url);
         if let Some(b) = body {
             req = req.json(b);
@@ -417,6 +442,14 @@ impl Client {
             }
         };
         let status = resp.status();
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
+        if let Some(rate) = RateLimit::from_headers(
+            header("ratelimit"),
+            header("ratelimit-policy"),
+            Instant::now(),
+        ) {
+            *self.rate.lock().unwrap_or_else(PoisonError::into_inner) = Some(rate);
+        }
         tracing::info!(method = %method_name, path = %path, status = status.as_u16(), ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), "api");
         if status.is_redirection() {
             let location = resp
@@ -486,7 +519,8 @@ impl Client {
             let wait = match &err {
                 ApiError::RateLimited {
                     retry_after: Some(d),
-                } => *d,
+                }
+                | ApiError::RateBudgetSpent { retry_after: d } => *d,
                 _ => backoff,
             };
             let within_budget = started

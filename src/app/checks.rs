@@ -43,6 +43,12 @@ pub struct Checks {
     /// Each rule's [`names`]: finds the rules an edit relates to from one compact array rather
     /// than by reading every rule's strings (which at 100 000 rules means 100 000 cache misses).
     names: Vec<Names>,
+    /// The account's Access applications, when they could be read: the Access lint
+    /// ([`crate::access::lint`]) joins the diagnostics. `None` (files, tests, the fuzz target):
+    /// exactly `validate`'s diagnostics.
+    access: Option<std::sync::Arc<super::access::AccessData>>,
+    /// The Access lint's diagnostics (after every other; empty without `access`).
+    access_diags: Vec<Diagnostic>,
     /// Every diagnostic in `validate`'s order, put together on demand.
     all: OnceCell<Vec<Diagnostic>>,
 }
@@ -105,15 +111,52 @@ impl Checks {
             for (own, cross) in self.rule_diags.iter().zip(&self.rule_cross) {
                 all.extend(own.iter().chain(cross).cloned());
             }
+            all.extend(self.access_diags.iter().cloned());
             all
         })
+    }
+
+    /// Uses the account's Access applications for the Access lint from now on (`None`: no lint).
+    pub fn set_access(
+        &mut self,
+        access: Option<std::sync::Arc<super::access::AccessData>>,
+        config: &TunnelConfig,
+    ) {
+        self.access = access;
+        if self.rule_diags.len() == config.rules().len() {
+            self.lint(config);
+            self.total();
+        } else {
+            self.reset(config);
+        }
+    }
+
+    /// Runs the Access lint (a pass over the config, only when the account's applications are
+    /// known) and counts its warnings on their rules.
+    fn lint(&mut self, config: &TunnelConfig) {
+        let had = !self.access_diags.is_empty();
+        self.access_diags = match &self.access {
+            Some(access) => crate::access::lint(config, &access.apps),
+            None => Vec::new(),
+        };
+        if had || !self.access_diags.is_empty() {
+            for i in 0..self.rule_counts.len() {
+                self.recount(i);
+            }
+            for d in &self.access_diags {
+                if let Some(c) = d.rule.and_then(|i| self.rule_counts.get_mut(i)) {
+                    c.1 += 1;
+                }
+            }
+        }
     }
 
     /// The diagnostics of rule `i`, in `validate`'s order.
     pub fn of_rule(&self, i: usize) -> impl Iterator<Item = &Diagnostic> {
         let own = self.rule_diags.get(i).map_or(&[][..], Vec::as_slice);
         let cross = self.rule_cross.get(i).map_or(&[][..], Vec::as_slice);
-        own.iter().chain(cross)
+        let access = self.access_diags.iter().filter(move |d| d.rule == Some(i));
+        own.iter().chain(cross).chain(access)
     }
 
     /// Checks every rule of `config` (after a load, a rebase or a change to the global settings).
@@ -134,12 +177,18 @@ impl Checks {
                 .zip(&self.rule_cross)
                 .map(|(own, cross)| severity_counts(own.iter().chain(cross))),
         );
+        self.lint(config);
         self.total();
     }
 
     /// Sums the counts of the global and every rule's diagnostics.
     fn total(&mut self) {
-        let (e, w) = severity_counts(self.global.iter());
+        // The Access lint's diagnostics on a rule are in that rule's counts already.
+        let unplaced = self
+            .access_diags
+            .iter()
+            .filter(|d| d.rule.is_none_or(|i| i >= self.rule_counts.len()));
+        let (e, w) = severity_counts(self.global.iter().chain(unplaced));
         let mut totals = (e as usize, w as usize);
         for (e, w) in &self.rule_counts {
             totals.0 += *e as usize;
@@ -284,6 +333,7 @@ impl Checks {
             self.recheck_cross(config, &touched, edit.focus());
         }
         self.global = global_diagnostics(config);
+        self.lint(config);
         self.total();
     }
 

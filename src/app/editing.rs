@@ -266,6 +266,7 @@ impl App {
             }
             Command::Publish => return self.publish_start(),
             Command::Messages => self.overlay = Some(Overlay::from(Log::default())),
+            Command::Status => return self.open_status(),
             Command::Help => self.overlay = Some(Overlay::from(Help::default())),
             Command::Quit => return self.ask_quit(),
             _ => {}

@@ -589,6 +589,52 @@ impl Form {
         }
     }
 
+    /// The hostname typed in a rule form (`None` for the global and warp forms).
+    pub fn hostname(&self) -> Option<String> {
+        if !matches!(self.target, FormTarget::Rule { .. }) {
+            return None;
+        }
+        self.fields
+            .iter()
+            .find(|f| f.id == FieldId::Hostname)
+            .map(|f| f.text().trim().to_owned())
+    }
+
+    /// Fills the Access group from a chosen application: `audTag` becomes its `aud`, and
+    /// `teamName` the organization's team when it is known; focus goes to `audTag`.
+    pub fn fill_access(&mut self, aud: &str, team: Option<&str>, config: &TunnelConfig) {
+        let mut fill = |id: OriginField, value: &str| {
+            if let Some((i, f)) = self
+                .fields
+                .iter_mut()
+                .enumerate()
+                .find(|(_, f)| f.id == FieldId::Origin(id))
+                && let FieldValue::Text(t) = &mut f.value
+            {
+                **t = text_area(value);
+                f.touched = true;
+                return Some(i);
+            }
+            None
+        };
+        let at = fill(OriginField::AccessAudTag, aud);
+        if let Some(team) = team {
+            fill(OriginField::AccessTeamName, team);
+        }
+        if let Some(i) = at {
+            self.focus = i;
+        }
+        self.message = Some(format!(
+            "audTag set from the chosen Access application{}",
+            if team.is_some() {
+                ", teamName from the organization"
+            } else {
+                " (teamName unchanged: the organization could not be read)"
+            }
+        ));
+        self.revalidate(config);
+    }
+
     /// Inserts pasted text into the focused text field (validated once). Surrounding
     /// whitespace and line breaks are trimmed: a field is one line, and a pasted trailing
     /// newline would otherwise become an invisible trailing space.
@@ -791,6 +837,25 @@ impl Component for Form {
     }
 
     fn key(&mut self, key: KeyPress, cx: &Cx<'_>) -> Outcome {
+        if !self.confirm_discard
+            && cx.keymap.command(Context::Form, key) == Some(Command::PickAccess)
+        {
+            return match self.hostname() {
+                Some(host) if !host.is_empty() => Outcome::StayThen(Action::PickAccess(host)),
+                Some(_) => {
+                    self.message = Some(
+                        "type the hostname first: the applications are those covering it"
+                            .to_owned(),
+                    );
+                    Outcome::Stay
+                }
+                None => {
+                    self.message =
+                        Some("Access applications are picked in a rule's form".to_owned());
+                    Outcome::Stay
+                }
+            };
+        }
         match Form::key(self, key, cx.keymap, cx.draft) {
             FormOutcome::Editing => Outcome::Stay,
             FormOutcome::Cancelled => {

@@ -322,6 +322,10 @@ commands! {
     Reload = "reload",
     /// Show the session's messages.
     Messages = "messages",
+    /// Show the tunnel's status: health, connectors, the config version each runs.
+    Status = "status",
+    /// In the rule form: pick the Access application that covers the hostname.
+    PickAccess = "pick_access",
     /// Show the keys.
     Help = "help",
     /// Leave.
@@ -406,6 +410,12 @@ pub enum Context {
     Messages,
     /// Waiting for background work.
     Progress,
+    /// The rollout panel after a publish.
+    Rollout,
+    /// The tunnel's status view.
+    Status,
+    /// Choosing an Access application for the rule form.
+    AccessPick,
     /// Reading the config at start.
     Loading,
     /// The config could not be opened.
@@ -623,6 +633,12 @@ pub const TABLES: &[Table] = &[
                         "the messages of this session, in full",
                         f("messages", "msgs", 7),
                     ),
+                    b(
+                        Command::Status,
+                        &[ch('s')],
+                        "the tunnel's status: health, connectors, the config version each runs, the last rollout",
+                        None,
+                    ),
                 ],
             },
             Group {
@@ -708,6 +724,12 @@ pub const TABLES: &[Table] = &[
                     Command::CycleScheme,
                     &[ctrl('t')],
                     "in service: cycle http:// https:// ssh:// ... http_status:",
+                    None,
+                ),
+                b(
+                    Command::PickAccess,
+                    &[ctrl('p')],
+                    "rule form: pick the Access application covering the hostname (fills audTag and teamName)",
                     None,
                 ),
                 b(
@@ -973,6 +995,70 @@ pub const TABLES: &[Table] = &[
                     &[ctrl('c')],
                     "quit (asks when edits are un{published})",
                     None,
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Rollout,
+        groups: &[Group {
+            title: "The rollout panel (any other key closes it and acts on the rules)",
+            bindings: &[b(
+                Command::Close,
+                &[p(C::Esc)],
+                "close (polling goes on; the outcome shows as a message)",
+                f("close", "close", 0),
+            )],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Status,
+        groups: &[Group {
+            title: "The status view",
+            bindings: &[
+                b(Command::Down, DOWN, "scroll down", f("scroll", "scroll", 1)),
+                b(Command::Up, UP, "scroll up", f("scroll", "scroll", 1)),
+                b(Command::PageDown, PAGE_DOWN, "a page down", None),
+                b(Command::PageUp, PAGE_UP, "a page up", None),
+                b(
+                    Command::Retry,
+                    &[ch('r')],
+                    "read again",
+                    f("refresh", "refresh", 1),
+                ),
+                b(
+                    Command::Close,
+                    &[p(C::Esc), ch('q'), ch('s')],
+                    "close",
+                    f("close", "close", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::AccessPick,
+        groups: &[Group {
+            title: "Choosing an Access application",
+            bindings: &[
+                b(Command::Down, DOWN, "next", f("move", "move", 1)),
+                b(Command::Up, UP, "previous", f("move", "move", 1)),
+                b(
+                    Command::Open,
+                    &[p(C::Enter)],
+                    "fill audTag and teamName from it",
+                    f("use it", "use", 0),
+                ),
+                b(
+                    Command::Close,
+                    &[p(C::Esc)],
+                    "back to the form, unchanged",
+                    f("back", "back", 0),
                 ),
             ],
         }],
@@ -1375,6 +1461,9 @@ pub fn context_name(context: Context) -> &'static str {
         Context::Tester => "the URL tester",
         Context::Messages => "the message log",
         Context::Progress => "waits",
+        Context::Rollout => "the rollout panel",
+        Context::Status => "the status view",
+        Context::AccessPick => "the Access application list",
         Context::Loading => "the opening screen",
         Context::Failed => "the cannot-open screen",
     }

@@ -47,6 +47,14 @@ impl Messages {
         self.current = Some(status);
     }
 
+    /// Logs a message without showing it on the status line (something the user may look up
+    /// in the log, but need not be interrupted by).
+    pub fn log_only(&mut self, text: String, at: Option<Timestamp>) {
+        let current = self.current.take();
+        self.push(text, false, at);
+        self.current = current;
+    }
+
     /// Clears the status line (the log keeps the message).
     pub fn clear(&mut self) {
         self.current = None;

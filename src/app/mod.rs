@@ -7,8 +7,10 @@
 //! binding tables in `keys`. The checks live in `checks`, the table state in `table`, the publish
 //! flow in `publish`.
 
+pub mod access;
 pub mod changes;
 pub mod checks;
+mod connectors;
 pub mod draft;
 mod editing;
 pub mod forms;
@@ -21,6 +23,7 @@ pub mod overlays;
 pub mod picker;
 mod publish;
 pub mod review;
+pub mod rollout;
 pub mod table;
 
 use std::path::PathBuf;
@@ -116,6 +119,21 @@ pub enum Event {
     Published(Result<Published, String>),
     /// The publish review asked for by [`Effect::Review`] is ready (or failed).
     Reviewed(Result<Box<Review>, ReviewFailed>),
+    /// A poll of the rollout started by [`Effect::WatchRollout`] (`over`: the last one).
+    Rollout {
+        /// The watch it answers.
+        ticket: u64,
+        /// The connectors as polled, or why polling stopped.
+        update: Result<crate::rollout::Rollout, String>,
+        /// Whether polling is over.
+        over: bool,
+    },
+    /// The current tunnel's status, asked for by [`Effect::ReadStatus`].
+    Status(Result<Box<rollout::TunnelStatus>, String>),
+    /// One listed tunnel's health (its id first), asked for by [`Effect::ReadHealth`].
+    Health(String, Result<crate::rollout::Health, String>),
+    /// The account's Access applications and team, asked for by [`Effect::ReadAccess`].
+    Access(Result<Arc<access::AccessData>, String>),
 }
 
 /// A successful publish.
@@ -176,6 +194,39 @@ pub enum Effect {
     Review(Box<review::ReviewRequest>),
     /// Remove the saved draft (published, discarded, or deliberately abandoned).
     DeleteDraft,
+    /// Poll the tunnel's connectors until they run `version` or `timeout` passes, answering
+    /// each poll with [`Event::Rollout`]; a newer watch replaces an older one.
+    WatchRollout {
+        /// Account.
+        account: String,
+        /// Tunnel.
+        tunnel: String,
+        /// Numbers the watch.
+        ticket: u64,
+        /// The published version.
+        version: u64,
+        /// How long to wait.
+        timeout: std::time::Duration,
+    },
+    /// Read the tunnel's status and connectors ([`Event::Status`]).
+    ReadStatus {
+        /// Account.
+        account: String,
+        /// Tunnel.
+        tunnel: String,
+    },
+    /// Read each tunnel's health, one [`Event::Health`] per tunnel.
+    ReadHealth {
+        /// Account.
+        account: String,
+        /// Tunnel ids, each with the status the list gave.
+        tunnels: Vec<(String, String)>,
+    },
+    /// Read the account's Access applications and organization ([`Event::Access`]).
+    ReadAccess {
+        /// Account.
+        account: String,
+    },
     /// Leave.
     Quit,
 }
@@ -263,6 +314,14 @@ pub struct App {
     pub keymap: Arc<Keymap>,
     /// The clock as last told (by [`Event::Tick`]), for waits and ages.
     pub now: Option<ZonedDateTime>,
+    /// The rollout of the last publish (polled in the background; the panel shows it).
+    pub rollout: Option<rollout::Watch>,
+    /// How long a rollout is waited for (`[rollout] wait_timeout`).
+    pub rollout_timeout: std::time::Duration,
+    /// Numbers rollout watches.
+    rollout_ticket: u64,
+    /// The account's Access data, or why it could not be read (`None`: not read yet).
+    pub access: Option<Result<Arc<access::AccessData>, String>>,
 }
 
 impl App {
@@ -347,6 +406,10 @@ impl App {
             review_ticket: 0,
             keymap: Arc::new(Keymap::default()),
             now: None,
+            rollout: None,
+            rollout_timeout: crate::effects::rollout::DEFAULT_TIMEOUT,
+            rollout_ticket: 0,
+            access: None,
         }
     }
 
@@ -657,8 +720,12 @@ impl App {
                             )
                         })
                         .collect(),
-                    vec!["TUNNEL", "ID", "STATUS", "CONFIG"],
+                    vec!["TUNNEL", "ID", "HEALTH", "CONFIG"],
                 );
+                let account = self.accounts.first().map(|a| a.id.clone());
+                let effects = account
+                    .map(|a| self.read_health(&a, &tunnels))
+                    .unwrap_or_default();
                 if let Some(name) = self.pending_pick.take() {
                     picker.note = Some(format!(
                         "No tunnel is named \"{}\": choose one (the list is filtered by that name; {} clears the filter)",
@@ -669,13 +736,19 @@ impl App {
                     picker.filter = name;
                 }
                 self.mode = Mode::PickTunnel(picker);
-                Vec::new()
+                effects
             }
             Event::Accounts(Err(e)) | Event::Tunnels(Err(e)) => {
                 self.mode = Mode::Failed(e);
                 Vec::new()
             }
             Event::Loaded(Ok(mut snapshot)) => {
+                let access = match &self.origin {
+                    Some(Origin::Remote { account_id, .. }) => vec![Effect::ReadAccess {
+                        account: account_id.clone(),
+                    }],
+                    _ => Vec::new(),
+                };
                 let saved = snapshot.saved.take();
                 let current_version = snapshot.version;
                 self.start_editing(snapshot);
@@ -687,7 +760,7 @@ impl App {
                         scroll: 0,
                     }));
                 }
-                Vec::new()
+                access
             }
             Event::Loaded(Err(e)) => {
                 if matches!(self.mode, Mode::Editing) {
@@ -701,6 +774,26 @@ impl App {
             Event::Current(result) => self.on_current(result),
             Event::Reviewed(result) => self.on_reviewed(result),
             Event::Published(result) => self.on_published(result),
+            Event::Rollout {
+                ticket,
+                update,
+                over,
+            } => {
+                self.on_rollout(ticket, update, over);
+                Vec::new()
+            }
+            Event::Status(result) => {
+                self.on_status(result);
+                Vec::new()
+            }
+            Event::Health(id, result) => {
+                self.on_health(&id, result);
+                Vec::new()
+            }
+            Event::Access(result) => {
+                self.on_access(result);
+                Vec::new()
+            }
         }
     }
 
@@ -821,6 +914,11 @@ impl App {
                 return vec![Effect::DeleteDraft];
             }
             Action::Quit => return self.ask_quit(),
+            Action::Key(key) if matches!(self.mode, Mode::Editing) => return self.main_key(key),
+            Action::Key(_) => {}
+            Action::ReadStatus => return self.read_status(),
+            Action::PickAccess(hostname) => self.pick_access(&hostname),
+            Action::Reopen(form) => self.overlay = Some(Overlay::Form(form.0)),
             Action::QuitKeepingDraft => {
                 self.quit = true;
                 return vec![Effect::Quit];

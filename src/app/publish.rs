@@ -272,7 +272,9 @@ impl App {
                 self.changes.reset(&self.base);
                 self.generation += 1;
                 self.info(p.message);
-                vec![Effect::DeleteDraft]
+                let mut effects = vec![Effect::DeleteDraft];
+                effects.extend(self.start_rollout(p.version));
+                effects
             }
             Err(e) => {
                 self.error(format!("not {}, your draft is kept: {e}", self.verb_ed()));

@@ -166,7 +166,8 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
 }
 
 /// `2026-04-14T14:06:03.123456Z` as `2026-04-14 14:06:03 UTC`.
-fn readable_time(time: &str) -> String {
+/// `2026-04-14T14:06:03.512Z` as `2026-04-14 14:06:03 UTC`; anything else inert, as given.
+pub(super) fn readable_time(time: &str) -> String {
     match (time.get(..10), time.get(11..19)) {
         (Some(day), Some(clock)) if time.ends_with('Z') => format!("{day} {clock} UTC"),
         _ => inert(time).into_owned(),

@@ -6,11 +6,13 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
 use super::{
-    Command, ConfigFormat, OutputFormat, TargetArgs, diag_line, report_failure, shell_quote,
+    Command, ConfigFormat, OutputFormat, TargetArgs, WaitArgs, diag_line, report_failure,
+    shell_quote,
 };
 use crate::api::ids::is_uuid;
 use crate::api::{self, ApiError, Client, CredentialFlags, DEFAULT_API_URL, IdKind, RemoteConfig};
@@ -27,10 +29,10 @@ use crate::text::{inert, inert_multiline, json_inert};
 
 /// A command's failure: a message for stderr and an exit status.
 pub(super) struct Failure {
-    code: u8,
-    message: String,
+    pub(super) code: u8,
+    pub(super) message: String,
     /// Extra fields of the JSON error object.
-    details: Option<Map<String, Value>>,
+    pub(super) details: Option<Map<String, Value>>,
 }
 
 impl From<ApiError> for Failure {
@@ -68,8 +70,12 @@ pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
             file,
             yes,
             expect_version,
+            wait,
             target,
-        } => apply(&target.or(outer), &file, format, yes, expect_version).await,
+        } => {
+            let target = target.or(outer);
+            apply(&target, &file, format, yes, expect_version, wait).await
+        }
         Command::History {
             format,
             file,
@@ -79,8 +85,26 @@ pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
             format,
             to_version,
             yes,
+            wait,
             target,
-        } => rollback(&target.or(outer), to_version, yes, format).await,
+        } => rollback(&target.or(outer), to_version, yes, format, wait).await,
+        Command::Status { format, target } => {
+            super::status::status(&target.or(outer), format).await
+        }
+        Command::Doctor { format, target } => {
+            super::doctor::doctor(&target.or(outer), format).await
+        }
+        Command::Validate { format, target, .. } => {
+            super::live::validate(&target.or(outer), format).await
+        }
+        Command::Match {
+            format,
+            args,
+            target,
+        } => match args.first().and_then(|u| u.to_str()) {
+            Some(url) => super::live::match_url(&target.or(outer), url, format).await,
+            None => Err(fail(2, "the URL is not valid UTF-8")),
+        },
         Command::Sandbox {
             listen,
             seeds,
@@ -93,11 +117,7 @@ pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
             })
             .await
         }
-        Command::Validate { .. }
-        | Command::Match { .. }
-        | Command::Completions { .. }
-        | Command::Man
-        | Command::Fixture { .. } => Ok(0),
+        Command::Completions { .. } | Command::Man | Command::Fixture { .. } => Ok(0),
     };
     match result {
         Ok(code) => code,
@@ -123,7 +143,7 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Builds a client from flags, environment and settings, and settles the account.
-async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
+pub(super) async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
     let (client, account, tunnel) = client_for(target)?;
     let account = match account {
         Some(a) => a,
@@ -162,7 +182,9 @@ async fn connect(target: &TargetArgs) -> Result<Remote, Failure> {
 }
 
 /// The client, and the account and tunnel given by flags, environment or profile (if any).
-fn client_for(target: &TargetArgs) -> Result<(Client, Option<String>, Option<String>), Failure> {
+pub(super) fn client_for(
+    target: &TargetArgs,
+) -> Result<(Client, Option<String>, Option<String>), Failure> {
     let settings = load_settings()?;
     let token_files = [
         (&target.api_token_file, "the token file"),
@@ -211,6 +233,19 @@ pub(super) fn ids_for(target: &TargetArgs) -> Result<(Option<String>, Option<Str
         .profile(target.profile.as_deref())
         .map_err(|e| fail(2, e.to_string()))?;
     ids_in(target, profile)
+}
+
+/// Whether a tunnel is given by flag, environment or profile (no network, no credentials, no
+/// warnings: the command that goes on reports those once).
+pub(super) fn tunnel_given(target: &TargetArgs) -> bool {
+    target.tunnel.is_some()
+        || env("CLOUDFLARE_TUNNEL_ID").is_some()
+        || Settings::load().ok().is_some_and(|s| {
+            s.profile(target.profile.as_deref())
+                .ok()
+                .flatten()
+                .is_some_and(|p| p.tunnel_id.is_some())
+        })
 }
 
 fn ids_in(
@@ -277,7 +312,7 @@ impl Remote {
 
     /// The tunnel, given as an id or a name; with `named`, its name is looked up when an id was
     /// given.
-    async fn tunnel(&self, named: bool) -> Result<TunnelRef, Failure> {
+    pub(super) async fn tunnel(&self, named: bool) -> Result<TunnelRef, Failure> {
         let Some(t) = &self.tunnel else {
             return Err(fail(
                 2,
@@ -518,12 +553,24 @@ fn confirm(question: &str) -> Result<bool, Failure> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
+/// The timeout of `--wait`: `--wait-timeout`, else the settings' `rollout.wait_timeout`, else
+/// 60 s; `None` without `--wait`.
+fn wait_timeout(wait: WaitArgs) -> Option<Duration> {
+    wait.wait.then(|| match wait.wait_timeout {
+        Some(secs) => Duration::from_secs(secs),
+        None => Settings::load()
+            .map(|s| s.rollout.timeout())
+            .unwrap_or(crate::effects::rollout::DEFAULT_TIMEOUT),
+    })
+}
+
 async fn apply(
     target: &TargetArgs,
     file: &Path,
     format: OutputFormat,
     yes: bool,
     expect_version: Option<u64>,
+    wait: WaitArgs,
 ) -> Result<u8, Failure> {
     let local = load_file(file)?;
     let refusal = format!("not publishing {}", shown_path(file));
@@ -573,6 +620,7 @@ async fn apply(
         again,
         yes,
         format,
+        wait: wait_timeout(wait),
     };
     publish_reviewed(&remote, &tunnel, rc, &local, &diags, &plan).await
 }
@@ -589,6 +637,8 @@ struct Plan {
     yes: bool,
     /// Output format.
     format: OutputFormat,
+    /// With `--wait`: how long to wait for the connectors.
+    wait: Option<Duration>,
 }
 
 /// Shows the change from `rc` to `config`, asks (unless `--yes`), then publishes through the
@@ -602,24 +652,9 @@ async fn publish_reviewed(
     plan: &Plan,
 ) -> Result<u8, Failure> {
     let text_out = plan.format == OutputFormat::Text;
-    let nothing = |version: u64| {
-        if text_out {
-            println!(
-                "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
-                tunnel.shown(),
-                inert(&plan.new_name)
-            );
-        } else {
-            println!(
-                "{}",
-                json_inert(&json!({"published": false, "version": version}))
-            );
-        }
-        Ok(0)
-    };
     let c = compare(rc.config.as_ref(), config, &plan.new_name);
     if c.diff.is_empty() {
-        return nothing(rc.version);
+        return nothing(remote, tunnel, plan, rc.version).await;
     }
     {
         let mut err = std::io::stderr().lock();
@@ -655,7 +690,7 @@ async fn publish_reviewed(
         eprintln!("cfingress: warning: {}", inert(&w));
     }
     match report.outcome {
-        Outcome::NoChanges { current } => nothing(current.version),
+        Outcome::NoChanges { current } => nothing(remote, tunnel, plan, current.version).await,
         Outcome::Moved { reviewed, current } => {
             Err(moved(tunnel, rc.config.as_ref(), reviewed, &current, plan))
         }
@@ -669,19 +704,76 @@ async fn publish_reviewed(
             let warnings = p.warnings();
             if text_out {
                 println!("{}", p.headline());
-            } else {
-                let mut doc = json!({"published": true, "version": p.after.version, "previous_version": p.before.version});
-                if !warnings.is_empty() {
-                    doc["warnings"] = json!(warnings);
-                }
-                println!("{}", json_inert(&doc));
             }
             for w in &warnings {
                 eprintln!("cfingress: WARNING: {}", inert_multiline(w));
             }
-            Ok(u8::from(!warnings.is_empty()))
+            let mut doc = json!({"published": true, "version": p.after.version, "previous_version": p.before.version});
+            if !warnings.is_empty() {
+                doc["warnings"] = json!(warnings);
+            }
+            let waited = follow(remote, tunnel, plan, p.after.version, &doc).await?;
+            if !text_out {
+                if let Some(r) = waited.1 {
+                    doc["rollout"] = r;
+                }
+                println!("{}", json_inert(&doc));
+            }
+            Ok(u8::from(!warnings.is_empty()).max(waited.0))
         }
     }
+}
+
+/// What `apply` and `rollback` say when the remote already equals the config: nothing is sent;
+/// with `--wait`, the connectors are still waited for (the config is on the remote, but is it
+/// on every connector?).
+async fn nothing(
+    remote: &Remote,
+    tunnel: &TunnelRef,
+    plan: &Plan,
+    version: u64,
+) -> Result<u8, Failure> {
+    let mut doc = json!({"published": false, "version": version});
+    if plan.format == OutputFormat::Text {
+        println!(
+            "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
+            tunnel.shown(),
+            inert(&plan.new_name)
+        );
+    }
+    let (code, rollout) = follow(remote, tunnel, plan, version, &doc).await?;
+    if plan.format == OutputFormat::Json {
+        if let Some(r) = rollout {
+            doc["rollout"] = r;
+        }
+        println!("{}", json_inert(&doc));
+    }
+    Ok(code)
+}
+
+/// With `--wait`, follows `version` to the connectors: the exit status of the rollout and, for
+/// JSON output, its report. A failure to follow it says what was published (`done`, the JSON
+/// answer so far).
+async fn follow(
+    remote: &Remote,
+    tunnel: &TunnelRef,
+    plan: &Plan,
+    version: u64,
+    done: &Value,
+) -> Result<(u8, Option<Value>), Failure> {
+    let Some(timeout) = plan.wait else {
+        return Ok((0, None));
+    };
+    super::status::wait_and_report(remote, tunnel, version, timeout, plan.format)
+        .await
+        .map_err(|f| Failure {
+            message: format!(
+                "version {version} is on the remote config, but its rollout to the connectors cannot be followed: {}",
+                f.message
+            ),
+            details: done.as_object().cloned(),
+            ..f
+        })
 }
 
 /// The refusal when the remote moved while the user decided: what changed remotely.
@@ -731,6 +823,7 @@ async fn rollback(
     version: u64,
     yes: bool,
     format: OutputFormat,
+    wait: WaitArgs,
 ) -> Result<u8, Failure> {
     let remote = connect(target).await?;
     let tunnel = remote.tunnel(true).await?;
@@ -804,6 +897,7 @@ async fn rollback(
         again: command_line(&["cfingress rollback", &target.shell_words(), &to]),
         yes,
         format,
+        wait: wait_timeout(wait),
     };
     publish_reviewed(&remote, &tunnel, rc, &config, &diags, &plan).await
 }
@@ -951,7 +1045,9 @@ async fn editor_inner(
     if let Err(why) = crate::settings::drafts_dir() {
         app.drafts_off = Some(why);
     }
-    let app = app.with_keymap(keymap);
+    let app = app
+        .with_keymap(keymap)
+        .with_rollout_timeout(settings.rollout.timeout());
     match crate::tui::run(app, effects, ctx, theme, settings.ui.mouse == Some(true)).await {
         Ok(Exit::Quit) => Ok(0),
         Ok(Exit::Signal) => Ok(1),

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use saphyr::{Mapping, Scalar, ScalarStyle, Yaml, YamlEmitter};
+use serde::ser::{Error as _, Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
@@ -14,6 +15,7 @@ use super::fields::{OriginField, Slot};
 use super::model::{
     Access, Extra, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
 };
+use super::rawjson::RawJson;
 
 /// A config that the target format cannot hold.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -60,7 +62,8 @@ enum Out {
     Dur(Duration, String),
     List(Vec<Out>),
     Map(Vec<(String, Out)>),
-    Json(Value),
+    /// An unknown key's value, kept as its compact text until it is written.
+    Raw(RawJson),
     /// An unknown key's value whose key folds onto a known key: fine in YAML, refused in JSON.
     Folded(Value, String, String),
 }
@@ -127,7 +130,7 @@ fn put_extra<'k>(
                 },
                 (*name).to_owned(),
             ),
-            None => Out::Json(v.to_value()),
+            None => Out::Raw(v.clone()),
         };
         map.push((k.clone(), out));
     }
@@ -262,6 +265,99 @@ fn config_out_with(c: &TunnelConfig, layout: Layout, with_rules: bool) -> Out {
 
 /// `strict`: refuse unknown keys that JSON would read as known ones (for anything written or
 /// sent); otherwise keep them (for display and diffs, which never go back through a decoder).
+/// Why a duration cannot be written as remote JSON's whole seconds.
+fn not_whole_seconds(d: Duration, path: String) -> EncodeError {
+    if d.nanos() % 1_000_000_000 != 0 {
+        let secs = d.nanos() / 1_000_000_000;
+        EncodeError::FractionalSeconds {
+            path,
+            value: d.to_string(),
+            rounded: format!("{}s", if d.nanos() > 0 { secs + 1 } else { secs }),
+        }
+    } else {
+        EncodeError::TooLarge { path }
+    }
+}
+
+/// The first error [`to_json`] would give in strict mode, found without building anything.
+fn check_json(out: &Out) -> Result<(), EncodeError> {
+    match out {
+        Out::Dur(d, path) if d.whole_secs().is_none() => {
+            return Err(not_whole_seconds(*d, path.clone()));
+        }
+        Out::List(items) => items.iter().try_for_each(check_json)?,
+        Out::Map(entries) => entries.iter().try_for_each(|(_, v)| check_json(v))?,
+        Out::Folded(_, path, known) => {
+            return Err(EncodeError::FoldedKey {
+                path: path.clone(),
+                known: known.clone(),
+            });
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Serializes an [`Out`] that [`check_json`] accepted exactly as `to_json(out, true)` would, but
+/// without building a `Value`: an unknown value is transcoded from its compact text as it is
+/// written, so an unknown list of millions of items costs its output, not 80 bytes per item.
+struct JsonOut<'a>(&'a Out);
+
+impl Serialize for JsonOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Out::Null => s.serialize_unit(),
+            Out::Bool(b) => s.serialize_bool(*b),
+            Out::Int(n) => s.serialize_i64(*n),
+            Out::Uint(n) => s.serialize_u64(*n),
+            Out::Str(t) => s.serialize_str(t),
+            Out::Dur(d, path) => match d.whole_secs() {
+                Some(secs) => s.serialize_i64(secs),
+                None => Err(S::Error::custom(not_whole_seconds(*d, path.clone()))),
+            },
+            Out::List(items) => s.collect_seq(items.iter().map(JsonOut)),
+            Out::Map(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, &JsonOut(v))?;
+                }
+                map.end()
+            }
+            Out::Folded(v, _, _) => v.serialize(s),
+            Out::Raw(r) => {
+                serde_transcode::transcode(&mut serde_json::Deserializer::from_str(r.as_str()), s)
+            }
+        }
+    }
+}
+
+/// A config ready to be written as remote JSON with any `serde_json` serializer, without ever
+/// holding it as one `Value` tree (see [`JsonOut`]).
+pub struct JsonConfig(Out);
+
+impl JsonConfig {
+    /// Fails as [`config_to_json`] does, on what remote JSON cannot hold.
+    pub fn new(config: &TunnelConfig) -> Result<Self, EncodeError> {
+        let out = config_out(config, Layout::Remote);
+        check_json(&out)?;
+        Ok(JsonConfig(out))
+    }
+
+    /// The top-level keys, in the order they are written.
+    pub fn keys(&self) -> Vec<&str> {
+        match &self.0 {
+            Out::Map(entries) => entries.iter().map(|(k, _)| k.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Serialize for JsonConfig {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        JsonOut(&self.0).serialize(s)
+    }
+}
+
 fn to_json(out: Out, strict: bool) -> Result<Value, EncodeError> {
     Ok(match out {
         Out::Null => Value::Null,
@@ -271,15 +367,7 @@ fn to_json(out: Out, strict: bool) -> Result<Value, EncodeError> {
         Out::Str(s) => Value::String(s),
         Out::Dur(d, path) => match d.whole_secs() {
             Some(s) => Value::from(s),
-            None if d.nanos() % 1_000_000_000 != 0 => {
-                let secs = d.nanos() / 1_000_000_000;
-                return Err(EncodeError::FractionalSeconds {
-                    path,
-                    value: d.to_string(),
-                    rounded: format!("{}s", if d.nanos() > 0 { secs + 1 } else { secs }),
-                });
-            }
-            None => return Err(EncodeError::TooLarge { path }),
+            None => return Err(not_whole_seconds(d, path)),
         },
         Out::List(items) => Value::Array(
             items
@@ -294,7 +382,7 @@ fn to_json(out: Out, strict: bool) -> Result<Value, EncodeError> {
             }
             Value::Object(m)
         }
-        Out::Json(v) => v,
+        Out::Raw(r) => r.to_value(),
         Out::Folded(_, path, known) if strict => {
             return Err(EncodeError::FoldedKey { path, known });
         }
@@ -441,7 +529,8 @@ fn to_yaml(out: Out, depth: usize) -> Result<Yaml<'static>, EncodeError> {
             }
             Yaml::Mapping(m)
         }
-        Out::Json(v) | Out::Folded(v, _, _) => json_to_yaml(v, depth)?,
+        Out::Folded(v, _, _) => json_to_yaml(v, depth)?,
+        Out::Raw(r) => json_to_yaml(r.to_value(), depth)?,
     })
 }
 

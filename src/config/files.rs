@@ -9,7 +9,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::decode::{DecodeError, Dialect, Node, decode_config, go_fold_eq};
-use super::encode::{EncodeError, config_to_json, config_to_yaml};
+use super::encode::{EncodeError, config_to_yaml};
 use super::jsontree::Json;
 use super::model::TunnelConfig;
 use super::{yamlfast, yamltree};
@@ -378,18 +378,21 @@ pub fn read_file(path: &Path) -> Result<Loaded, FileError> {
 
 /// The config as pretty-printed JSON: bare, or wrapped as a PUT body.
 pub fn to_json_string(config: &TunnelConfig, put_body: bool) -> Result<String, EncodeError> {
-    let value = config_to_json(config)?;
+    // Written straight from the model: a large unknown value is never built as a `Value` tree.
+    let json = super::encode::JsonConfig::new(config)?;
     // A bare config whose only keys look like a wrapper would read back as one: write it wrapped.
-    let looks_wrapped = value
-        .as_object()
-        .is_some_and(|o| is_wrapper(&o.keys().map(String::as_str).collect::<Vec<_>>()));
-    let value = if put_body || looks_wrapped {
-        serde_json::json!({ "config": value })
-    } else {
-        value
-    };
+    let wrap = put_body || is_wrapper(&json.keys());
     // C1, bidi and invisible characters as \uXXXX: the same config, readable on any terminal.
-    let mut s = crate::text::json_inert_pretty(&value);
+    let mut s = if wrap {
+        /// `{"config": ...}`, the PUT body's shape.
+        #[derive(serde::Serialize)]
+        struct Wrapped<'a> {
+            config: &'a super::encode::JsonConfig,
+        }
+        crate::text::json_inert_pretty(&Wrapped { config: &json })
+    } else {
+        crate::text::json_inert_pretty(&json)
+    };
     s.push('\n');
     Ok(s)
 }
@@ -431,6 +434,48 @@ mod tests {
     use super::*;
     use crate::config::duration::Duration;
     use crate::config::model::Setting;
+
+    /// The streaming writer against the `Value` one it replaced: the same bytes for every example,
+    /// generated configs and unknown values of every shape, and the same errors.
+    #[test]
+    fn json_is_written_as_the_value_tree_would_write_it() {
+        let tree = |c: &TunnelConfig, wrap: bool| -> Result<String, EncodeError> {
+            let v = super::super::encode::config_to_json(c)?;
+            let v = if wrap {
+                serde_json::json!({ "config": v })
+            } else {
+                v
+            };
+            Ok(crate::text::json_inert_pretty(&v) + "\n")
+        };
+        let mut configs = vec![crate::fixtures::scale_config(300, 7)];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if let Ok(l) = read_file(&entry.path()) {
+                configs.push(l.config);
+            }
+        }
+        let odd = r#"{"ingress":[{"hostname":"a.example.com","service":"http://x:1",
+            "zzz":[1,-2,3.5,1e300,"\u001b]2;x\u0007\u202e",{"b":null,"a":[[],{}]}],
+            "originRequest":{"connectTimeout":30,"later":{"k":"\u00ad"}}},
+            {"service":"http_status:404"}],"top":{"x":[true,false]},
+            "warp-routing":{"enabled":true,"w":18446744073709551615}}"#;
+        configs.push(parse_json_str(odd).unwrap_or_else(|e| panic!("{e}")));
+        let mut fractional = parse_json_str(odd).unwrap_or_else(|e| panic!("{e}"));
+        if let Setting::Set(rules) = &mut fractional.ingress {
+            rules[0]
+                .origin_request
+                .get_or_insert_default()
+                .connect_timeout = Setting::Set(Duration::from_nanos(1_500_000_000));
+        }
+        configs.push(fractional);
+        assert!(configs.len() > 8, "the examples were read");
+        for c in &configs {
+            for wrap in [false, true] {
+                assert_eq!(to_json_string(c, wrap), tree(c, wrap));
+            }
+        }
+    }
 
     #[test]
     fn shapes_are_recognised() {

@@ -384,7 +384,7 @@ pub async fn publish_for_editor(
         via: "editor",
     })
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| super::connectors::why(&e))?;
     let journal = report
         .journal
         .warning()

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::connectors;
 use super::files::{read_snapshot, save_config};
 use crate::api::{Client, RemoteConfig};
 use crate::app::draft::{self, SavedDraft};
@@ -25,6 +26,8 @@ pub struct Context {
     pub draft_seq: std::sync::atomic::AtomicU64,
     /// Held while a draft file is written or removed, so a removal never races a write.
     pub draft_lock: std::sync::Mutex<()>,
+    /// The rollout watch under way: a newer one aborts it.
+    pub rollout_task: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -45,6 +48,7 @@ impl Context {
             drafts_dir: crate::settings::drafts_dir().ok(),
             draft_seq: std::sync::atomic::AtomicU64::new(0),
             draft_lock: std::sync::Mutex::new(()),
+            rollout_task: std::sync::Mutex::new(None),
         }
     }
 
@@ -102,7 +106,17 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
             let ticket = request.ticket;
             Box::new(move |message| Event::Reviewed(Err(ReviewFailed { ticket, message })))
         }
-        Effect::DeleteDraft | Effect::Quit => return None,
+        Effect::WatchRollout { ticket, .. } => {
+            let ticket = *ticket;
+            Box::new(move |m| Event::Rollout {
+                ticket,
+                update: Err(m),
+                over: true,
+            })
+        }
+        Effect::ReadStatus { .. } => Box::new(|m| Event::Status(Err(m))),
+        Effect::ReadAccess { .. } => Box::new(|m| Event::Access(Err(m))),
+        Effect::ReadHealth { .. } | Effect::DeleteDraft | Effect::Quit => return None,
     })
 }
 
@@ -122,19 +136,61 @@ fn panic_text(e: tokio::task::JoinError) -> String {
 /// is the effect's failure event with what happened, so the editor never waits forever.
 pub fn spawn(effect: Effect, ctx: Arc<Context>, tx: mpsc::UnboundedSender<Event>) {
     let on_panic = failure(&effect);
-    supervise(run(effect, ctx), on_panic, tx);
+    let Some(client) = ctx.client.clone() else {
+        supervise(run(effect, ctx), on_panic, tx);
+        return;
+    };
+    // The effects that answer more than once get the sender.
+    match effect {
+        Effect::WatchRollout {
+            account,
+            tunnel,
+            ticket,
+            version,
+            timeout,
+        } => {
+            let work = connectors::watch(
+                client,
+                account,
+                tunnel,
+                ticket,
+                version,
+                timeout,
+                tx.clone(),
+            );
+            let handle = supervise(work, on_panic, tx);
+            if let Ok(mut slot) = ctx.rollout_task.lock()
+                && let Some(older) = slot.replace(handle)
+            {
+                older.abort();
+            }
+        }
+        Effect::ReadHealth { account, tunnels } => {
+            supervise(
+                connectors::health(client, account, tunnels, tx.clone()),
+                on_panic,
+                tx,
+            );
+        }
+        effect => {
+            supervise(run(effect, ctx), on_panic, tx);
+        }
+    }
 }
 
-/// Runs `work` on a task; sends its event, or, if it panics, `on_panic`'s.
+/// Runs `work` on a task; sends its event, or, if it panics, `on_panic`'s. Returns the handle
+/// that aborts the work (an aborted task answers nothing).
 fn supervise(
     work: impl Future<Output = Option<Event>> + Send + 'static,
     on_panic: Option<Box<dyn FnOnce(String) -> Event + Send>>,
     tx: mpsc::UnboundedSender<Event>,
-) {
+) -> tokio::task::AbortHandle {
     let task = tokio::spawn(work);
+    let handle = task.abort_handle();
     tokio::spawn(async move {
         let event = match task.await {
             Ok(event) => event,
+            Err(e) if e.is_cancelled() => None,
             Err(e) => {
                 let message = panic_text(e);
                 tracing::error!(%message, "an effect failed");
@@ -145,6 +201,7 @@ fn supervise(
             let _ = tx.send(event);
         }
     });
+    handle
 }
 
 /// Runs one effect; returns its answer.
@@ -152,6 +209,16 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
         Effect::Quit | Effect::DeleteDraft => return None,
+        // Sent to their own tasks by `spawn` (reaching here: no client, file mode).
+        Effect::WatchRollout { .. } | Effect::ReadHealth { .. } => return None,
+        Effect::ReadStatus { account, tunnel } => match &ctx.client {
+            Some(c) => connectors::status(c, &account, &tunnel).await,
+            None => Event::Status(Err(no_client())),
+        },
+        Effect::ReadAccess { account } => match &ctx.client {
+            Some(c) => connectors::access(c, &account).await,
+            None => Event::Access(Err(no_client())),
+        },
         Effect::Review(request) => {
             let ticket = request.ticket;
             match tokio::task::spawn_blocking(move || request.compute()).await {
@@ -175,7 +242,7 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                             })
                             .collect()
                     })
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| connectors::why(&e)),
             ),
             None => Event::Accounts(Err(no_client())),
         },
@@ -193,7 +260,7 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                             })
                             .collect()
                     })
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| connectors::why(&e)),
             ),
             None => Event::Tunnels(Err(no_client())),
         },
@@ -207,7 +274,7 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                             saved,
                             ..snapshot(rc)
                         })
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| connectors::why(&e)),
                 )
             }
             None => Event::Loaded(Err(no_client())),
@@ -217,7 +284,7 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 c.get_config(&account, &tunnel)
                     .await
                     .map(snapshot)
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| connectors::why(&e)),
             ),
             None => Event::Current(Err(no_client())),
         },

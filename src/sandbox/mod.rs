@@ -1,8 +1,16 @@
 //! A faithful local fake of the Cloudflare API, served over loopback HTTP: used by `--demo`,
 //! `cfingress sandbox` and the tests. [`state`] answers requests; [`server`] speaks HTTP and plays
 //! the faults tests ask for (latency, 429, 500, dropped connections, HTML, truncated bodies,
-//! concurrent edits).
+//! concurrent edits). Besides tunnels and their configs: [`connectors`] (each tunnel's
+//! cloudflared processes: prompt, slow and stale), [`access`] (Access applications and the Zero
+//! Trust organization), [`permissions`] (groups a token can be made to lack) and [`ratelimit`]
+//! (the request budget and its headers).
 
+pub mod access;
+pub mod connectors;
+pub mod control;
+pub mod permissions;
+pub mod ratelimit;
 pub mod server;
 pub mod state;
 

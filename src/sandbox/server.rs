@@ -1,7 +1,8 @@
 //! The sandbox's HTTP/1.1 server (hyper) and its fault injection. API routes live under
 //! `/client/v4`; a control API for tests lives under `/__sandbox` (same token):
 //! `POST /__sandbox/faults` (a fault or a list), `DELETE /__sandbox/faults`,
-//! `POST /__sandbox/tunnels/{id}/remote-edit`, `GET /__sandbox/requests`.
+//! `POST /__sandbox/tunnels/{id}/remote-edit`, `GET /__sandbox/requests`; connectors,
+//! permissions and the rate limit are set through `control`.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -384,6 +385,9 @@ fn control_route(state: &Shared, req: &SandboxRequest) -> Response<Full<Bytes>> 
                 body: json!({"success": true, "requests": body}),
             })
         }
-        _ => json_reply(&Reply::error(400, 7000, "No route for that URI")),
+        (method, segs) => {
+            let reply = lock(state).control(method, segs, &req.body);
+            json_reply(&reply.unwrap_or_else(|| Reply::error(400, 7000, "No route for that URI")))
+        }
     }
 }

@@ -4,11 +4,15 @@
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::access::AccessState;
+use super::connectors::Connectors;
+use super::permissions::{self, Group};
+use super::ratelimit::Budget;
 use crate::config::files::from_json_value;
 use crate::config::validate::{first_error, validate};
 
@@ -43,7 +47,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn ok(result: Value) -> Self {
+    pub(super) fn ok(result: Value) -> Self {
         Reply {
             status: 200,
             headers: Vec::new(),
@@ -51,7 +55,7 @@ impl Reply {
         }
     }
 
-    fn list(items: Vec<Value>, page: usize, per_page: usize, total: usize) -> Self {
+    pub(super) fn list(items: Vec<Value>, page: usize, per_page: usize, total: usize) -> Self {
         let count = items.len();
         Reply {
             status: 200,
@@ -192,6 +196,8 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path.
     pub path: String,
+    /// The names of the query parameters (for contract tests of what clients send).
+    pub query: Vec<String>,
     /// JSON body, if any.
     pub body: Option<Value>,
 }
@@ -213,6 +219,14 @@ pub struct SandboxState {
     pub faults: VecDeque<Fault>,
     /// Requests received (the last 1000).
     pub requests: VecDeque<RecordedRequest>,
+    /// Each tunnel's connectors.
+    pub connectors: Connectors,
+    /// Access applications and the Zero Trust organization.
+    pub access: AccessState,
+    /// Permission groups every token lacks.
+    pub denied: Vec<Group>,
+    /// The rate limit.
+    pub budget: Budget,
 }
 
 /// RFC 3339 UTC time for a Unix timestamp.
@@ -368,6 +382,10 @@ impl SandboxState {
             tunnels: Vec::new(),
             faults: VecDeque::new(),
             requests: VecDeque::new(),
+            connectors: Connectors::default(),
+            access: AccessState::default(),
+            denied: Vec::new(),
+            budget: Budget::default(),
         }
     }
 
@@ -387,7 +405,8 @@ impl SandboxState {
             .map_or("", |t| t.value.as_str())
     }
 
-    /// Adds a tunnel; `seed` makes its id stable.
+    /// Adds a tunnel; `seed` makes its id stable. A tunnel with a config gets the default
+    /// connectors (one prompt, one slow, one stale).
     pub fn add_tunnel(&mut self, name: &str, config: Option<Value>, seed: &[u8]) -> String {
         let mut seed_data = name.as_bytes().to_vec();
         seed_data.extend_from_slice(seed);
@@ -409,6 +428,9 @@ impl SandboxState {
             config_created_at: now,
             deleted: false,
         });
+        if version > 0 {
+            self.connectors.seed(&id, version);
+        }
         id
     }
 
@@ -444,6 +466,8 @@ impl SandboxState {
         t.config = Some(cfg);
         t.version = t.version.saturating_add(1);
         t.config_created_at = rfc3339(SystemTime::now());
+        let (id, version) = (t.id.clone(), t.version);
+        self.connectors.published(&id, version, Instant::now());
         true
     }
 
@@ -456,6 +480,12 @@ impl SandboxState {
         self.requests.push_back(RecordedRequest {
             method: req.method.clone(),
             path: req.path.chars().take(1000).collect(),
+            query: req
+                .query
+                .iter()
+                .take(20)
+                .map(|(k, _)| k.chars().take(100).collect())
+                .collect(),
             body: if req.body.len() <= MAX_RECORDED_BODY {
                 serde_json::from_slice(&req.body).ok()
             } else {
@@ -540,7 +570,7 @@ impl SandboxState {
             "id": t.id, "account_tag": self.account_id, "created_at": t.created_at,
             "deleted_at": if t.deleted { Value::String(t.created_at.clone()) } else { Value::Null },
             "name": t.name, "connections": [], "conns_active_at": t.created_at, "conns_inactive_at": null,
-            "tun_type": "cfd_tunnel", "metadata": {}, "status": if t.version > 0 { "healthy" } else { "inactive" },
+            "tun_type": "cfd_tunnel", "metadata": {}, "status": self.connectors.status(&t.id),
             "remote_config": true, "config_src": "cloudflare",
         })
     }
@@ -565,10 +595,20 @@ impl SandboxState {
         {
             return Reply::error(401, 9109, "Invalid access token");
         }
+        let now = Instant::now();
+        if let Some(refused) = self.budget.spend(now) {
+            return refused;
+        }
+        let mut reply = self.route(req, &principal);
+        self.budget.stamp(&mut reply, now);
+        reply
+    }
+
+    fn route(&mut self, req: &SandboxRequest, principal: &Principal) -> Reply {
         let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
         let method = req.method.as_str();
         match (method, segs.as_slice()) {
-            ("GET", ["user", "tokens", "verify"]) => self.verify(&principal),
+            ("GET", ["user", "tokens", "verify"]) => self.verify(principal),
             ("GET", ["accounts"]) => {
                 let all = vec![
                     json!({"id": self.account_id, "name": self.account_name, "type": "standard",
@@ -576,6 +616,8 @@ impl SandboxState {
                 ];
                 self.page_of(req, 50, all)
             }
+            // An account without zones (the DNS part of the sandbox serves them when present).
+            ("GET", ["zones"]) => self.page_of(req, 50, Vec::new()),
             (_, ["accounts", account, rest @ ..]) => {
                 if !is_account_id(account) {
                     return Reply::error(
@@ -590,7 +632,13 @@ impl SandboxState {
                 if *account != self.account_id {
                     return Reply::error(403, 10000, "Authentication error");
                 }
-                self.account_route(method, rest, req, &principal)
+                if let Principal::Token(t) = principal
+                    && let Some(group) = permissions::needed(method, rest)
+                    && (self.denied.contains(&group) || (group == Group::TunnelWrite && !t.write))
+                {
+                    return Reply::error(403, 10000, "Authentication error");
+                }
+                self.account_route(method, rest, req, principal)
             }
             _ => Reply::error(400, 7000, "No route for that URI"),
         }
@@ -669,20 +717,44 @@ impl SandboxState {
                     ("GET", ["configurations"]) => {
                         Reply::ok(self.config_result(&self.tunnels[idx]))
                     }
-                    ("PUT", ["configurations"]) => self.put_config(idx, req, principal),
+                    ("PUT", ["configurations"]) => self.put_config(idx, req),
+                    ("GET", ["connections"]) => {
+                        let list = self.connectors.list_json(tunnel, Instant::now());
+                        let n = list.len();
+                        Reply::list(list, 1, n.max(1), n)
+                    }
+                    ("GET", ["connectors", connector]) => {
+                        if !is_uuid(connector) {
+                            return Reply::error(
+                                400,
+                                7003,
+                                "Could not route to the connector, perhaps your object identifier is invalid?",
+                            );
+                        }
+                        match self.connectors.one_json(tunnel, connector, Instant::now()) {
+                            Some(c) => Reply::ok(c),
+                            None => Reply::error(404, 1003, "Connector not found"),
+                        }
+                    }
                     _ => Reply::error(400, 7000, "No route for that URI"),
                 }
             }
+            ("GET", ["access", "apps"]) => {
+                let filters = [
+                    ("name", self.query(req, "name")),
+                    ("domain", self.query(req, "domain")),
+                    ("aud", self.query(req, "aud")),
+                ];
+                let exact = self.query(req, "exact").as_deref() == Some("true");
+                let apps = self.access.filtered(&filters, exact);
+                self.page_of(req, 1000, apps)
+            }
+            ("GET", ["access", "organizations"]) => Reply::ok(self.access.organization.clone()),
             _ => Reply::error(400, 7000, "No route for that URI"),
         }
     }
 
-    fn put_config(&mut self, idx: usize, req: &SandboxRequest, principal: &Principal) -> Reply {
-        if let Principal::Token(t) = principal
-            && !t.write
-        {
-            return Reply::error(403, 10000, "Authentication error");
-        }
+    fn put_config(&mut self, idx: usize, req: &SandboxRequest) -> Reply {
         let body: Value = match serde_json::from_slice(&req.body) {
             Ok(v) => v,
             Err(e) => {
@@ -716,6 +788,8 @@ impl SandboxState {
         t.config = Some(config.clone());
         t.version = t.version.saturating_add(1);
         t.config_created_at = rfc3339(SystemTime::now());
+        let (id, version) = (t.id.clone(), t.version);
+        self.connectors.published(&id, version, Instant::now());
         let result = self.config_result(&self.tunnels[idx]);
         Reply::ok(result)
     }

@@ -3,6 +3,7 @@
 //! closes ([`Action`]); its drawing lives in `tui/view/`. Adding one touches its own file, one
 //! line of [`overlays!`] below and one arm of the view's `draw_overlay`.
 
+pub mod access_pick;
 pub mod confirm;
 pub mod conflict;
 pub mod help;
@@ -10,6 +11,8 @@ pub mod log;
 pub mod progress;
 pub mod recover;
 pub mod review;
+pub mod rollout;
+pub mod status;
 pub mod tester;
 
 use super::Snapshot;
@@ -74,6 +77,14 @@ pub enum Action {
     Quit,
     /// Quit now and keep the saved draft for a later session.
     QuitKeepingDraft,
+    /// Handle this key on the main screen (an overlay that never holds editing up closed).
+    Key(KeyPress),
+    /// Read the tunnel's status again.
+    ReadStatus,
+    /// List the Access applications covering this hostname (the open form asked).
+    PickAccess(String),
+    /// Open this form again (back from the Access application list).
+    Reopen(access_pick::Parked),
 }
 
 /// What a key did to an overlay.
@@ -154,4 +165,10 @@ overlays! {
     Recover(recover::Recover),
     /// The session's messages.
     Log(log::Log),
+    /// The rollout of the last publish.
+    Rollout(rollout::RolloutPanel),
+    /// The tunnel's status.
+    Status(status::StatusView),
+    /// Choosing an Access application for the rule form.
+    AccessPick(access_pick::AccessPick),
 }

@@ -2,6 +2,7 @@
 //! goes through [`inert`](crate::text::inert) so it cannot act on the terminal. One file per
 //! screen and per overlay; `draw_overlay` below is where an overlay's drawing is registered.
 
+mod access_pick;
 mod confirm;
 mod conflict;
 mod form;
@@ -12,6 +13,8 @@ mod picker;
 mod progress;
 mod recover;
 mod review;
+mod rollout;
+mod status;
 mod tester;
 mod theme;
 
@@ -82,6 +85,9 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay,
         Overlay::Progress(p) => progress::draw(frame, area, app, p, theme),
         Overlay::Recover(r) => recover::draw(frame, area, app, r, theme),
         Overlay::Log(l) => log::draw(frame, area, app, l, theme),
+        Overlay::Rollout(_) => rollout::draw(frame, area, app, theme),
+        Overlay::Status(s) => status::draw(frame, area, app, s, theme),
+        Overlay::AccessPick(a) => access_pick::draw(frame, area, app, a, theme),
     }
 }
 

@@ -82,11 +82,14 @@ pub(super) fn draw(
         .headings
         .iter()
         .enumerate()
-        .map(|(i, _)| {
+        .map(|(i, h)| {
             if i == 1 {
                 Constraint::Length(38)
+            } else if *h == "HEALTH" {
+                // `healthy · 3 conn · 1 old · 1 unsupported` should fit when there is room.
+                Constraint::Fill(2)
             } else {
-                Constraint::Min(8)
+                Constraint::Fill(1)
             }
         })
         .collect();

@@ -1,0 +1,260 @@
+//! Cloudflare Access applications and the rules they protect (pure): which applications cover a
+//! hostname, and the lint shown when the account's applications can be read.
+//!
+//! Coverage follows Access's application paths
+//! (<https://developers.cloudflare.com/cloudflare-one/access-controls/policies/app-paths/>): a
+//! domain is `host[/path]`; hosts compare label by label, without case; a `*` matches any
+//! characters within one label, so `*.example.com` covers `a.example.com` but neither
+//! `example.com` nor `a.b.example.com`. A rule's own wildcard hostname (`*.example.com`) is
+//! covered only by an application domain that also has a wildcard in that label. An application
+//! limited to a path of the host counts as covering the host.
+//!
+//! The lint warns (it never refuses: cloudflared accepts both):
+//! - an `audTag` that matches no application's `aud`: cloudflared refuses every request whose
+//!   Access token was issued for another application;
+//! - `access.required: true` on a hostname no application covers: nobody can obtain a token for
+//!   it, so cloudflared refuses every request.
+
+use crate::api::AccessApp;
+use crate::config::fields::{Field, OriginField};
+use crate::config::model::TunnelConfig;
+use crate::config::validate::{Diagnostic, Severity};
+use crate::text::inert;
+
+/// Whether the glob `pattern` (one label, `*` for any characters) matches `label`, without case.
+/// Greedy with one backtrack point (the last `*`), so a hostile pattern costs at most
+/// `pattern × label` steps.
+fn glob(pattern: &[u8], label: &[u8]) -> bool {
+    let (mut p, mut l) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while l < label.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, l));
+                p += 1;
+            }
+            Some(c) if c.eq_ignore_ascii_case(&label[l]) => {
+                p += 1;
+                l += 1;
+            }
+            _ => match star {
+                Some((sp, sl)) => {
+                    p = sp + 1;
+                    l = sl + 1;
+                    star = Some((sp, sl + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|c| *c == b'*')
+}
+
+/// A hostname in the form Access stores it: lowercase ASCII (IDNA), no trailing dot.
+fn normal(host: &str) -> String {
+    let host = host.trim().trim_end_matches('.');
+    idna::domain_to_ascii(host)
+        .unwrap_or_else(|_| host.to_owned())
+        .to_ascii_lowercase()
+}
+
+/// The host part of an application domain (`https://`, a path and a port removed).
+fn domain_host(domain: &str) -> &str {
+    let d = domain.trim();
+    let d = d
+        .strip_prefix("https://")
+        .or_else(|| d.strip_prefix("http://"))
+        .unwrap_or(d);
+    let host = d.split('/').next().unwrap_or(d);
+    host.rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(h, _)| h)
+}
+
+/// Whether an application domain (`*.example.com/admin`) covers `hostname`.
+pub fn covers(domain: &str, hostname: &str) -> bool {
+    let (pattern, host) = (normal(domain_host(domain)), normal(hostname));
+    if pattern.is_empty() || host.is_empty() || pattern.len() > 253 {
+        return false;
+    }
+    let (p, h): (Vec<&str>, Vec<&str>) = (pattern.split('.').collect(), host.split('.').collect());
+    p.len() == h.len()
+        && p.iter()
+            .zip(&h)
+            .all(|(p, h)| p.len() <= 63 && glob(p.as_bytes(), h.as_bytes()))
+}
+
+/// The applications that cover `hostname`, each with the first of its domains that does.
+pub fn covering<'a>(apps: &'a [AccessApp], hostname: &str) -> Vec<(&'a AccessApp, &'a str)> {
+    apps.iter()
+        .filter_map(|app| {
+            app.domains
+                .iter()
+                .find(|d| covers(d, hostname))
+                .map(|d| (app, d.as_str()))
+        })
+        .collect()
+}
+
+fn warning(rule: usize, field: OriginField, message: String) -> Diagnostic {
+    Diagnostic {
+        rule: Some(rule),
+        field: Some(Field::OriginRequest(field)),
+        severity: Severity::Warning,
+        message,
+    }
+}
+
+/// The Access lint of `config` against the account's applications.
+pub fn lint(config: &TunnelConfig, apps: &[AccessApp]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, rule) in config.rules().iter().enumerate() {
+        let Some(access) = rule.overrides().and_then(|o| o.access.get()) else {
+            continue;
+        };
+        for tag in access.aud_tag.get().into_iter().flatten() {
+            if tag.trim().is_empty() || apps.iter().any(|a| a.aud.eq_ignore_ascii_case(tag.trim()))
+            {
+                continue;
+            }
+            let short: String = tag.chars().take(16).collect();
+            out.push(warning(
+                i,
+                OriginField::AccessAudTag,
+                format!(
+                    "audTag \"{}{}\" matches no Access application of this account ({} listed): cloudflared refuses every request whose Access token is for another application; pick the application instead of pasting its tag",
+                    inert(&short),
+                    if short.len() < tag.len() { "…" } else { "" },
+                    apps.len()
+                ),
+            ));
+        }
+        let host = rule.hostname.as_str();
+        if access.required.is_true()
+            && !host.is_empty()
+            && host != "*"
+            && covering(apps, host).is_empty()
+        {
+            out.push(warning(
+                i,
+                OriginField::AccessRequired,
+                format!(
+                    "access.required is true but no Access application covers {}: nobody can get an Access token for it, so cloudflared refuses every request; add an application for it (Zero Trust > Access > Applications)",
+                    inert(host)
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::files::parse_json_str;
+
+    fn app(aud: &str, domains: &[&str]) -> AccessApp {
+        AccessApp {
+            id: String::new(),
+            name: format!("app {aud}"),
+            app_type: "self_hosted".to_owned(),
+            aud: aud.to_owned(),
+            domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn coverage_follows_access_application_paths() {
+        // The documented examples.
+        assert!(covers("*.example.com", "alpha.example.com"));
+        assert!(covers("*.example.com", "beta.example.com"));
+        assert!(!covers("*.example.com", "example.com"));
+        assert!(!covers("*.example.com", "foo.bar.example.com"));
+        assert!(covers("*.*.example.com", "foo.bar.example.com"));
+        assert!(covers("example.com", "example.com"));
+        assert!(covers("example.com/*", "example.com"));
+        assert!(!covers("example.com", "alpha.example.com"));
+        assert!(!covers("*.test.example.com", "test.example.com"));
+        // Wildcards within a label, case, ports, schemes, paths.
+        assert!(covers("app-*.example.com", "app-1.example.com"));
+        assert!(!covers("app-*.example.com", "web-1.example.com"));
+        assert!(covers("Grafana.Example.com/admin", "grafana.example.COM"));
+        assert!(covers(
+            "https://grafana.example.com:443/x",
+            "grafana.example.com"
+        ));
+        // A rule's wildcard is covered only by a wildcard.
+        assert!(covers("*.preview.example.com", "*.preview.example.com"));
+        assert!(!covers("a.preview.example.com", "*.preview.example.com"));
+        // IDN hostnames compare in their ASCII form.
+        assert!(covers("xn--bcher-kva.example.com", "bücher.example.com"));
+        // Nonsense never matches, and long patterns stay cheap.
+        assert!(!covers("", "a.com"));
+        assert!(!covers("a.com", ""));
+        let hostile = format!("{}b.com", "*a".repeat(30));
+        assert!(!covers(&hostile, &format!("{}.com", "a".repeat(63))));
+        assert!(covers(&hostile, &format!("{}b.com", "a".repeat(62))));
+        assert!(glob(b"a*b*c", b"AxxBxxC") && !glob(b"a*b*c", b"axxbxx") && glob(b"**", b""));
+    }
+
+    #[test]
+    fn lint_flags_unknown_tags_and_uncovered_required_hosts() {
+        let apps = [
+            app("aaaa1111", &["grafana.example.com"]),
+            app("bbbb2222", &["*.internal.example.com/admin"]),
+        ];
+        let cfg = parse_json_str(
+            r#"{"ingress":[
+                {"hostname":"grafana.example.com","service":"http://x:1","originRequest":{"access":{"required":true,"teamName":"acme","audTag":["AAAA1111"]}}},
+                {"hostname":"wiki.internal.example.com","service":"http://x:1","originRequest":{"access":{"required":true,"teamName":"acme","audTag":["cccc3333\u001b[2J","bbbb2222"]}}},
+                {"hostname":"open.example.com","service":"http://x:1","originRequest":{"access":{"required":true,"teamName":"acme","audTag":["aaaa1111"]}}},
+                {"hostname":"loose.example.com","service":"http://x:1","originRequest":{"access":{"required":false,"audTag":["dddd"]}}},
+                {"service":"http_status:404","originRequest":{"access":{"required":true,"teamName":"acme","audTag":["aaaa1111"]}}}
+            ]}"#,
+        )
+        .unwrap_or_default();
+        let d = lint(&cfg, &apps);
+        let got: Vec<(Option<usize>, String)> = d
+            .iter()
+            .map(|d| {
+                (
+                    d.rule,
+                    d.field
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1), "originRequest.access.audTag".to_owned()),
+                (Some(2), "originRequest.access.required".to_owned()),
+                (Some(3), "originRequest.access.audTag".to_owned()),
+            ],
+            "{d:#?}"
+        );
+        assert!(d.iter().all(|d| d.severity == Severity::Warning));
+        assert!(d[0].message.contains("cccc3333\\x1b[2J") && !d[0].message.contains('\u{1b}'));
+        assert!(
+            d[1].message
+                .contains("no Access application covers open.example.com")
+        );
+        assert!(
+            lint(&cfg, &[]).len() > d.len(),
+            "no applications: every tag is unknown"
+        );
+    }
+
+    #[test]
+    fn covering_names_the_domain_that_matched() {
+        let apps = [
+            app("a1", &["x.example.com", "*.example.com"]),
+            app("b2", &["other.com"]),
+        ];
+        let c = covering(&apps, "www.example.com");
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].0.aud.as_str(), c[0].1), ("a1", "*.example.com"));
+    }
+}
