@@ -108,8 +108,8 @@ impl Checks {
     pub fn diagnostics(&self) -> &[Diagnostic] {
         self.all.get_or_init(|| {
             let mut all = self.global.clone();
-            for (own, cross) in self.rule_diags.iter().zip(&self.rule_cross) {
-                all.extend(own.iter().chain(cross).cloned());
+            for (i, (own, cross)) in self.rule_diags.iter().zip(&self.rule_cross).enumerate() {
+                all.extend(own.iter().chain(cross).map(|d| numbered(d, i)));
             }
             all.extend(self.access_diags.iter().cloned());
             all
@@ -152,11 +152,14 @@ impl Checks {
     }
 
     /// The diagnostics of rule `i`, in `validate`'s order.
-    pub fn of_rule(&self, i: usize) -> impl Iterator<Item = &Diagnostic> {
+    pub fn of_rule(&self, i: usize) -> impl Iterator<Item = Diagnostic> {
         let own = self.rule_diags.get(i).map_or(&[][..], Vec::as_slice);
         let cross = self.rule_cross.get(i).map_or(&[][..], Vec::as_slice);
         let access = self.access_diags.iter().filter(move |d| d.rule == Some(i));
-        own.iter().chain(cross).chain(access)
+        own.iter()
+            .chain(cross)
+            .map(move |d| numbered(d, i))
+            .chain(access.cloned())
     }
 
     /// Checks every rule of `config` (after a load, a rebase or a change to the global settings).
@@ -303,14 +306,13 @@ impl Checks {
             self.reset(config);
             return;
         }
-        // Rows after the first shifted one carry new numbers.
+        // Rows from the first shifted one on carry new numbers (their stored diagnostics keep
+        // the old ones: see [`numbered`]).
         let from = match edit {
             Edit::Insert { index, .. } | Edit::Delete { index, .. } => *index,
             Edit::Move { from, to, .. } => *from.min(to),
             _ => n,
         };
-        renumber(&mut self.rule_diags, from);
-        renumber(&mut self.rule_cross, from);
         dirty.extend(
             self.positional
                 .iter()
@@ -330,7 +332,7 @@ impl Checks {
             }
         }
         if !touched.is_empty() {
-            self.recheck_cross(config, &touched, edit.focus());
+            self.recheck_cross(config, &touched, edit.focus(), from);
         }
         self.global = global_diagnostics(config);
         self.lint(config);
@@ -338,14 +340,16 @@ impl Checks {
     }
 
     /// Re-checks the cross-rule diagnostics an edit of `touched` rules can change: the edited
-    /// rule, rules related to it by name (see [`cross_related`]), and every rule already warned
-    /// (its message names a rule number, which may have moved). Falls back to a whole pass when
-    /// that is most of the config.
+    /// rule, rules related to it by name (see [`cross_related`]), and the rules already warned
+    /// from row `shifted` on (their message names an earlier rule's number, which may have
+    /// moved; a warned rule before `shifted` names a rule before it, which kept its number).
+    /// Falls back to a whole pass when that is most of the config.
     fn recheck_cross(
         &mut self,
         config: &TunnelConfig,
         touched: &[&IngressRule],
         at: Option<usize>,
+        shifted: usize,
     ) {
         let rules = config.rules();
         let touched: Vec<(&IngressRule, Option<String>, Names)> = touched
@@ -362,7 +366,7 @@ impl Checks {
             .any(|(t, _, _)| t.hostname.as_str().starts_with("*."));
         let mut again: Vec<usize> = at.into_iter().collect();
         for (i, (warned, &n)) in self.rule_cross.iter().zip(&self.names).enumerate() {
-            if !warned.is_empty()
+            if (i >= shifted && !warned.is_empty())
                 || ((wildcard || touched.iter().any(|(_, _, t)| names_meet(n, *t)))
                     && touched.iter().any(|(t, t_alias, _)| {
                         let alias = self.aliases.get(i).and_then(Option::as_deref);
@@ -399,13 +403,13 @@ fn move_item<T>(v: &mut [T], from: usize, to: usize) {
     }
 }
 
-/// Gives the diagnostics of rows `from..` their row's number (after rows shifted).
-fn renumber(rows: &mut [Vec<Diagnostic>], from: usize) {
-    for (i, diags) in rows.iter_mut().enumerate().skip(from) {
-        for d in diags.iter_mut() {
-            if d.rule != Some(i) {
-                d.rule = Some(i);
-            }
-        }
+/// A copy of stored diagnostic `d` of row `i` with that row's number. Stored diagnostics keep
+/// the number their row had when checked: renumbering every later row after an insert or a
+/// delete near the top would touch every stored diagnostic, scattered over the heap.
+fn numbered(d: &Diagnostic, i: usize) -> Diagnostic {
+    let mut d = d.clone();
+    if d.rule.is_some() {
+        d.rule = Some(i);
     }
+    d
 }

@@ -67,7 +67,7 @@ fn assert_fully_validated(app: &App, after: impl std::fmt::Display) {
     );
     assert_eq!(app.checks.has_errors(), errors > 0, "{after}");
     for i in 0..app.draft.rules().len() {
-        let of_rule: Vec<_> = full.iter().filter(|d| d.rule == Some(i)).collect();
+        let of_rule: Vec<_> = full.iter().filter(|d| d.rule == Some(i)).cloned().collect();
         assert_eq!(
             app.checks.of_rule(i).collect::<Vec<_>>(),
             of_rule,
@@ -803,6 +803,47 @@ fn incremental_validation_equals_a_full_pass() {
         app.update(k(c));
         app.overlay = None;
         assert_fully_validated(&app, format_args!("after {c:?}"));
+    }
+}
+
+#[test]
+fn incremental_validation_with_many_warned_rules_equals_a_full_pass() {
+    // More warned rules than the incremental re-check handles one by one, then edits above,
+    // among and below them: only shifted rows' warnings and rules related by name to the edit
+    // are re-checked, and the result must still equal a full pass.
+    let mut app = editing_config(crate::fixtures::scale_config(40, 5), 1);
+    for _ in 0..3 {
+        app.update(k('j'));
+    }
+    for _ in 0..70 {
+        app.update(k('c'));
+    }
+    app.overlay = None;
+    assert!(app.checks.counts().1 >= 70, "{:?}", app.checks.counts());
+    assert_fully_validated(&app, "after 70 duplicates");
+    // Edits of an unrelated rule above the warned ones: nothing shifts.
+    app.update(k('g'));
+    for (keys, what) in [("ez", "hostname"), ("e\t/x", "path")] {
+        for c in keys.chars() {
+            app.update(match c {
+                '\t' => special(Key::Tab),
+                c => k(c),
+            });
+        }
+        app.update(special(Key::Enter));
+        app.overlay = None;
+        assert_fully_validated(&app, format_args!("after editing the first rule's {what}"));
+    }
+    let mut rng = crate::fixtures::Rng::new(11);
+    let keys = ['j', 'k', 'd', 'c', 'K', 'J', 'u', 'g', 'G', 'j', 'j'];
+    for step in 0..200 {
+        let c = keys[rng.below(keys.len() as u64) as usize];
+        if step % 5 == 0 {
+            app.update(ctrl('r'));
+        }
+        app.update(k(c));
+        app.overlay = None;
+        assert_fully_validated(&app, format_args!("after {c:?} at step {step}"));
     }
 }
 

@@ -850,6 +850,13 @@ impl<'a> Coverage<'a> {
         t.suffix.clear();
         t.seen.clear();
         t.aliases.clear();
+        // Room for every rule up front: growing a table rehashes every entry so far.
+        t.exact
+            .reserve(rules.len(), |&e| hash_str(exact_name(rules, &t.aliases, e)));
+        t.seen.reserve(rules.len(), |&j| {
+            hash_pair(rules[j].hostname.as_str(), rules[j].path.as_str())
+        });
+        t.aliases.reserve(rules.len());
         Coverage { rules, t }
     }
 
