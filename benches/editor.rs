@@ -54,6 +54,9 @@ fn loaded_with(config: TunnelConfig) -> App {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     app
 }
@@ -229,6 +232,9 @@ fn review(c: &mut Criterion, terminal: &mut Terminal<TestBackend>) {
             config: Some(base.clone()),
             has_comments: false,
             saved: None,
+            draft_note: None,
+            held_by: None,
+            file: None,
         }))
     };
     // The remote answered "unchanged": on the input path the app only asks for the review...

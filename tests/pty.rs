@@ -118,10 +118,9 @@ fn add_undo_redo_publish_in_a_real_terminal() {
     let screen = s.wait_for("redid: add rule 2 e2e.example.com");
     assert!(screen.contains("Ingress rules (8)"), "{screen}");
 
-    // Publish: the example has a warning, then the review, then y.
+    // Publish: the example's warning is already published, so not asked about again; the
+    // review, then y.
     s.send("p");
-    s.wait_for("Publish anyway?");
-    s.send("y");
     let screen = s.wait_for("Publish? (replaces remote version 1)");
     assert!(
         screen.contains("+ rule #2 e2e.example.com (added)"),
@@ -213,8 +212,14 @@ fn add_rule(s: &mut Pty, host: &str) {
 
 fn publish(s: &mut Pty) {
     s.send("p");
-    s.wait_for("Publish anyway?");
-    s.send("y");
+}
+
+/// The draft files under `dir` (not the editors' locks next to them).
+fn drafts_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|f| f.extension().is_none_or(|e| e != "lock"))
+        .collect()
 }
 
 fn sandbox_config(sb: &Sandbox, home: &std::path::Path) -> Value {
@@ -246,7 +251,7 @@ fn kill_9_then_restore_and_publish() {
     let pid = s.child.process_id().unwrap_or(0);
     kill(pid, "9");
     s.wait_exit();
-    let drafts = files_under(&home.join("state").join("drafts"));
+    let drafts = drafts_under(&home.join("state").join("drafts"));
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     #[cfg(unix)]
     {
@@ -278,7 +283,7 @@ fn kill_9_then_restore_and_publish() {
     );
     std::thread::sleep(Duration::from_millis(600));
     assert!(
-        files_under(&home.join("state").join("drafts")).is_empty(),
+        drafts_under(&home.join("state").join("drafts")).is_empty(),
         "the draft is removed after publishing"
     );
     s.send("q");
@@ -307,7 +312,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
     let raw = String::from_utf8_lossy(&s.raw()).into_owned();
     assert!(raw.contains("\x1b[?1049l"), "the terminal is restored");
     assert_eq!(
-        files_under(&home.join("state").join("drafts")).len(),
+        drafts_under(&home.join("state").join("drafts")).len(),
         1,
         "the draft was saved at once"
     );
@@ -321,7 +326,7 @@ fn sighup_saves_the_draft_and_exits_non_zero() {
     s.send("y");
     assert_eq!(s.wait_exit(), 0);
     assert!(
-        files_under(&home.join("state").join("drafts")).is_empty(),
+        drafts_under(&home.join("state").join("drafts")).is_empty(),
         "quitting deliberately drops the draft"
     );
     let _ = std::fs::remove_dir_all(&home);
@@ -369,7 +374,7 @@ fn a_500_then_success_and_a_conflict_during_publish() {
     s.send("r");
     let screen = s.wait_for("Publish? (replaces remote version 3)");
     assert!(
-        screen.contains("rebased 1 edit(s) onto version 3"),
+        screen.contains("rebased onto version 3: 1 edit(s) replayed"),
         "{screen}"
     );
     s.send("y");
@@ -550,9 +555,9 @@ fn user_key_bindings_drive_the_editor_and_its_footer() {
     add_rule(&mut s, "keys.example.com");
     s.send("p");
     std::thread::sleep(Duration::from_millis(200));
-    assert!(!s.text().contains("Publish anyway?"), "p is unbound now");
+    assert!(!s.text().contains("Publish? ("), "p is unbound now");
     s.send("P");
-    s.wait_for("Publish anyway?");
+    s.wait_for("Publish? (");
     s.send("n");
     s.send("?");
     s.wait_for("Keys (");
@@ -646,7 +651,7 @@ fn sigint_and_sigquit_save_the_draft_and_restore_the_terminal() {
             "{signal}: the terminal is restored"
         );
         assert_eq!(
-            files_under(&home.join("state").join("drafts")).len(),
+            drafts_under(&home.join("state").join("drafts")).len(),
             1,
             "{signal}: the draft was saved"
         );
@@ -689,6 +694,278 @@ fn a_file_that_does_not_exist_yet_is_created_on_save() {
     s.wait_for("(a new file)");
     let written = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(written.contains("created.example.com"), "{written}");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn a_double_disconnect_at_the_restore_prompt_keeps_the_draft_and_q_and_ctrl_c_keep_it() {
+    let (sb, home, mut s) = example_editor("double-hup");
+    add_rule(&mut s, "twice.example.com");
+    kill(s.child.process_id().unwrap_or(0), "HUP");
+    s.wait_exit();
+    let drafts = home.join("state").join("drafts");
+    assert_eq!(drafts_under(&drafts).len(), 1);
+    // The link drops again while "Restore your draft?" is on screen.
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Restore your draft?");
+    kill(s.child.process_id().unwrap_or(0), "HUP");
+    s.wait_exit();
+    assert_eq!(drafts_under(&drafts).len(), 1, "the draft survives");
+    // q and Ctrl-C on the prompt leave, keeping it.
+    for key in ["q", "\x03"] {
+        let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+        s.wait_for("Restore your draft?");
+        s.send(key);
+        assert_eq!(s.wait_exit(), 0, "{key:?}");
+        assert_eq!(drafts_under(&drafts).len(), 1, "{key:?} keeps the draft");
+    }
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Restore your draft?");
+    s.send("r");
+    s.wait_for("twice.example.com");
+    s.wait_for("Ingress rules (8)");
+    s.send("q");
+    s.wait_for("Quit and lose them?");
+    s.send("y");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn a_failed_autosave_shows_at_once_and_nothing_claims_the_edits_were_saved() {
+    let sb = sandbox("assets/examples/config.yml");
+    let home = fresh_home("nosave");
+    // Once the editor runs, the drafts folder becomes unwritable (a file in its place), as on a
+    // full or read-only disk (the tests may run as root, which ignores permissions).
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Ingress rules (7)");
+    let drafts = home.join("state").join("drafts");
+    let _ = std::fs::remove_dir_all(&drafts);
+    std::fs::write(&drafts, "not a folder").unwrap_or_else(|e| panic!("{e}"));
+    add_rule(&mut s, "lost.example.com");
+    // The frame is drawn top to bottom: wait for its last part.
+    s.wait_for("YOUR EDITS ARE NOT SAVED");
+    s.wait_for("DRAFT NOT SAVED");
+    kill(s.child.process_id().unwrap_or(0), "HUP");
+    s.wait_exit();
+    std::thread::sleep(Duration::from_millis(100));
+    let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+    assert!(raw.contains("YOUR LATEST EDITS ARE NOT SAVED"), "{raw}");
+    assert!(!raw.contains("edits are saved in"), "{raw}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn ctrl_c_and_sigint_while_publishing_wait_for_the_outcome_and_report_it() {
+    for how in ["key", "INT"] {
+        let sb = sandbox("assets/examples/config.yml");
+        let home = fresh_home(&format!("pubint-{how}"));
+        let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+        s.wait_for("Ingress rules (7)");
+        add_rule(&mut s, "slow.example.com");
+        control(
+            &sb,
+            "POST",
+            "/__sandbox/faults",
+            r#"{"method":"PUT","path":"configurations","kind":"latency","ms":1500}"#,
+        );
+        publish(&mut s);
+        s.wait_for("Publish? (replaces remote version 1)");
+        s.send("y");
+        s.wait_for("publishing");
+        if how == "key" {
+            s.send("\x03");
+        } else {
+            kill(s.child.process_id().unwrap_or(0), how);
+        }
+        let code = s.wait_exit();
+        std::thread::sleep(Duration::from_millis(100));
+        let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+        assert!(
+            raw.contains("cfingress: Published version 2 (was 1)"),
+            "{how}: {raw}"
+        );
+        assert_eq!(
+            sandbox_config(&sb, &home)["ingress"][1]["hostname"],
+            "slow.example.com"
+        );
+        assert!(
+            drafts_under(&home.join("state").join("drafts")).is_empty(),
+            "{how}: published, so no draft is left"
+        );
+        if how == "key" {
+            assert_eq!(code, 0);
+        } else {
+            assert_ne!(code, 0);
+        }
+        let _ = std::fs::remove_dir_all(&home);
+    }
+}
+
+#[test]
+fn a_publish_that_raced_another_in_the_gap_says_so_loudly() {
+    let (sb, home, mut s) = example_editor("gap");
+    add_rule(&mut s, "gap.example.com");
+    control(
+        &sb,
+        "POST",
+        "/__sandbox/faults",
+        r#"{"method":"PUT","path":"configurations","kind":"remote_edit_first"}"#,
+    );
+    publish(&mut s);
+    s.wait_for("Publish? (replaces remote version 1)");
+    s.send("y");
+    let screen = s.wait_for("Published with warnings");
+    assert!(screen.contains("WARNING"), "{screen}");
+    assert!(screen.contains("Published version 3 (was 1)"), "{screen}");
+    s.send("\r");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn half_typed_form_text_survives_a_disconnect() {
+    let (sb, home, mut s) = example_editor("formtext");
+    s.send("a");
+    s.wait_for("New rule #");
+    s.send("half-typed.example");
+    s.wait_for("half-typed.example");
+    std::thread::sleep(Duration::from_millis(600));
+    kill(s.child.process_id().unwrap_or(0), "HUP");
+    s.wait_exit();
+    let mut s = open_editor(&sb, &["--tunnel", "config"], &home);
+    s.wait_for("Restore your draft?");
+    s.send("r");
+    // The form is open again, with what was typed.
+    let screen = s.wait_for("New rule #2");
+    assert!(screen.contains("half-typed.example"), "{screen}");
+    s.send("\x1b");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn a_second_editor_names_the_first_and_offers_read_only_or_taking_over() {
+    let (sb, home, mut first) = example_editor("second");
+    add_rule(&mut first, "first.example.com");
+    std::thread::sleep(Duration::from_millis(1200)); // the autosave has run
+    let drafts = home.join("state").join("drafts");
+
+    // Read-only: nothing can be published, and quitting leaves everything as it was.
+    let mut second = open_editor(&sb, &["--tunnel", "config"], &home);
+    let screen = second.wait_for("Held by another editor");
+    let pid = first.child.process_id().unwrap_or(0);
+    assert!(screen.contains(&format!("pid {pid} on ")), "{screen}");
+    second.send("v");
+    second.wait_for("READ-ONLY");
+    second.send("p");
+    second.wait_for("read-only: another editor holds it");
+    second.send("q");
+    assert_eq!(second.wait_exit(), 0);
+
+    // Taking over keeps the first editor's draft aside.
+    let mut third = open_editor(&sb, &["--tunnel", "config"], &home);
+    third.wait_for("Held by another editor");
+    third.send("T");
+    third.wait_for("taken over; the other editor's draft is kept in");
+    let files = drafts_under(&drafts);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains(".taken-over-")),
+        "{files:?}"
+    );
+    // The first editor learns it on its next save, and keeps its draft aside too.
+    add_rule(&mut first, "after.example.com");
+    first.wait_for("DRAFT NOT SAVED");
+    std::thread::sleep(Duration::from_millis(200));
+    let files = drafts_under(&drafts);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with(".aside")),
+        "{files:?}"
+    );
+    first.send("q");
+    first.wait_for("Quit and lose them?");
+    first.send("y");
+    first.wait_exit();
+
+    // A dead editor's lock is taken over without a question.
+    kill(third.child.process_id().unwrap_or(0), "9");
+    third.wait_exit();
+    let mut fourth = open_editor(&sb, &["--tunnel", "config"], &home);
+    fourth.wait_for("lock was taken over");
+    fourth.send("q");
+    fourth.wait_exit();
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn a_conflicting_rebase_names_the_rule_and_keeps_mine_when_asked() {
+    let (sb, home, mut s) = example_editor("rebase-conflict");
+    // Mine: delete grafana (rule #1) and add a rule.
+    s.send("d");
+    s.wait_for("did: delete rule 1");
+    add_rule(&mut s, "mine.example.com");
+    // Theirs, from another shell: grafana points elsewhere now.
+    let mut theirs = sandbox_config(&sb, &home);
+    theirs["ingress"][0]["service"] = Value::from("http://localhost:3999");
+    let file = home.join("theirs.json");
+    std::fs::write(&file, theirs.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(bin())
+        .args(["apply", "--tunnel", "config", "--yes"])
+        .arg(&file)
+        .env("CFINGRESS_SETTINGS", home.join("settings.toml"))
+        .env("CFINGRESS_STATE_DIR", home.join("other-state"))
+        .env(
+            "CFINGRESS_API_URL",
+            sb.info["api_url"].as_str().unwrap_or_default(),
+        )
+        .env(
+            "CLOUDFLARE_API_TOKEN",
+            sb.info["token"].as_str().unwrap_or_default(),
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    publish(&mut s);
+    s.wait_for("Someone changed the config");
+    s.send("r");
+    let screen = s.wait_for("Rebase onto version 2");
+    assert!(
+        screen.contains("1 edit(s) replayed as made; 1 conflict(s)")
+            && screen.contains("rule #1 grafana.example.com")
+            && screen.contains("http://localhost:3999")
+            && screen.contains("deleted"),
+        "{screen}"
+    );
+    s.send("m");
+    s.wait_for("keeping: MINE");
+    s.send("\r");
+    let screen = s.wait_for("Publish? (replaces remote version 2)");
+    assert!(
+        screen.contains("1 conflict(s): 1 kept yours, 0 kept theirs"),
+        "{screen}"
+    );
+    s.send("y");
+    s.wait_for("Published version 3 (was 2)");
+    let held = sandbox_config(&sb, &home);
+    let hosts: Vec<&str> = held["ingress"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["hostname"].as_str())
+        .collect();
+    assert!(!hosts.contains(&"grafana.example.com"), "{hosts:?}");
+    assert!(hosts.contains(&"mine.example.com"), "{hosts:?}");
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     let _ = std::fs::remove_dir_all(&home);

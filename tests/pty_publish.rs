@@ -83,27 +83,23 @@ fn the_editor_does_not_publish_over_a_change_made_during_its_review() {
     s.wait_for("New rule #2");
     s.send("race.example.com\t\thttp://localhost:7777\r");
     s.wait_for("did: add rule 2 race.example.com");
+    // The example's warnings are already published: they are not asked about again.
     s.send("p");
-    s.wait_for("Publish anyway?");
-    s.send("y");
     s.wait_for("Publish? (replaces remote version 1)");
 
     let id = sb.tunnel_id("config");
     sb.control("POST", &format!("/__sandbox/tunnels/{id}/remote-edit"), "");
     s.send("y");
-    let screen = s.wait_for("not published, your draft is kept");
+    // Nothing was sent: the conflict screen shows what changed, and offers to rebase.
+    let screen = s.wait_for("Someone changed the config");
     assert!(
-        screen.contains("changed while you reviewed") && screen.contains("1 unpublished"),
+        screen.contains("someone published version 2 while you reviewed")
+            && screen.contains("Your draft is kept"),
         "{screen}"
     );
-    // Publishing again shows what changed, and offers to rebase.
-    s.send("p");
-    s.wait_for("Publish anyway?");
-    s.send("y");
-    let screen = s.wait_for("Someone changed the config");
-    assert!(screen.contains("version 1 → 2"), "{screen}");
     s.send("r");
-    s.wait_for("Publish? (replaces remote version 2)");
+    let screen = s.wait_for("Publish? (replaces remote version 2)");
+    assert!(screen.contains("race.example.com"), "{screen}");
     s.send("y");
     s.wait_for("Published version 3 (was 2)");
 
@@ -181,5 +177,54 @@ fn a_file_saved_by_the_editor_is_journaled_with_its_exact_text() {
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
     assert!(kept.iter().any(|t| t == original), "{kept:?}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn the_editor_rolls_back_through_its_history() {
+    let sb = SandboxProcess::start(&["assets/examples/config.yml"]);
+    let home = fresh_dir("pty-editor-history");
+    let mut s = Pty::spawn(&["--tunnel", "config"], &sb.env(&home), 30, 110);
+    s.wait_for("Ingress rules (7)");
+    // Version 2 adds a rule, version 3 deletes it again.
+    s.send("a");
+    s.wait_for("New rule #2");
+    s.send("history.example.com\t\thttp://localhost:7777\r");
+    s.wait_for("did: add rule 2 history.example.com");
+    s.send("p");
+    s.wait_for("Publish? (replaces remote version 1)");
+    s.send("y");
+    s.wait_for("Published version 2 (was 1)");
+    s.send("d");
+    s.wait_for("Ingress rules (7)");
+    s.send("p");
+    s.wait_for("Publish? (replaces remote version 2)");
+    s.send("y");
+    s.wait_for("Published version 3 (was 2)");
+
+    // H lists both, newest first; the older one published version 2.
+    s.send("H");
+    let screen = s.wait_for("v1 → v2");
+    assert!(screen.contains("v2 → v3"), "{screen}");
+    s.send("j");
+    s.send("\r");
+    let screen = s.wait_for("loaded version 2 into the draft");
+    assert!(screen.contains("Ingress rules (8)"), "{screen}");
+    // One undo brings back the draft before the load; redo loads it again.
+    s.send("u");
+    s.wait_for("Ingress rules (7)");
+    s.send("\x12"); // Ctrl-r
+    s.wait_for("Ingress rules (8)");
+    // Publishing it is a normal publish: reviewed, then a new version.
+    s.send("p");
+    let screen = s.wait_for("Publish? (replaces remote version 3)");
+    assert!(
+        screen.contains("+ rule #2 history.example.com (added)"),
+        "{screen}"
+    );
+    s.send("y");
+    s.wait_for("Published version 4 (was 3)");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
     let _ = std::fs::remove_dir_all(&home);
 }

@@ -49,6 +49,9 @@ fn demo() -> App {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     app
 }
@@ -155,6 +158,9 @@ fn publishing(
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     settle(&mut app, fx);
     app
@@ -236,6 +242,9 @@ fn hostile_text_is_shown_inert() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     let screen = render(&app, 120, 40);
     assert!(
@@ -259,6 +268,9 @@ fn huge_configs_and_hostnames_neither_panic_nor_hang() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("Ingress rules (100000)"), "{screen}");
@@ -320,6 +332,9 @@ fn restore_draft() {
         config: Some((*app.base).clone()),
         has_comments: false,
         saved: Some(Box::new(saved)),
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     both("restore_draft", &fresh);
     key(&mut fresh, 'v');
@@ -328,8 +343,10 @@ fn restore_draft() {
 
 #[test]
 fn warnings_question() {
+    // A duplicated rule is a new warning (the demo's own warning is already published, so it
+    // is not asked about again).
     let mut app = demo();
-    key(&mut app, 'd');
+    key(&mut app, 'c');
     key(&mut app, 'p');
     both("warnings_question", &app);
 }
@@ -354,6 +371,9 @@ fn preparing_the_review() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     both("preparing_the_review", &app);
 }
@@ -420,6 +440,9 @@ fn empty_states_and_a_new_tunnel() {
         ),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     both("no_rules", &app);
     let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
@@ -428,6 +451,9 @@ fn empty_states_and_a_new_tunnel() {
         config: None,
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     let screen = render(&app, 80, 24);
     assert!(
@@ -502,6 +528,9 @@ fn rule_numbers_fit_and_cut_cells_say_so() {
         config: Some(config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     key(&mut app, 'G');
     for _ in 0..8 {
@@ -525,6 +554,9 @@ fn rule_numbers_fit_and_cut_cells_say_so() {
         config: Some(parse_json(json).unwrap_or_else(|e| panic!("{e}")).config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("billing.example.com "), "{screen}");
@@ -551,6 +583,9 @@ fn the_detail_pane_scrolls_and_shows_unknown_keys() {
         config: Some(parse_json(json).unwrap_or_else(|e| panic!("{e}")).config),
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     })));
     key(&mut app, 'i');
     let screen = render(&app, 80, 24);
@@ -569,6 +604,54 @@ fn the_detail_pane_scrolls_and_shows_unknown_keys() {
         end.contains("environment"),
         "the last setting is reachable: {end}"
     );
+}
+
+#[test]
+fn publish_history() {
+    use cfingress::app::overlays::history::HistoryItem;
+    let mut app = demo();
+    app.update(tick());
+    key(&mut app, 'H');
+    both("history_reading", &app);
+    let item = |from: u64, via: &str, summary: &[&str], notes: &[&str]| HistoryItem {
+        time: format!("2024-06-19T1{from}:04:05Z"),
+        from_version: Some(from),
+        to_version: Some(from + 1),
+        who: "oncall@bastion".into(),
+        via: via.into(),
+        summary: summary.iter().map(|s| (*s).to_owned()).collect(),
+        config: Some(format!("c{from}.json")),
+        notes: notes.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    app.update(Event::History(Ok(vec![
+        item(
+            6,
+            "editor",
+            &["~ rule #2 app.example.com", "    service \"http://a\" → \"http://b\""],
+            &["someone else published version 7 between cfingress's last check (version 6) and this publish (version 8): this publish replaced it"],
+        ),
+        item(5, "apply config.yml", &["+ rule #1 www.example.com (added)"], &[]),
+        item(4, "rollback to version 3", &["- rule #9 old.example.com (removed)"], &[]),
+    ])));
+    both("history", &app);
+}
+
+#[test]
+fn rebase_conflicts() {
+    // I delete the first rule; someone else changed its service meanwhile.
+    let mut app = demo();
+    let mut theirs = (*app.base).clone();
+    theirs.rules_mut()[0].service =
+        cfingress::config::model::Setting::Set("http://10.0.0.9:8080".into());
+    key(&mut app, 'd');
+    key(&mut app, 'p');
+    app.update(Event::Current(Ok(Snapshot {
+        version: Some(8),
+        config: Some(theirs),
+        ..Snapshot::default()
+    })));
+    key(&mut app, 'r');
+    both("rebase", &app);
 }
 
 fn connector(n: u8, version: &str, config: Option<u64>, colo: &str) -> cfingress::api::Connector {
@@ -596,6 +679,7 @@ fn rollout_panel_status_view_and_access_picker() {
     app.update(Event::Published(Ok(cfingress::app::Published {
         version: Some(8),
         message: "Published version 8 (was 7)".into(),
+        warnings: Vec::new(),
     })));
     let mut rollout = cfingress::rollout::Rollout::new(8);
     rollout.observe(

@@ -50,6 +50,9 @@ pub struct Changes {
     index: Vec<(u64, usize)>,
     /// Per draft row: whether the user moved it (it is marked while out of the base's order).
     moved: Vec<bool>,
+    /// Per draft row: whether its content was set by an edit (only such a row can differ from
+    /// its base row: every other row was found by content or copied).
+    edited: Vec<bool>,
 }
 
 impl Changes {
@@ -63,6 +66,7 @@ impl Changes {
             .extend(base.rules().iter().enumerate().map(|(i, r)| (key(r), i)));
         self.index.sort_unstable();
         self.moved = vec![false; n];
+        self.edited = vec![false; n];
     }
 
     /// The draft was replaced (a restore, a rebase): finds each row's base row by content, and
@@ -77,6 +81,7 @@ impl Changes {
             .map(|(i, r)| self.claim(base, r, i))
             .collect();
         self.moved = out_of_order(&self.origin);
+        self.edited = vec![false; self.origin.len()];
     }
 
     /// The unused base row equal to `rule` nearest to `near`, marked used.
@@ -94,13 +99,14 @@ impl Changes {
         Some(found)
     }
 
-    /// Follows an edit just applied to the draft.
-    pub fn after_edit(&mut self, edit: &Edit, base: &TunnelConfig) {
+    /// Follows an edit just applied to the draft (now `draft`).
+    pub fn after_edit(&mut self, edit: &Edit, base: &TunnelConfig, draft: &TunnelConfig) {
         match edit {
             Edit::Insert { index, rule, .. } if *index <= self.origin.len() => {
                 let origin = self.claim(base, rule, *index);
                 self.origin.insert(*index, origin);
                 self.moved.insert(*index, false);
+                self.edited.insert(*index, false);
             }
             Edit::Delete { index, .. } if *index < self.origin.len() => {
                 if let Some(k) = self.origin.remove(*index)
@@ -109,15 +115,44 @@ impl Changes {
                     *u = false;
                 }
                 self.moved.remove(*index);
+                self.edited.remove(*index);
             }
             Edit::Move { from, to, .. } if *from < self.origin.len() && *to < self.origin.len() => {
                 let o = self.origin.remove(*from);
                 self.origin.insert(*to, o);
                 self.moved.remove(*from);
                 self.moved.insert(*to, true);
+                let e = self.edited.remove(*from);
+                self.edited.insert(*to, e);
             }
-            _ => {}
+            Edit::SetRule { index, .. } if *index < self.edited.len() => {
+                self.edited[*index] = true;
+            }
+            Edit::SetGlobal { .. } | Edit::SetWarp { .. } => {}
+            // A whole replacement, or an edit that did not fit the rows as known: find every
+            // row's base row again by content.
+            _ => self.rebuild(base, draft),
         }
+    }
+
+    /// How many rules differ from the base: added, changed, moved (out of the base's order)
+    /// and deleted. Settings outside the rules are not counted here. Linear in the rules but
+    /// compares content only for rows an edit set, so it costs little even for large configs.
+    pub fn count(&self, base: &TunnelConfig, draft: &TunnelConfig) -> usize {
+        let rules = draft.rules();
+        let mut n = 0;
+        for (i, rule) in rules.iter().enumerate() {
+            let differs = match self.origin.get(i).copied().flatten() {
+                None => true,
+                Some(k) if self.edited.get(i).copied().unwrap_or(true) => {
+                    base.rules().get(k) != Some(rule)
+                        || self.moved.get(i).copied().unwrap_or(false) && !self.in_order(i, k)
+                }
+                Some(k) => self.moved.get(i).copied().unwrap_or(false) && !self.in_order(i, k),
+            };
+            n += usize::from(differs);
+        }
+        n + self.used.iter().filter(|u| !**u).count()
     }
 
     /// Whether row `i` (with base row `k`) sits between its neighbours' base rows.
@@ -194,7 +229,7 @@ mod tests {
 
     fn apply(c: &mut Changes, base: &TunnelConfig, draft: &mut TunnelConfig, e: Edit) {
         assert!(e.apply(draft));
-        c.after_edit(&e, base);
+        c.after_edit(&e, base, draft);
     }
 
     #[test]
@@ -229,12 +264,14 @@ mod tests {
         };
         apply(&mut c, &base, &mut draft, set.clone());
         assert_eq!(marks(&c, &base, &draft), "^+.*..");
+        assert_eq!(c.count(&base, &draft), 3);
         // Undo everything: no marks.
         for e in [set, ins, mv] {
             apply(&mut c, &base, &mut draft, e.inverse());
         }
         assert_eq!(draft, base);
         assert_eq!(marks(&c, &base, &draft), ".....");
+        assert_eq!(c.count(&base, &draft), 0);
         // A deleted rule restored finds its place again.
         let del = Edit::Delete {
             index: 1,
@@ -242,6 +279,7 @@ mod tests {
         };
         apply(&mut c, &base, &mut draft, del.clone());
         assert_eq!(marks(&c, &base, &draft), "....");
+        assert_eq!(c.count(&base, &draft), 1, "a deleted rule counts");
         apply(&mut c, &base, &mut draft, del.inverse());
         assert_eq!(marks(&c, &base, &draft), ".....");
         // Rebuilding from contents gives the same marks.
@@ -249,5 +287,70 @@ mod tests {
         other.rules_mut().swap(0, 3);
         c.rebuild(&base, &other);
         assert_eq!(marks(&c, &base, &other), "^..^.");
+    }
+
+    #[test]
+    fn edits_that_cancel_out_count_as_no_change() {
+        let base = cfg(&["a", "b", "c"]);
+        let mut draft = base.clone();
+        let mut c = Changes::default();
+        c.reset(&base);
+        let rule = |d: &TunnelConfig, i: usize| Box::new(d.rules()[i].clone());
+        // Down and back up.
+        let down = Edit::Move {
+            from: 0,
+            to: 1,
+            rule: rule(&draft, 0),
+        };
+        apply(&mut c, &base, &mut draft, down);
+        assert_eq!(c.count(&base, &draft), 1);
+        let up = Edit::Move {
+            from: 1,
+            to: 0,
+            rule: rule(&draft, 1),
+        };
+        apply(&mut c, &base, &mut draft, up);
+        assert_eq!(c.count(&base, &draft), 0);
+        // A rule changed, then changed back by hand (not by undo).
+        let mut changed = draft.rules()[1].clone();
+        changed.service = crate::config::Setting::Set("http://elsewhere".to_owned());
+        let there = Edit::SetRule {
+            index: 1,
+            before: rule(&draft, 1),
+            after: Box::new(changed),
+        };
+        apply(&mut c, &base, &mut draft, there);
+        assert_eq!(c.count(&base, &draft), 1);
+        let back = Edit::SetRule {
+            index: 1,
+            before: rule(&draft, 1),
+            after: rule(&base, 1),
+        };
+        apply(&mut c, &base, &mut draft, back);
+        assert_eq!(c.count(&base, &draft), 0);
+        // Deleted, then the same rule added again where it was.
+        let del = Edit::Delete {
+            index: 2,
+            rule: rule(&draft, 2),
+        };
+        apply(&mut c, &base, &mut draft, del);
+        let again = Edit::Insert {
+            index: 2,
+            rule: rule(&base, 2),
+            verb: "add",
+        };
+        apply(&mut c, &base, &mut draft, again);
+        assert_eq!(c.count(&base, &draft), 0);
+        assert_eq!(draft, base);
+        // A whole replacement is followed too.
+        let mut other = base.clone();
+        other.rules_mut().remove(0);
+        let replace = Edit::Replace {
+            before: Box::new(draft.clone()),
+            after: Box::new(other),
+            what: "load".into(),
+        };
+        apply(&mut c, &base, &mut draft, replace);
+        assert_eq!(c.count(&base, &draft), 1);
     }
 }

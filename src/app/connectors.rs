@@ -19,7 +19,7 @@ use crate::rollout::{Health, Rollout};
 pub const MAX_HEALTH_READS: usize = 50;
 
 impl App {
-    fn remote_ids(&self) -> Option<(String, String)> {
+    pub(super) fn remote_ids(&self) -> Option<(String, String)> {
         match &self.origin {
             Some(Origin::Remote {
                 account_id,
@@ -222,6 +222,9 @@ mod tests {
             config: Some(config),
             has_comments: false,
             saved: None,
+            draft_note: None,
+            held_by: None,
+            file: None,
         })));
         assert_eq!(
             fx,
@@ -262,6 +265,7 @@ mod tests {
         let fx = app.update(Event::Published(Ok(Published {
             version: Some(8),
             message: "Published version 8 (was 7)".into(),
+            warnings: Vec::new(),
         })));
         assert_eq!(
             fx,
@@ -333,6 +337,7 @@ mod tests {
         app.update(Event::Published(Ok(Published {
             version: Some(8),
             message: "Published".into(),
+            warnings: Vec::new(),
         })));
         // Esc closes the panel at once.
         app.update(esc());
@@ -361,6 +366,7 @@ mod tests {
         let fx = file.update(Event::Published(Ok(Published {
             version: None,
             message: "saved".into(),
+            warnings: Vec::new(),
         })));
         assert_eq!(fx, [Effect::DeleteDraft]);
         assert!(file.overlay.is_none());

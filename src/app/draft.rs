@@ -34,6 +34,8 @@ pub struct SavedDraft {
     pub draft: TunnelConfig,
     /// The undo history.
     pub edits: Vec<Edit>,
+    /// A form that was open, with what was typed in it.
+    pub form: Option<super::forms::FormDraft>,
 }
 
 /// A config as draft-file JSON text: `{"json": CONFIG}`, or `{"yaml": TEXT}` for a config.yml
@@ -145,6 +147,14 @@ fn edit_value(e: &Edit) -> Option<Value> {
             };
             json!({"op": "set_warp", "before": setting_value(before, w)?, "after": setting_value(after, w)?})
         }
+        Edit::Replace {
+            before,
+            after,
+            what,
+        } => {
+            let c = |c: &TunnelConfig| serde_json::from_str::<Value>(&config_text(c)).ok();
+            json!({"op": "replace", "what": what, "before": c(before)?, "after": c(after)?})
+        }
     })
 }
 
@@ -192,6 +202,15 @@ fn edit_from(v: &Value) -> Result<Edit, String> {
             before: setting_from(field("before")?, warp_from)?,
             after: setting_from(field("after")?, warp_from)?,
         }),
+        Some("replace") => Ok(Edit::Replace {
+            before: Box::new(config_from(field("before")?)?),
+            after: Box::new(config_from(field("after")?)?),
+            what: v
+                .get("what")
+                .and_then(Value::as_str)
+                .unwrap_or("replace the config")
+                .to_owned(),
+        }),
         other => Err(format!("unknown edit {other:?}")),
     }
 }
@@ -234,7 +253,15 @@ impl SavedDraft {
             }
             w.write_all(e.as_bytes())?;
         }
-        w.write_all(b"]}\n")
+        w.write_all(b"]")?;
+        if let Some(form) = self
+            .form
+            .as_ref()
+            .and_then(|f| serde_json::to_string(f).ok())
+        {
+            write!(w, ",\"form\":{form}")?;
+        }
+        w.write_all(b"}\n")
     }
 
     /// Reads a draft file's text.
@@ -269,6 +296,9 @@ impl SavedDraft {
             base: std::sync::Arc::new(config_from(v.get("base").unwrap_or(&Value::Null))?),
             draft: config_from(v.get("draft").unwrap_or(&Value::Null))?,
             edits,
+            form: v
+                .get("form")
+                .and_then(|f| serde_json::from_value(f.clone()).ok()),
         })
     }
 }
@@ -336,6 +366,11 @@ mod tests {
                 to: 1,
                 rule: Box::new(base.rules()[0].clone()),
             },
+            Edit::Replace {
+                before: Box::new(base.clone()),
+                after: Box::new(TunnelConfig::new_catch_all()),
+                what: "rebase onto version 4".into(),
+            },
         ];
         for e in &edits {
             e.apply(&mut draft);
@@ -348,6 +383,11 @@ mod tests {
             base: base.into(),
             draft,
             edits,
+            form: Some(crate::app::forms::FormDraft {
+                form: "rule".into(),
+                index: 1,
+                fields: vec![("service".into(), "http://half-ty".into())],
+            }),
         };
         let back = SavedDraft::from_json(&saved.to_json());
         assert_eq!(back.as_ref(), Ok(&saved));
@@ -377,6 +417,7 @@ mod tests {
             base: base.into(),
             draft,
             edits: vec![edit],
+            form: None,
         };
         let text = saved.to_json();
         assert!(text.contains("\"yaml\""), "{text}");

@@ -32,11 +32,12 @@ impl App {
         }
         self.generation += 1;
         self.checks.after_edit(&self.draft, edit);
-        self.changes.after_edit(edit, &self.base);
+        self.changes.after_edit(edit, &self.base, &self.draft);
         let n = self.draft.rules().len();
         if self.table.selected >= n {
             self.table.select(n.saturating_sub(1));
         }
+        self.recount();
         true
     }
 
@@ -173,7 +174,9 @@ impl App {
             Command::Edit => {
                 if let Some(i) = self.selected_or_say() {
                     let rule = self.draft.rules()[i].clone();
-                    self.overlay = Some(Overlay::from(Form::rule(&self.draft, i, false, rule)));
+                    let form = Form::rule(&self.draft, i, false, rule)
+                        .with_whole_seconds(&self.draft, !self.is_file());
+                    self.overlay = Some(Overlay::from(form));
                 }
             }
             Command::Add => {
@@ -183,12 +186,9 @@ impl App {
                     _ if self.catch_all_last() => n - 1,
                     _ => n,
                 };
-                self.overlay = Some(Overlay::from(Form::rule(
-                    &self.draft,
-                    at,
-                    true,
-                    IngressRule::default(),
-                )));
+                let form = Form::rule(&self.draft, at, true, IngressRule::default())
+                    .with_whole_seconds(&self.draft, !self.is_file());
+                self.overlay = Some(Overlay::from(form));
             }
             Command::Duplicate => {
                 let Some(i) = self.selected_or_say() else {
@@ -238,7 +238,9 @@ impl App {
             Command::Undo => self.undo(),
             Command::Redo => self.redo(),
             Command::Global => {
-                self.overlay = Some(Overlay::from(Form::global(&self.draft)));
+                let form =
+                    Form::global(&self.draft).with_whole_seconds(&self.draft, !self.is_file());
+                self.overlay = Some(Overlay::from(form));
             }
             Command::Warp => self.overlay = Some(Overlay::from(Form::warp(&self.draft))),
             Command::TestUrl => {
@@ -251,8 +253,8 @@ impl App {
                         ask: Ask::Reload,
                         lines: vec![
                             format!(
-                                "You have {} un{} edit(s).",
-                                self.history.len(),
+                                "You have {} un{} change(s).",
+                                self.change_count(),
                                 self.verb_ed()
                             ),
                             "Reload from the source and lose them?".to_owned(),
@@ -266,6 +268,14 @@ impl App {
             }
             Command::Publish => return self.publish_start(),
             Command::Messages => self.overlay = Some(Overlay::from(Log::default())),
+            Command::History => {
+                self.overlay = Some(Overlay::from(
+                    super::overlays::history::HistoryPane::default(),
+                ));
+                return vec![Effect::ReadHistory {
+                    remote: self.remote_ids(),
+                }];
+            }
             Command::Status => return self.open_status(),
             Command::Help => self.overlay = Some(Overlay::from(Help::default())),
             Command::Quit => return self.ask_quit(),
@@ -280,8 +290,8 @@ impl App {
                 ask: Ask::Quit,
                 lines: vec![
                     format!(
-                        "You have {} un{} edit(s){}.",
-                        self.history.len(),
+                        "You have {} un{} change(s){}.",
+                        self.change_count(),
                         self.verb_ed(),
                         if self.unpublished_new {
                             format!(" and a new config not yet {}", self.verb_ed())

@@ -40,6 +40,33 @@ pub enum FieldValue {
     Choice(&'static [&'static str], Option<String>),
 }
 
+/// What an open form holds that is not applied yet, kept in the draft so a disconnect does not
+/// lose half-typed text: which form, and the fields the user changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FormDraft {
+    /// `rule`, `new_rule`, `global` or `warp`.
+    pub form: String,
+    /// The rule's position (rule forms).
+    #[serde(default)]
+    pub index: usize,
+    /// The changed fields: their key (`hostname`, `connectTimeout`) and value as typed (a yes/no
+    /// field as `true`/`false`, unset as "").
+    pub fields: Vec<(String, String)>,
+}
+
+impl FieldId {
+    /// The field's name in a [`FormDraft`].
+    fn name(self) -> String {
+        match self {
+            FieldId::Hostname => "hostname".to_owned(),
+            FieldId::Path => "path".to_owned(),
+            FieldId::Service => "service".to_owned(),
+            FieldId::Origin(f) => f.key().to_owned(),
+            FieldId::WarpEnabled => "warp-routing.enabled".to_owned(),
+        }
+    }
+}
+
 /// One row of a form.
 #[derive(Debug, Clone)]
 pub struct FormField {
@@ -144,6 +171,9 @@ pub struct Form {
     pub confirm_discard: bool,
     /// A message for the whole form (why Enter did not apply).
     pub message: Option<String>,
+    /// Durations must be whole seconds (a remote config stores them so): `1.5s` is refused at
+    /// its field.
+    pub whole_seconds: bool,
 }
 
 fn text_area(value: &str) -> LineInput {
@@ -370,9 +400,17 @@ impl Form {
             focus: 0,
             confirm_discard: false,
             message: None,
+            whole_seconds: false,
         };
         form.revalidate(config);
         form
+    }
+
+    /// The same form with durations limited to whole seconds (for a remote config).
+    pub fn with_whole_seconds(mut self, config: &TunnelConfig, on: bool) -> Self {
+        self.whole_seconds = on;
+        self.revalidate(config);
+        self
     }
 
     /// A form for the global originRequest.
@@ -386,6 +424,7 @@ impl Form {
             focus: 0,
             confirm_discard: false,
             message: None,
+            whole_seconds: false,
         };
         form.revalidate(config);
         form
@@ -416,7 +455,69 @@ impl Form {
             focus: 0,
             confirm_discard: false,
             message: None,
+            whole_seconds: false,
         }
+    }
+
+    /// What the form holds that is not applied yet, or `None` when nothing was changed.
+    pub fn to_draft(&self) -> Option<FormDraft> {
+        let fields: Vec<(String, String)> = self
+            .fields
+            .iter()
+            .filter(|f| f.touched)
+            .map(|f| (f.id.name(), f.text()))
+            .collect();
+        if fields.is_empty() {
+            return None;
+        }
+        let (form, index) = match &self.target {
+            FormTarget::Rule {
+                index,
+                insert: true,
+                ..
+            } => ("new_rule", *index),
+            FormTarget::Rule { index, .. } => ("rule", *index),
+            FormTarget::Global { .. } => ("global", 0),
+            FormTarget::Warp { .. } => ("warp", 0),
+        };
+        Some(FormDraft {
+            form: form.to_owned(),
+            index,
+            fields,
+        })
+    }
+
+    /// The form a [`FormDraft`] was taken from, opened again on `config` with the text that was
+    /// typed; `None` when it no longer fits (its rule is gone).
+    pub fn from_draft(config: &TunnelConfig, d: &FormDraft) -> Option<Form> {
+        let mut form = match d.form.as_str() {
+            "rule" => Form::rule(config, d.index, false, config.rules().get(d.index)?.clone()),
+            "new_rule" if d.index <= config.rules().len() => {
+                Form::rule(config, d.index, true, IngressRule::default())
+            }
+            "global" => Form::global(config),
+            "warp" => Form::warp(config),
+            _ => return None,
+        };
+        for (name, text) in &d.fields {
+            let Some(field) = form.fields.iter_mut().find(|f| f.id.name() == *name) else {
+                continue;
+            };
+            field.value = match &field.value {
+                FieldValue::Text(_) => FieldValue::Text(Box::new(LineInput::new(text))),
+                FieldValue::Bool(_) => FieldValue::Bool(text.parse().ok()),
+                FieldValue::Choice(options, _) => FieldValue::Choice(
+                    options,
+                    options
+                        .iter()
+                        .find(|o| **o == text.as_str())
+                        .map(|o| (*o).to_owned()),
+                ),
+            };
+            field.touched = true;
+        }
+        form.revalidate(config);
+        Some(form)
     }
 
     /// Whether anything was changed.
@@ -510,6 +611,18 @@ impl Form {
             }
             if let Err(e) = set_origin_field(&mut o, &mut access, f, field) {
                 errors.push((field.id, e));
+            } else if self.whole_seconds
+                && let Some(crate::config::fields::Slot::Duration(Setting::Set(d))) = f.slot(&o)
+                && d.whole_secs().is_none()
+            {
+                errors.push((
+                    field.id,
+                    format!(
+                        "{}: remote configs store whole seconds: use {}s",
+                        f.key(),
+                        rounded_secs(*d)
+                    ),
+                ));
             }
         }
         if access_touched {
@@ -917,6 +1030,14 @@ pub fn cycle_scheme(service: &str) -> String {
     }
 }
 
+/// The whole seconds nearest `d` (at least 1 for a positive duration), to suggest.
+fn rounded_secs(d: Duration) -> i128 {
+    let ns = 1_000_000_000;
+    let n = d.nanos();
+    let r = (n + ns / 2).div_euclid(ns);
+    if n > 0 { r.max(1) } else { r }
+}
+
 /// Parses a form field's text into its slot (the access keys into `access`).
 fn set_origin_field(
     o: &mut OriginRequest,
@@ -1082,6 +1203,43 @@ mod tests {
                 );
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_fractional_duration_is_refused_at_its_field_for_a_remote_config() {
+        let c = cfg();
+        for (typed, remote, refused) in [
+            ("1.5s", true, Some("use 2s")),
+            ("1500ms", true, Some("use 2s")),
+            ("200ms", true, Some("use 1s")),
+            ("2s", true, None),
+            ("1.5s", false, None),
+        ] {
+            let mut form =
+                Form::rule(&c, 0, false, c.rules()[0].clone()).with_whole_seconds(&c, remote);
+            let ct = form
+                .fields
+                .iter()
+                .position(|f| f.id == FieldId::Origin(OriginField::ConnectTimeout))
+                .unwrap_or(0);
+            form.focus = ct;
+            for ch in typed.chars() {
+                form.key(key(ch), &km(), &c);
+            }
+            form.revalidate(&c);
+            let error = form.fields[ct].error.clone();
+            match refused {
+                Some(hint) => {
+                    let e = error.unwrap_or_default();
+                    assert!(
+                        e.contains("remote configs store whole seconds") && e.contains(hint),
+                        "{typed}: {e}"
+                    );
+                    assert!(form.build().is_err(), "{typed}");
+                }
+                None => assert_eq!(error, None, "{typed} remote={remote}"),
+            }
         }
     }
 

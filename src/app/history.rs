@@ -57,11 +57,37 @@ pub enum Edit {
         /// After.
         after: Setting<WarpRouting>,
     },
+    /// The whole draft replaced in one step (a rebase, a version loaded from the publish
+    /// history), so the draft before it is one undo away. Holds both configs: it is rare.
+    Replace {
+        /// The draft before.
+        before: Box<TunnelConfig>,
+        /// The draft after.
+        after: Box<TunnelConfig>,
+        /// What it was, for messages: "rebase onto version 8".
+        what: String,
+    },
 }
 
 impl Edit {
     /// Applies the edit. Returns false (and changes nothing) if it does not fit the config.
     pub fn apply(&self, cfg: &mut TunnelConfig) -> bool {
+        // Only rule edits touch `ingress` (an absent list stays absent otherwise).
+        match self {
+            Edit::SetGlobal { after, .. } => {
+                cfg.origin_request = (**after).clone();
+                return true;
+            }
+            Edit::SetWarp { after, .. } => {
+                cfg.warp_routing = after.clone();
+                return true;
+            }
+            Edit::Replace { after, .. } => {
+                *cfg = (**after).clone();
+                return true;
+            }
+            _ => {}
+        }
         let rules = cfg.rules_mut();
         match self {
             Edit::SetRule { index, after, .. } => match rules.get_mut(*index) {
@@ -93,14 +119,7 @@ impl Edit {
                 rules.insert(*to, r);
                 true
             }
-            Edit::SetGlobal { after, .. } => {
-                cfg.origin_request = (**after).clone();
-                true
-            }
-            Edit::SetWarp { after, .. } => {
-                cfg.warp_routing = after.clone();
-                true
-            }
+            Edit::SetGlobal { .. } | Edit::SetWarp { .. } | Edit::Replace { .. } => true,
         }
     }
 
@@ -138,6 +157,15 @@ impl Edit {
                 before: after.clone(),
                 after: before.clone(),
             },
+            Edit::Replace {
+                before,
+                after,
+                what,
+            } => Edit::Replace {
+                before: after.clone(),
+                after: before.clone(),
+                what: what.clone(),
+            },
         }
     }
 
@@ -158,6 +186,7 @@ impl Edit {
             }
             Edit::SetGlobal { .. } => "edit global originRequest".to_owned(),
             Edit::SetWarp { .. } => "edit warp-routing".to_owned(),
+            Edit::Replace { what, .. } => what.clone(),
         }
     }
 
@@ -246,6 +275,21 @@ impl Edit {
                 cfg.warp_routing = after.clone();
                 if clash {
                     Err("warp-routing was changed remotely too; yours replaced it".to_owned())
+                } else {
+                    Ok(())
+                }
+            }
+            Edit::Replace {
+                before,
+                after,
+                what,
+            } => {
+                let clash = *cfg != **before;
+                *cfg = (**after).clone();
+                if clash {
+                    Err(format!(
+                        "{what}: the config was changed remotely too; yours replaced it"
+                    ))
                 } else {
                     Ok(())
                 }

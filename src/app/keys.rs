@@ -372,6 +372,16 @@ commands! {
     ClearInput = "clear_input",
     /// Try again.
     Retry = "retry",
+    /// Open the publish history.
+    History = "history",
+    /// In a rebase conflict: keep their version.
+    KeepTheirs = "keep_theirs",
+    /// In a rebase conflict: keep my version.
+    KeepMine = "keep_mine",
+    /// Take over a tunnel (or file) another editor holds.
+    TakeOver = "take_over",
+    /// View a tunnel (or file) another editor holds, without editing.
+    ReadOnly = "read_only",
 }
 
 impl Command {
@@ -420,6 +430,14 @@ pub enum Context {
     Loading,
     /// The config could not be opened.
     Failed,
+    /// Settling a rebase's conflicts.
+    Rebase,
+    /// A notice that must be seen (a publish that raced another).
+    Alert,
+    /// Another editor holds the tunnel or file.
+    Locked,
+    /// The publish history.
+    History,
 }
 
 /// Where a command shows in its context's footer.
@@ -632,6 +650,12 @@ pub const TABLES: &[Table] = &[
                         &[ch('m')],
                         "the messages of this session, in full",
                         f("messages", "msgs", 7),
+                    ),
+                    b(
+                        Command::History,
+                        &[ch('H')],
+                        "the publish history: load an earlier version into the draft (undoable)",
+                        f("history", "hist", 9),
                     ),
                     b(
                         Command::Status,
@@ -1102,6 +1126,140 @@ pub const TABLES: &[Table] = &[
         text_input: false,
     },
     Table {
+        context: Context::Rebase,
+        groups: &[Group {
+            title: "Settling a rebase",
+            bindings: &[
+                b(
+                    Command::Down,
+                    DOWN,
+                    "next conflict",
+                    f("conflict", "next", 2),
+                ),
+                b(
+                    Command::Up,
+                    UP,
+                    "previous conflict",
+                    f("conflict", "next", 2),
+                ),
+                b(
+                    Command::KeepTheirs,
+                    &[ch('t')],
+                    "keep their version of this rule",
+                    f("keep theirs", "theirs", 0),
+                ),
+                b(
+                    Command::KeepMine,
+                    &[ch('m')],
+                    "keep my version of this rule",
+                    f("keep mine", "mine", 0),
+                ),
+                b(
+                    Command::Toggle,
+                    &[ch(' ')],
+                    "switch between theirs and mine",
+                    None,
+                ),
+                b(
+                    Command::Apply,
+                    &[p(C::Enter)],
+                    "rebase with these choices, then review",
+                    f("rebase and review", "rebase", 0),
+                ),
+                b(
+                    Command::Cancel,
+                    &[p(C::Esc), ch('c'), ch('q')],
+                    "cancel: the draft stays as it was",
+                    f("cancel", "cancel", 1),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Alert,
+        groups: &[Group {
+            title: "A notice",
+            bindings: &[
+                b(Command::Down, DOWN, "scroll down", f("scroll", "scroll", 1)),
+                b(Command::Up, UP, "scroll up", f("scroll", "scroll", 1)),
+                b(
+                    Command::Close,
+                    &[p(C::Enter), p(C::Esc), ch('q')],
+                    "close (the message log keeps it)",
+                    f("close", "close", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::Locked,
+        groups: &[Group {
+            title: "Another editor holds it",
+            bindings: &[
+                b(
+                    Command::ReadOnly,
+                    &[ch('v')],
+                    "view it read-only",
+                    f("view read-only", "view", 0),
+                ),
+                b(
+                    Command::TakeOver,
+                    &[ch('T')],
+                    "take over: the other editor's draft is kept aside, never deleted",
+                    f("take over", "take over", 0),
+                ),
+                b(
+                    Command::Quit,
+                    &[ch('q'), ctrl('c'), p(C::Esc)],
+                    "quit",
+                    f("quit", "quit", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
+        context: Context::History,
+        groups: &[Group {
+            title: "The publish history",
+            bindings: &[
+                b(
+                    Command::Down,
+                    DOWN,
+                    "next (older) entry",
+                    f("move", "move", 1),
+                ),
+                b(
+                    Command::Up,
+                    UP,
+                    "previous (newer) entry",
+                    f("move", "move", 1),
+                ),
+                b(Command::PageDown, &[p(C::PageDown)], "a page down", None),
+                b(Command::PageUp, &[p(C::PageUp)], "a page up", None),
+                b(
+                    Command::Open,
+                    &[p(C::Enter)],
+                    "load the config this entry published into the draft (one undoable edit)",
+                    f("load this version", "load", 0),
+                ),
+                b(
+                    Command::Close,
+                    &[p(C::Esc), ch('q'), ch('H')],
+                    "close",
+                    f("close", "close", 0),
+                ),
+            ],
+        }],
+        other_keys: None,
+        text_input: false,
+    },
+    Table {
         context: Context::Global,
         groups: &[Group {
             title: "Anywhere",
@@ -1466,6 +1624,10 @@ pub fn context_name(context: Context) -> &'static str {
         Context::AccessPick => "the Access application list",
         Context::Loading => "the opening screen",
         Context::Failed => "the cannot-open screen",
+        Context::Rebase => "the rebase window",
+        Context::Alert => "notices",
+        Context::Locked => "the held-by-another-editor question",
+        Context::History => "the publish history",
     }
 }
 

@@ -22,10 +22,12 @@ pub mod messages;
 pub mod overlays;
 pub mod picker;
 mod publish;
+pub mod rebase;
 pub mod review;
 pub mod rollout;
 pub mod table;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -42,6 +44,7 @@ use keys::{Command, Context, KeyPress, Keymap};
 use layout::MainLayout;
 use messages::Messages;
 pub use messages::Status;
+use overlays::history::HistoryItem;
 use overlays::progress::{Progress, Wait};
 use overlays::recover::Recover;
 pub use overlays::{Action, Ask, Component, Cx, Outcome, Overlay};
@@ -85,6 +88,12 @@ pub struct Snapshot {
     pub has_comments: bool,
     /// A draft saved by an earlier session for the same tunnel or file.
     pub saved: Option<Box<SavedDraft>>,
+    /// Something to tell about the saved draft (it could not be read and was moved aside).
+    pub draft_note: Option<String>,
+    /// Another live editor holds this tunnel or file: who (its draft is not read).
+    pub held_by: Option<String>,
+    /// For a file: its exact text as read (what a save's review and write are made against).
+    pub file: Option<Arc<str>>,
 }
 
 /// A review that could not be computed.
@@ -117,6 +126,17 @@ pub enum Event {
     Current(Result<Snapshot, String>),
     /// The publish finished: the new version (remote) or a message (file).
     Published(Result<Published, String>),
+    /// Nothing was sent: the source moved between the review and the send (this is the source
+    /// as it is now).
+    Moved(Snapshot),
+    /// The tunnel (or file) was taken over from another editor: where its draft was kept.
+    TookOver(Result<Option<PathBuf>, String>),
+    /// A background draft save finished: `Err` says why the newest edits are not saved.
+    DraftSaved(Result<(), String>),
+    /// The publish history was read (newest first).
+    History(Result<Vec<HistoryItem>, String>),
+    /// A config from the publish history was read: load it into the draft.
+    HistoryConfig(Result<(Box<TunnelConfig>, String), String>),
     /// The publish review asked for by [`Effect::Review`] is ready (or failed).
     Reviewed(Result<Box<Review>, ReviewFailed>),
     /// A poll of the rollout started by [`Effect::WatchRollout`] (`over`: the last one).
@@ -143,6 +163,9 @@ pub struct Published {
     pub version: Option<u64>,
     /// What to tell the user.
     pub message: String,
+    /// What the user must not miss: someone published in the gap before the PUT, the server
+    /// stored something else than was sent, the journal could not be written.
+    pub warnings: Vec<String>,
 }
 
 /// Work for `crate::effects`.
@@ -184,14 +207,41 @@ pub enum Effect {
         /// The version it is based on.
         base_version: u64,
     },
-    /// Write the file (atomically, keeping a .bak).
+    /// Write the file (atomically, keeping a .bak): exactly `text`, and only if the file still
+    /// holds `expected` (else nothing is written and the answer is [`Event::Moved`]).
     WriteFile {
-        /// The config.
+        /// The config `text` holds.
         config: Box<TunnelConfig>,
+        /// The exact bytes to write (what the review showed).
+        text: String,
+        /// The file's text the review was made against (`None`: the file did not exist).
+        expected: Option<Arc<str>>,
     },
     /// Compute the publish review (in the background: it is slow for large configs) and answer
     /// with [`Event::Reviewed`].
     Review(Box<review::ReviewRequest>),
+    /// Read the publish history of this tunnel (account and tunnel ids), or of the file when
+    /// `None`, and answer with [`Event::History`].
+    ReadHistory {
+        /// The account and tunnel.
+        remote: Option<(String, String)>,
+    },
+    /// Read a config kept in the publish history (`config`: its journal file) and answer with
+    /// [`Event::HistoryConfig`], carrying `label`.
+    ReadHistoryConfig {
+        /// The account and tunnel (`None`: the file's history).
+        remote: Option<(String, String)>,
+        /// The journal's file.
+        config: String,
+        /// What it is (`version 7`), for the message.
+        label: String,
+    },
+    /// Take the lock from the editor that holds it, keeping its draft aside; answers with
+    /// [`Event::TookOver`].
+    TakeOver {
+        /// The draft key.
+        key: String,
+    },
     /// Remove the saved draft (published, discarded, or deliberately abandoned).
     DeleteDraft,
     /// Poll the tunnel's connectors until they run `version` or `timeout` passes, answering
@@ -308,12 +358,31 @@ pub struct App {
     pending_pick: Option<String>,
     /// Bumped on every change to the draft, so the terminal layer knows when to save it.
     pub generation: u64,
+    /// How many changes the draft holds compared with its base, and the draft generation and
+    /// base it was counted for ([`App::change_count`]).
+    counted: (usize, Option<(u64, usize)>),
     /// Numbers review requests, so a late answer to a cancelled one is dropped.
     review_ticket: u64,
     /// The bindings in force (defaults patched by the settings' `[keys]`).
     pub keymap: Arc<Keymap>,
     /// The clock as last told (by [`Event::Tick`]), for waits and ages.
     pub now: Option<ZonedDateTime>,
+    /// The warnings the source's config already had (as published), not asked about again.
+    base_warnings: Arc<HashSet<String>>,
+    /// What the terminal layer prints after leaving: a publish's outcome when the user quit
+    /// while it was under way.
+    pub farewell: Vec<String>,
+    /// The user asked to quit while a publish was under way: quit once it has an outcome.
+    quit_after_publish: bool,
+    /// Why this editor must not publish or save (another editor holds the tunnel or file and
+    /// this one views it read-only), or `None`.
+    pub read_only: Option<String>,
+    /// Why the last draft save failed, while no save has succeeded since.
+    pub draft_failure: Option<String>,
+    /// Bumped on every key typed into an open form, whose text is part of the draft.
+    form_generation: u64,
+    /// Notes for the next review (what a rebase did).
+    review_notes: Vec<String>,
     /// The rollout of the last publish (polled in the background; the panel shows it).
     pub rollout: Option<rollout::Watch>,
     /// How long a rollout is waited for (`[rollout] wait_timeout`).
@@ -403,9 +472,17 @@ impl App {
             accounts: Vec::new(),
             pending_pick: None,
             generation: 0,
+            counted: (0, None),
             review_ticket: 0,
             keymap: Arc::new(Keymap::default()),
             now: None,
+            base_warnings: Arc::default(),
+            farewell: Vec::new(),
+            quit_after_publish: false,
+            read_only: None,
+            draft_failure: None,
+            form_generation: 0,
+            review_notes: Vec::new(),
             rollout: None,
             rollout_timeout: crate::effects::rollout::DEFAULT_TIMEOUT,
             rollout_ticket: 0,
@@ -440,6 +517,59 @@ impl App {
             )
     }
 
+    /// Loads a config from the publish history into the draft, as one undoable edit.
+    fn load_from_history(&mut self, config: TunnelConfig, label: &str) {
+        if config == self.draft {
+            self.info(format!("the draft already equals {label}"));
+            return;
+        }
+        let edit = history::Edit::Replace {
+            before: Box::new(self.draft.clone()),
+            after: Box::new(config),
+            what: format!("load {label} from the history"),
+        };
+        if self.apply_to_draft(&edit) {
+            self.history.push(edit);
+            let undo = self.keymap.label(Context::Main, Command::Undo, true);
+            let publish = self.keymap.label(Context::Main, Command::Publish, true);
+            self.info(format!(
+                "loaded {label} into the draft: {publish} reviews and {} it, {undo} undoes the load",
+                self.verb_ed()
+            ));
+        }
+    }
+
+    /// Whether a draft file may be removed because there is nothing to save: only while
+    /// editing, with no saved draft waiting for an answer (the restore prompt) and not read-only
+    /// (then the draft is another editor's).
+    pub fn may_remove_draft(&self) -> bool {
+        matches!(self.mode, Mode::Editing)
+            && !matches!(self.overlay, Some(Overlay::Recover(_)))
+            && self.read_only.is_none()
+    }
+
+    /// Whether a publish (or save) was sent and its answer is awaited.
+    pub fn publishing(&self) -> bool {
+        matches!(&self.overlay, Some(Overlay::Progress(p)) if p.wait == Wait::Publishing)
+    }
+
+    /// Quit as soon as the publish under way has an outcome (Ctrl-C or a signal while
+    /// publishing): what was sent cannot be called back, so its outcome is awaited and said.
+    pub fn quit_when_published_now(&mut self) {
+        self.quit_after_publish = true;
+        self.info(format!(
+            "quitting as soon as the {} under way has an outcome (it cannot be called back)",
+            self.verb()
+        ));
+    }
+
+    /// Why this editor must not publish or save now, or `None`.
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.read_only
+            .as_ref()
+            .map(|why| format!("read-only: {why}; nothing is {}", self.verb_ed()))
+    }
+
     /// Whether the config is a file (saved, not published).
     pub fn is_file(&self) -> bool {
         matches!(self.origin, Some(Origin::File { .. }))
@@ -464,9 +594,37 @@ impl App {
         }
     }
 
-    /// Whether there is work that publishing would save.
+    /// Whether publishing would change anything: the draft differs from its base (edits that
+    /// cancel out do not count), or the source has no config yet.
     pub fn is_modified(&self) -> bool {
-        !self.history.is_empty() || self.unpublished_new
+        self.change_count() > 0 || self.unpublished_new
+    }
+
+    /// How many changes the draft holds compared with its base, not how many edits were made:
+    /// rules added, changed, moved or deleted, plus one each for the global settings,
+    /// warp-routing and the other top-level keys when they differ. Moving a rule down and back
+    /// up is no change.
+    pub fn change_count(&self) -> usize {
+        self.counted.0
+    }
+
+    /// Counts the changes again when the draft or the base changed since the last count.
+    pub(crate) fn recount(&mut self) {
+        let key = Some((self.generation, Arc::as_ptr(&self.base) as usize));
+        if self.counted.1 == key {
+            return;
+        }
+        let (base, draft) = (&*self.base, &self.draft);
+        let mut n = self.changes.count(base, draft)
+            + usize::from(base.origin_request != draft.origin_request)
+            + usize::from(base.warp_routing != draft.warp_routing)
+            + usize::from(base.extra != draft.extra);
+        // The count follows rows; whatever it cannot see (an absent list become empty) still
+        // is a change. Comparing whole configs costs a pass, so only when the count says none.
+        if n == 0 && !self.history.is_empty() && base != draft {
+            n = 1;
+        }
+        self.counted = (n, key);
     }
 
     /// Errors and warnings of the whole draft.
@@ -634,6 +792,7 @@ impl App {
         self.mode = Mode::Editing;
         self.overlay = None;
         self.checks.reset(&self.draft);
+        self.base_warnings = Arc::new(publish::warning_keys(&self.draft, &self.checks.diagnostics));
         if self.unpublished_new {
             self.changes.rebuild(&self.base, &self.draft);
             let p = self.keymap.label(Context::Main, Command::Publish, true);
@@ -667,9 +826,21 @@ impl App {
         }
     }
 
+    /// Changes whenever what [`App::to_saved`] would save changes: the draft, or the text of
+    /// an open form. The terminal layer saves the draft when it moves.
+    pub fn save_stamp(&self) -> u64 {
+        self.generation.wrapping_add(self.form_generation)
+    }
+
     /// Handles one event.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        let typed = matches!(event, Event::Key(_) | Event::Paste(_))
+            && matches!(self.overlay, Some(Overlay::Form(_)));
         let effects = self.handle(event);
+        if typed {
+            self.form_generation = self.form_generation.wrapping_add(1);
+        }
+        self.recount();
         if matches!(self.mode, Mode::Editing) {
             let page = self.page();
             self.table.keep_visible(self.draft.rules(), page);
@@ -750,8 +921,19 @@ impl App {
                     _ => Vec::new(),
                 };
                 let saved = snapshot.saved.take();
+                let note = snapshot.draft_note.take();
+                let held_by = snapshot.held_by.take();
                 let current_version = snapshot.version;
                 self.start_editing(snapshot);
+                if let Some(note) = note {
+                    self.error(note);
+                }
+                if let Some(holder) = held_by {
+                    // Nothing of this editor touches the holder's draft until it takes over.
+                    self.read_only = Some(format!("another editor holds it ({holder})"));
+                    self.overlay = Some(Overlay::from(overlays::locked::Locked { holder }));
+                    return Vec::new();
+                }
                 if let Some(saved) = saved {
                     self.overlay = Some(Overlay::from(Recover {
                         saved,
@@ -774,6 +956,54 @@ impl App {
             Event::Current(result) => self.on_current(result),
             Event::Reviewed(result) => self.on_reviewed(result),
             Event::Published(result) => self.on_published(result),
+            Event::Moved(current) => self.on_moved(current),
+            Event::History(result) => {
+                if let Some(Overlay::History(pane)) = &mut self.overlay {
+                    match result {
+                        Ok(items) => pane.items = Some(items),
+                        Err(e) => {
+                            pane.items = Some(Vec::new());
+                            pane.error = Some(e);
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            Event::HistoryConfig(Ok((config, label))) => {
+                self.load_from_history(*config, &label);
+                Vec::new()
+            }
+            Event::HistoryConfig(Err(e)) => {
+                self.error(format!("cannot load it from the history: {e}"));
+                Vec::new()
+            }
+            Event::TookOver(Ok(aside)) => {
+                self.read_only = None;
+                self.info(match aside {
+                    Some(p) => format!(
+                        "taken over; the other editor's draft is kept in {}",
+                        crate::text::inert(&p.display().to_string())
+                    ),
+                    None => "taken over (the other editor had no unsaved draft)".to_owned(),
+                });
+                Vec::new()
+            }
+            Event::TookOver(Err(e)) => {
+                self.error(format!("not taken over: {e}"));
+                Vec::new()
+            }
+            Event::DraftSaved(Ok(())) => {
+                if self.draft_failure.take().is_some() {
+                    self.info("the draft is saved again");
+                }
+                Vec::new()
+            }
+            Event::DraftSaved(Err(why)) => {
+                // Said again after every edit that could not be saved (saves follow edits).
+                self.error(format!("YOUR EDITS ARE NOT SAVED: {why}"));
+                self.draft_failure = Some(why);
+                Vec::new()
+            }
             Event::Rollout {
                 ticket,
                 update,
@@ -901,7 +1131,35 @@ impl App {
             Action::Answer(ask, yes) => return self.answer(ask, yes),
             Action::Rebase(remote) => return self.rebase(*remote),
             Action::Overwrite(remote) => return self.overwrite(*remote),
-            Action::Publish { target, replaces } => return self.send(target, replaces),
+            Action::Publish(review) => return self.send(review),
+            Action::ResolveRebase(rebased, remote) => {
+                return self.finish_rebase(*rebased, *remote);
+            }
+            Action::QuitWhenPublished => self.quit_when_published_now(),
+            Action::ReadOnly(holder) => {
+                self.info(format!(
+                    "read-only: {holder} holds this {}; nothing here is saved or {}",
+                    if self.is_file() { "file" } else { "tunnel" },
+                    self.verb_ed()
+                ));
+                self.read_only = Some(format!("another editor holds it ({holder})"));
+            }
+            Action::TakeOver => {
+                return self
+                    .draft_key()
+                    .map(|key| Effect::TakeOver { key })
+                    .into_iter()
+                    .collect();
+            }
+            Action::LoadFromHistory(item) => {
+                if let Some(config) = item.config.clone() {
+                    return vec![Effect::ReadHistoryConfig {
+                        remote: self.remote_ids(),
+                        config,
+                        label: item.label(),
+                    }];
+                }
+            }
             Action::CancelPublish => {
                 self.info(format!(
                     "{} cancelled; your draft is unchanged",
@@ -1040,9 +1298,20 @@ impl App {
         self.generation += 1;
         self.checks.reset(&self.draft);
         self.changes.rebuild(&self.base, &self.draft);
-        self.overlay = None;
+        let base_diags = crate::config::validate::validate(&self.base);
+        self.base_warnings = Arc::new(publish::warning_keys(&self.base, &base_diags));
+        self.overlay = saved
+            .form
+            .as_ref()
+            .and_then(|f| forms::Form::from_draft(&self.draft, f))
+            .map(Overlay::from);
+        let form_note = if self.overlay.is_some() {
+            "; the form you were typing in is open again, with what you typed"
+        } else {
+            ""
+        };
         let n = self.history.len();
-        self.info(match moved {
+        let msg = match moved {
             Some((was, now)) => format!(
                 "restored {n} edit(s) saved {when}; the remote moved on since (v{was} → v{now}): publishing will offer to rebase"
             ),
@@ -1050,7 +1319,8 @@ impl App {
                 "restored {n} edit(s) saved {when}; the file changed since: saving will offer to rebase"
             ),
             None => format!("restored {n} edit(s) saved {when}"),
-        });
+        };
+        self.info(format!("{msg}{form_note}"));
     }
 
     /// The key this session's draft is saved under.
@@ -1068,10 +1338,18 @@ impl App {
 
     /// The draft to save now, or `None` when there is nothing unpublished.
     pub fn to_saved(&self, saved_at: &str) -> Option<SavedDraft> {
-        if !self.is_modified() || !matches!(self.mode, Mode::Editing) {
+        if !matches!(self.mode, Mode::Editing) || self.read_only.is_some() {
+            return None;
+        }
+        let form = match &self.overlay {
+            Some(Overlay::Form(f)) => f.to_draft(),
+            _ => None,
+        };
+        if !self.is_modified() && form.is_none() {
             return None;
         }
         Some(SavedDraft {
+            form,
             key: self.draft_key()?,
             saved_at: saved_at.to_owned(),
             base_version: self.base_version,

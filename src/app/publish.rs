@@ -1,28 +1,71 @@
-//! The publish flow (for a file: the save flow): refuse errors, ask about warnings, re-read the
-//! source, on a change offer rebase / overwrite / cancel, compute the review in the background,
-//! and on confirmation send it; then take the answer.
+//! The publish flow (for a file: the save flow): refuse errors, ask about warnings the published
+//! config does not already have, re-read the source, on a change offer rebase / overwrite /
+//! cancel, compute the review in the background, and on confirmation send it (the effect re-reads
+//! the source once more right before the PUT or the write); then take the answer.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::overlays::alert::Alert;
 use super::overlays::confirm::Confirm;
 use super::overlays::conflict::Conflict;
 use super::overlays::progress::Wait;
+use super::overlays::rebase::RebasePane;
 use super::overlays::review::ReviewPane;
-use super::review::{Review, ReviewRequest};
+use super::rebase::Rebased;
+use super::review::{FileReview, Review, ReviewRequest};
 use super::{App, history::Edit};
-use super::{Ask, Effect, Mode, Origin, Overlay, Published, ReviewFailed, Snapshot};
-use crate::config::diff::summarize;
+use super::{Ask, Effect, Origin, Overlay, Published, ReviewFailed, Snapshot};
+use crate::config::diff::{rule_label, summarize};
 use crate::config::files::Format;
 use crate::config::model::TunnelConfig;
 use crate::config::validate::Diagnostic;
 
+/// What identifies a warning across versions of a config: the rule's label (not its number,
+/// which shifts) and the message.
+fn warning_key(config: &TunnelConfig, d: &Diagnostic) -> String {
+    let at = d
+        .rule
+        .and_then(|r| config.rules().get(r))
+        .map(rule_label)
+        .unwrap_or_default();
+    format!("{at}\u{1f}{}", d.message)
+}
+
+/// The warnings of `config` (its diagnostics `diags`), as [`warning_key`]s.
+pub(super) fn warning_keys(config: &TunnelConfig, diags: &[Diagnostic]) -> HashSet<String> {
+    diags
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(|d| warning_key(config, d))
+        .collect()
+}
+
 impl App {
     /// `p`: refuses a config cloudflared would refuse (and selects the first error), asks
-    /// about warnings, then checks the source.
+    /// about new warnings, then checks the source.
     pub(super) fn publish_start(&mut self) -> Vec<Effect> {
+        self.review_notes.clear();
+        if let Some(why) = self.read_only_reason() {
+            self.error(why);
+            return Vec::new();
+        }
+        self.publish_gate(None)
+    }
+
+    /// The checks before the source is read again, at `p` and after a rebase (`rebased`: the
+    /// version rebased onto).
+    fn publish_gate(&mut self, rebased: Option<Option<u64>>) -> Vec<Effect> {
         let verb = self.verb();
         if !self.is_modified() {
-            self.info(format!("nothing to {verb}: the draft equals the source"));
+            self.info(match rebased {
+                Some(v) => format!(
+                    "nothing to {verb}: after the rebase your draft equals {} ({} brings back your draft from before the rebase)",
+                    version_name(v),
+                    self.keymap.label(super::keys::Context::Main, super::keys::Command::Undo, true)
+                ),
+                None => format!("nothing to {verb}: the draft equals the source"),
+            });
             return Vec::new();
         }
         let errors: Vec<&Diagnostic> = self
@@ -39,16 +82,29 @@ impl App {
                 self.table.filtering = false;
                 self.table.select(r);
             }
+            let after = if rebased.is_some() {
+                "after the rebase, "
+            } else {
+                ""
+            };
             self.error(format!(
-                "cannot {verb}: {n} error{} (cloudflared would refuse the config); first: {msg}",
+                "cannot {verb}: {after}{n} error{} (cloudflared would refuse the config); first: {msg}",
                 if n == 1 { "" } else { "s" }
             ));
             return Vec::new();
         }
+        // Only warnings the published config does not already have are asked about: the others
+        // were accepted when it was published.
+        let mut known = 0;
         let warnings: Vec<String> = self
             .checks
             .diagnostics()
             .iter()
+            .filter(|d| {
+                let old = self.base_warnings.contains(&warning_key(&self.draft, d));
+                known += usize::from(old);
+                !old
+            })
             .map(|d| {
                 let at = d
                     .rule
@@ -57,8 +113,21 @@ impl App {
             })
             .collect();
         if !warnings.is_empty() {
-            let mut lines = vec![format!("The draft has {} warning(s):", warnings.len())];
+            let mut lines = vec![match rebased {
+                Some(v) => format!(
+                    "After the rebase onto {}, the draft has {} new warning(s):",
+                    version_name(v),
+                    warnings.len()
+                ),
+                None => format!("The draft has {} new warning(s):", warnings.len()),
+            }];
             lines.extend(warnings);
+            if known > 0 {
+                lines.push(format!(
+                    "({known} more that the {} config already has are not asked about again.)",
+                    self.verb_ed()
+                ));
+            }
             lines.push(format!("{} anyway?", capitalised(verb)));
             self.overlay = Some(Overlay::from(Confirm {
                 ask: Ask::Warnings,
@@ -90,23 +159,6 @@ impl App {
         vec![effect]
     }
 
-    fn format_notes(&self) -> Vec<String> {
-        match &self.origin {
-            Some(Origin::File {
-                format: Format::Yaml,
-                has_comments: true,
-                path,
-            }) => vec![format!(
-                "{} has comments: writing config.yml drops them (the previous file is kept as {}.bak)",
-                path.display(),
-                path.file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("the file")
-            )],
-            _ => Vec::new(),
-        }
-    }
-
     /// The source as read before publishing: a conflict, or the review.
     pub(super) fn on_current(&mut self, result: Result<Snapshot, String>) -> Vec<Effect> {
         // A late answer to a check the user cancelled is dropped.
@@ -136,51 +188,84 @@ impl App {
             }
         };
         if changed {
-            let empty = TunnelConfig::default();
-            let remote_cfg = current.config.as_ref().unwrap_or(&empty);
-            let base = if self.unpublished_new {
-                &empty
-            } else {
-                &self.base
-            };
-            let mut lines = vec![match (&self.origin, current.version, self.base_version) {
+            let headline = match (&self.origin, current.version, self.base_version) {
                 (Some(Origin::Remote { .. }), Some(now), Some(was)) => {
                     format!("The remote config changed since you started: version {was} → {now}.")
                 }
                 _ => "The file changed on disk since you opened it.".to_owned(),
-            }];
-            lines.push("What changed there:".to_owned());
-            let summary = summarize(base, remote_cfg).lines();
-            if summary.is_empty() {
-                lines.push("  (no change to the rules: only the version moved)".to_owned());
-            }
-            lines.extend(summary.into_iter().map(|l| format!("  {l}")));
-            self.overlay = Some(Overlay::from(Conflict {
-                remote: Box::new(current),
-                lines,
-            }));
+            };
+            self.open_conflict(current, headline);
             return Vec::new();
         }
         let base = Arc::clone(&self.base);
-        let notes = self.format_notes();
-        self.open_review(base, !self.unpublished_new, current.version, notes)
+        self.open_review(base, !self.unpublished_new, &current, Vec::new())
     }
 
-    /// Asks for the review of the draft against `against` (computed off the input path).
+    /// Someone published (or changed the file) between the review and the send: nothing was sent.
+    pub(super) fn on_moved(&mut self, current: Snapshot) -> Vec<Effect> {
+        if matches!(&self.overlay, Some(Overlay::Progress(p)) if p.wait == Wait::Publishing) {
+            self.overlay = None;
+        }
+        let headline = match (&self.origin, current.version) {
+            (Some(Origin::Remote { .. }), Some(now)) => format!(
+                "Not published: someone published version {now} while you reviewed, so nothing was sent. Your draft is kept."
+            ),
+            _ => "Not saved: the file changed on disk while you reviewed, so nothing was written. Your draft is kept.".to_owned(),
+        };
+        self.error(headline.clone());
+        self.open_conflict(current, headline);
+        self.quit_when_published(Vec::new())
+    }
+
+    /// The conflict screen: what changed in the source since the draft's base, and rebase /
+    /// overwrite / cancel.
+    fn open_conflict(&mut self, current: Snapshot, headline: String) {
+        let empty = TunnelConfig::default();
+        let remote_cfg = current.config.as_ref().unwrap_or(&empty);
+        let base = if self.unpublished_new {
+            &empty
+        } else {
+            &self.base
+        };
+        let mut lines = vec![headline, "What changed there:".to_owned()];
+        let summary = summarize(base, remote_cfg).lines();
+        if summary.is_empty() {
+            lines.push("  (no change to the rules: only the version moved)".to_owned());
+        }
+        lines.extend(summary.into_iter().map(|l| format!("  {l}")));
+        self.overlay = Some(Overlay::from(Conflict {
+            remote: Box::new(current),
+            lines,
+        }));
+    }
+
+    /// Asks for the review of the draft against `against` (computed off the input path), as it
+    /// will replace `current` (its version, and for a file its exact text).
     fn open_review(
         &mut self,
         against: Arc<TunnelConfig>,
         against_exists: bool,
-        replaces: Option<u64>,
+        current: &Snapshot,
         notes: Vec<String>,
     ) -> Vec<Effect> {
-        let yaml = matches!(
-            &self.origin,
-            Some(Origin::File {
-                format: Format::Yaml,
-                ..
-            })
-        );
+        let replaces = current.version;
+        let mut notes = notes;
+        notes.append(&mut self.review_notes);
+        if against_exists && *against == self.draft {
+            self.overlay = None;
+            self.info(format!(
+                "nothing to {}: the draft equals what the source holds now",
+                self.verb()
+            ));
+            return Vec::new();
+        }
+        let file = match &self.origin {
+            Some(Origin::File { format, .. }) => Some(FileReview {
+                format: *format,
+                original: current.file.clone(),
+            }),
+            _ => None,
+        };
         let old_name = match &self.origin {
             Some(Origin::File { path, .. }) => path.display().to_string(),
             _ => format!("remote (version {})", replaces.unwrap_or(0)),
@@ -192,10 +277,17 @@ impl App {
             ticket: self.review_ticket,
             against: against_exists.then_some(against),
             draft: self.draft.clone(),
-            yaml,
+            yaml: matches!(
+                file,
+                Some(FileReview {
+                    format: Format::Yaml,
+                    ..
+                })
+            ),
             old_name,
             replaces,
             notes,
+            file,
         }))]
     }
 
@@ -213,6 +305,13 @@ impl App {
             return Vec::new();
         }
         match result {
+            Ok(review) if review.is_empty() => {
+                self.overlay = None;
+                self.info(format!(
+                    "nothing to {}: the draft equals what the source holds now",
+                    self.verb()
+                ));
+            }
             Ok(review) => {
                 self.overlay = Some(Overlay::from(ReviewPane {
                     review: *review,
@@ -222,7 +321,8 @@ impl App {
             Err(f) => {
                 self.overlay = None;
                 self.error(format!(
-                    "cannot prepare the review, nothing was sent: {}",
+                    "cannot prepare the review, nothing was {}: {}",
+                    if self.is_file() { "written" } else { "sent" },
                     f.message
                 ));
             }
@@ -231,7 +331,12 @@ impl App {
     }
 
     /// `y` in the review: sends exactly what it showed.
-    pub(super) fn send(&mut self, target: Box<TunnelConfig>, replaces: Option<u64>) -> Vec<Effect> {
+    pub(super) fn send(&mut self, review: Box<Review>) -> Vec<Effect> {
+        if let Some(why) = self.read_only_reason() {
+            self.error(why);
+            return Vec::new();
+        }
+        let review = *review;
         let effect = match &self.origin {
             Some(Origin::Remote {
                 account_id,
@@ -240,10 +345,17 @@ impl App {
             }) => Effect::PublishRemote {
                 account: account_id.clone(),
                 tunnel: tunnel_id.clone(),
-                config: target,
-                base_version: replaces.unwrap_or(0),
+                config: Box::new(review.target),
+                base_version: review.replaces.unwrap_or(0),
             },
-            Some(Origin::File { .. }) => Effect::WriteFile { config: target },
+            Some(Origin::File { .. }) => match review.file_text {
+                Some(text) => Effect::WriteFile {
+                    config: Box::new(review.target),
+                    text,
+                    expected: review.original,
+                },
+                None => return Vec::new(),
+            },
             None => return Vec::new(),
         };
         let what = if self.is_file() {
@@ -263,94 +375,144 @@ impl App {
         ) {
             self.overlay = None;
         }
-        match result {
+        let effects = match result {
             Ok(p) => {
                 self.base = Arc::new(self.draft.clone());
                 self.base_version = p.version.or(self.base_version);
                 self.unpublished_new = false;
                 self.history.clear();
                 self.changes.reset(&self.base);
+                self.base_warnings = Arc::new(warning_keys(&self.draft, &self.checks.diagnostics));
                 self.generation += 1;
-                self.info(p.message);
+                self.info(p.message.clone());
+                self.farewell.push(p.message.clone());
+                if !p.warnings.is_empty() {
+                    for w in &p.warnings {
+                        self.error(format!("WARNING: {w}"));
+                        self.farewell.push(format!("WARNING: {w}"));
+                    }
+                    let mut lines = vec![p.message, String::new()];
+                    for w in p.warnings {
+                        lines.push(format!("WARNING: {w}"));
+                        lines.push(String::new());
+                    }
+                    self.overlay = Some(Overlay::from(Alert {
+                        title: format!("{} with warnings", capitalised(self.verb_ed())),
+                        lines,
+                        scroll: 0,
+                    }));
+                }
                 let mut effects = vec![Effect::DeleteDraft];
                 effects.extend(self.start_rollout(p.version));
                 effects
             }
             Err(e) => {
-                self.error(format!("not {}, your draft is kept: {e}", self.verb_ed()));
+                let msg = format!("not {}, your draft is kept: {e}", self.verb_ed());
+                self.error(msg.clone());
+                self.farewell.push(msg);
                 Vec::new()
             }
+        };
+        self.quit_when_published(effects)
+    }
+
+    /// After a publish's outcome: quits if the user asked to while it was under way.
+    fn quit_when_published(&mut self, mut effects: Vec<Effect>) -> Vec<Effect> {
+        if self.quit_after_publish {
+            self.quit = true;
+            effects.push(Effect::Quit);
+        } else {
+            self.farewell.clear();
         }
+        effects
     }
 
     /// Overwrite after a conflict: the review compares with the remote as it is now.
     pub(super) fn overwrite(&mut self, remote: Snapshot) -> Vec<Effect> {
         let remote_cfg = Arc::new(remote.config.clone().unwrap_or_default());
-        let mut notes = vec![format!(
-            "OVERWRITE: this replaces version {} and discards the remote changes made since version {}",
-            remote
-                .version
-                .map_or_else(|| "?".to_owned(), |v| v.to_string()),
-            self.base_version
-                .map_or_else(|| "?".to_owned(), |v| v.to_string())
+        let notes = vec![format!(
+            "OVERWRITE: this replaces {} and discards the changes made there since {}",
+            version_name(remote.version),
+            version_name(self.base_version),
         )];
-        notes.extend(self.format_notes());
-        self.open_review(remote_cfg, remote.config.is_some(), remote.version, notes)
+        let exists = remote.config.is_some();
+        self.open_review(remote_cfg, exists, &remote, notes)
     }
 
-    /// Rebase after a conflict: replays every edit that still applies onto the remote state.
+    /// Rebase after a conflict: replays every edit that still applies onto the source as it is
+    /// now; conflicting edits are settled rule by rule in the rebase window first.
     pub(super) fn rebase(&mut self, remote: Snapshot) -> Vec<Effect> {
-        let remote_cfg = remote
+        let theirs = remote
             .config
             .clone()
             .unwrap_or_else(TunnelConfig::new_catch_all);
-        let mut draft = remote_cfg.clone();
-        let mut kept = Vec::new();
-        let mut notes = Vec::new();
-        for edit in self.history.done() {
-            let before = draft.clone();
-            match edit.replay(&mut draft) {
-                Ok(()) => kept.push(concrete(edit, &before, &draft)),
-                Err(note) => notes.push(note),
-            }
+        let rebased = Rebased::of_draft(self.history.done(), &self.base, &self.draft, &theirs);
+        if rebased.conflicts.is_empty() {
+            return self.finish_rebase(rebased, remote);
         }
-        self.base = Arc::new(if remote.config.is_some() {
-            remote_cfg
-        } else {
-            TunnelConfig::default()
-        });
-        self.unpublished_new = remote.config.is_none();
-        self.base_version = remote.version;
-        self.draft = draft;
-        self.history.reset_to(kept);
-        self.generation += 1;
-        self.checks.reset(&self.draft);
-        self.changes.rebuild(&self.base, &self.draft);
-        notes.insert(
-            0,
-            format!(
-                "rebased {} edit(s) onto version {}",
-                self.history.len(),
-                remote
-                    .version
-                    .map_or_else(|| "?".to_owned(), |v| v.to_string())
-            ),
-        );
-        notes.extend(self.format_notes());
-        if self.checks.has_errors() {
-            self.overlay = None;
-            self.error(format!(
-                "rebased onto version {}; the result has errors, fix them and {} again ({})",
-                remote.version.unwrap_or(0),
-                self.verb(),
-                notes.join("; ")
-            ));
-            return Vec::new();
-        }
-        debug_assert!(matches!(self.mode, Mode::Editing));
-        let base = Arc::clone(&self.base);
-        self.open_review(base, remote.config.is_some(), remote.version, notes)
+        self.overlay = Some(Overlay::from(RebasePane {
+            rebased: Box::new(rebased),
+            remote: Box::new(remote),
+            selected: 0,
+            scroll: 0,
+        }));
+        Vec::new()
     }
+
+    /// The rebase settled: the draft becomes their config with the replayed edits and the chosen
+    /// sides, in one undoable step; the base becomes their config. Then the checks run again.
+    pub(super) fn finish_rebase(&mut self, rebased: Rebased, remote: Snapshot) -> Vec<Effect> {
+        let draft = rebased.resolved();
+        let version = remote.version;
+        let mine = rebased.conflicts.iter().filter(|c| c.keep_mine).count();
+        let theirs = rebased.conflicts.len() - mine;
+        let edit = Edit::Replace {
+            before: Box::new(self.draft.clone()),
+            after: Box::new(draft),
+            what: format!("rebase onto {}", version_name(version)),
+        };
+        self.base = Arc::new(remote.config.clone().unwrap_or_default());
+        self.unpublished_new = remote.config.is_none();
+        self.base_version = version;
+        let diags = crate::config::validate::validate(&self.base);
+        self.base_warnings = Arc::new(warning_keys(&self.base, &diags));
+        self.changes.reset(&self.base);
+        if self.apply_to_draft(&edit) {
+            self.history.push(edit);
+        }
+        self.overlay = None;
+        let mut msg = format!(
+            "rebased onto {}: {} edit(s) replayed",
+            version_name(version),
+            rebased.replayed
+        );
+        if mine + theirs > 0 {
+            msg.push_str(&format!(
+                ", {} conflict(s): {mine} kept yours, {theirs} kept theirs",
+                mine + theirs
+            ));
+        }
+        for n in &rebased.notes {
+            msg.push_str("; ");
+            msg.push_str(n);
+        }
+        msg.push_str(&format!(
+            " ({} brings back your draft from before the rebase)",
+            self.keymap
+                .label(super::keys::Context::Main, super::keys::Command::Undo, true)
+        ));
+        self.info(msg.clone());
+        self.review_notes = vec![msg];
+        self.publish_gate(Some(version))
+    }
+}
+
+/// `version 8`, or `the file as it is now` (a file has no versions).
+fn version_name(v: Option<u64>) -> String {
+    v.map_or_else(
+        || "the file as it is now".to_owned(),
+        |v| format!("version {v}"),
+    )
 }
 
 fn capitalised(s: &str) -> String {
@@ -358,55 +520,5 @@ fn capitalised(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
-    }
-}
-
-/// The concrete edit a replay performed (positions as found in the rebased config), so undo
-/// keeps working after a rebase.
-fn concrete(edit: &Edit, before: &TunnelConfig, after: &TunnelConfig) -> Edit {
-    let find_changed = || {
-        let (b, a) = (before.rules(), after.rules());
-        (0..b.len().min(a.len())).find(|&i| b[i] != a[i])
-    };
-    match edit {
-        Edit::SetRule {
-            before: old,
-            after: new,
-            index,
-        } => Edit::SetRule {
-            index: find_changed().unwrap_or(*index),
-            before: old.clone(),
-            after: new.clone(),
-        },
-        Edit::Insert { rule, verb, index } => Edit::Insert {
-            index: find_changed().unwrap_or((*index).min(after.rules().len().saturating_sub(1))),
-            rule: rule.clone(),
-            verb,
-        },
-        Edit::Delete { rule, index } => Edit::Delete {
-            index: find_changed().unwrap_or(*index),
-            rule: rule.clone(),
-        },
-        Edit::Move { rule, .. } => {
-            let from = before
-                .rules()
-                .iter()
-                .position(|r| r == &**rule)
-                .unwrap_or(0);
-            let to = after.rules().iter().position(|r| r == &**rule).unwrap_or(0);
-            Edit::Move {
-                from,
-                to,
-                rule: rule.clone(),
-            }
-        }
-        Edit::SetGlobal { after: a, .. } => Edit::SetGlobal {
-            before: Box::new(before.origin_request.clone()),
-            after: a.clone(),
-        },
-        Edit::SetWarp { after: a, .. } => Edit::SetWarp {
-            before: before.warp_routing.clone(),
-            after: a.clone(),
-        },
     }
 }

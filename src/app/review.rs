@@ -2,9 +2,21 @@
 //! config, writing both texts and diffing them takes far longer than a keystroke may, so the app
 //! asks for it as an effect and shows the result when it arrives.
 
+use std::sync::Arc;
+
 use crate::config::diff::{canonical_text, summarize, unified};
-use crate::config::files::to_yaml_string;
+use crate::config::files::{Format, parse_str, to_json_string, to_yaml_string};
 use crate::config::model::TunnelConfig;
+use crate::config::preserve;
+
+/// The file a review is for: the exact bytes to write are worked out from its text as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileReview {
+    /// Its format.
+    pub format: Format,
+    /// Its exact text as read just before the review (`None`: the file does not exist yet).
+    pub original: Option<Arc<str>>,
+}
 
 /// What the review compares, and what to show with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +35,8 @@ pub struct ReviewRequest {
     pub replaces: Option<u64>,
     /// Notes to show above the diff.
     pub notes: Vec<String>,
+    /// For a file: the diff is of the file's text before and after, exactly as written.
+    pub file: Option<FileReview>,
 }
 
 /// A computed review, ready to show.
@@ -40,35 +54,88 @@ pub struct Review {
     pub diff: Vec<String>,
     /// Notes.
     pub notes: Vec<String>,
+    /// For a file: the exact bytes that confirming writes (the diff is of these).
+    pub file_text: Option<String>,
+    /// For a file: the text the review was made against; the write refuses if the file no
+    /// longer holds it.
+    pub original: Option<Arc<str>>,
+    /// Whether confirming would change nothing (such a review offers nothing to confirm).
+    pub unchanged: bool,
+}
+
+impl Review {
+    /// Whether there is nothing to publish or write.
+    pub fn is_empty(&self) -> bool {
+        self.unchanged
+    }
 }
 
 impl ReviewRequest {
-    /// Computes the summary and the diff (pure; may take a while for a large config).
-    pub fn compute(self) -> Review {
+    /// Computes the summary and the diff, and for a file the exact text to write (pure; may
+    /// take a while for a large config). Fails when a file cannot hold the draft (a fractional
+    /// duration in JSON).
+    pub fn compute(self) -> Result<Review, String> {
         let empty = TunnelConfig::default();
         let against = self.against.as_deref().unwrap_or(&empty);
         let summary = summarize(against, &self.draft).lines();
-        let text = |c: &TunnelConfig| {
-            if self.yaml {
-                to_yaml_string(c).unwrap_or_else(|_| canonical_text(c))
-            } else {
-                canonical_text(c)
+        let mut notes = self.notes;
+        let (diff, file_text, original, unchanged) = match self.file {
+            Some(file) => {
+                let new_text = file_text(&file, &self.draft, &mut notes)?;
+                let old_text = file.original.as_deref().unwrap_or("");
+                let diff = unified(old_text, &new_text, &self.old_name, "after saving");
+                let unchanged = file.original.as_deref() == Some(new_text.as_str());
+                (diff, Some(new_text), file.original, unchanged)
+            }
+            None => {
+                let text = |c: &TunnelConfig| {
+                    if self.yaml {
+                        to_yaml_string(c).unwrap_or_else(|_| canonical_text(c))
+                    } else {
+                        canonical_text(c)
+                    }
+                };
+                let old_text = self.against.as_deref().map(text).unwrap_or_default();
+                let diff = unified(&old_text, &text(&self.draft), &self.old_name, "draft");
+                let unchanged = self.against.as_deref() == Some(&self.draft);
+                (diff, None, None, unchanged)
             }
         };
-        let old_text = self.against.as_deref().map(text).unwrap_or_default();
-        let diff = unified(&old_text, &text(&self.draft), &self.old_name, "draft")
-            .lines()
-            .map(str::to_owned)
-            .collect();
-        Review {
+        Ok(Review {
             ticket: self.ticket,
             target: self.draft,
             replaces: self.replaces,
             summary,
-            diff,
-            notes: self.notes,
-        }
+            diff: diff.lines().map(str::to_owned).collect(),
+            notes,
+            file_text,
+            original,
+            unchanged,
+        })
     }
+}
+
+/// The exact new text of a file holding `draft`: the file's own text with only what was edited
+/// changed ([`preserve::rewrite`]), with a note wherever the layout could not be kept; a new file
+/// is written in full.
+fn file_text(
+    file: &FileReview,
+    draft: &TunnelConfig,
+    notes: &mut Vec<String>,
+) -> Result<String, String> {
+    let Some(original) = file.original.as_deref() else {
+        return match file.format {
+            Format::Yaml => to_yaml_string(draft),
+            Format::Json => to_json_string(draft, false),
+        }
+        .map_err(|e| format!("the file cannot hold this config: {e}"));
+    };
+    let read = parse_str(original, file.format)
+        .map_err(|e| format!("the file as read cannot be parsed any more: {e}"))?;
+    let rewrite = preserve::rewrite(original, file.format, read.shape, &read.config, draft)
+        .map_err(|e| format!("the file cannot hold this config: {e}"))?;
+    notes.extend(rewrite.notes.into_iter().map(|n| format!("LAYOUT: {n}")));
+    Ok(rewrite.text)
 }
 
 /// Runs, in this thread, the effects that need neither disk nor network (the review), feeding
@@ -80,7 +147,13 @@ pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::E
     while let Some(effect) = queue.pop_front() {
         match effect {
             super::Effect::Review(request) => {
-                let answer = super::Event::Reviewed(Ok(Box::new(request.compute())));
+                let ticket = request.ticket;
+                let answer = super::Event::Reviewed(
+                    request
+                        .compute()
+                        .map(Box::new)
+                        .map_err(|message| super::ReviewFailed { ticket, message }),
+                );
                 queue.extend(app.update(answer));
             }
             other => rest.push(other),

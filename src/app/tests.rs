@@ -22,6 +22,9 @@ fn snap(version: Option<u64>, config: Option<TunnelConfig>) -> Snapshot {
         config,
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     }
 }
 
@@ -368,6 +371,7 @@ fn publish_flow_with_warnings_review_and_success() {
     app.update(Event::Published(Ok(Published {
         version: Some(4),
         message: "Published version 4 (was 3)".into(),
+        warnings: Vec::new(),
     })));
     assert_eq!(status(&app), "Published version 4 (was 3)");
     assert_eq!(app.base_version, Some(4));
@@ -469,20 +473,33 @@ fn a_conflict_offers_rebase_overwrite_and_cancel() {
         "{fx:?}"
     );
 
-    // Rebase: both changes survive.
+    // Rebase: both changes survive; the source is read again before the review.
     app.overlay = kept;
-    upd(&mut app, k('r'));
-    let review::Review { notes, .. } = review_of(&app);
-    assert!(notes[0].contains("rebased 1 edit(s) onto version 5"));
+    let before_rebase = app.draft.clone();
+    let fx = app.update(k('r'));
+    assert!(
+        status(&app).contains("rebased onto version 5: 1 edit(s) replayed"),
+        "{}",
+        status(&app)
+    );
+    assert!(
+        matches!(fx.as_slice(), [Effect::FetchRemote { .. }]),
+        "{fx:?}"
+    );
+    upd(
+        &mut app,
+        Event::Current(Ok(snap(Some(5), Some(someone_elses())))),
+    );
+    review_of(&app);
     assert_eq!(
         hosts(&app),
         ["z.example.com", "a.example.com", "b.example.com", ""]
     );
     assert_eq!(app.base_version, Some(5));
-    // Undo still works after a rebase.
+    // The draft from before the rebase is one undo away.
     app.overlay = None;
     app.update(k('u'));
-    assert_eq!(app.draft, someone_elses());
+    assert_eq!(app.draft, before_rebase);
 }
 
 #[test]
@@ -629,36 +646,74 @@ fn pickers_lead_to_a_tunnel() {
     );
 }
 
+/// A file snapshot as the effects read it: its config and its exact text.
+fn file_snap(text: &str, format: Format) -> Snapshot {
+    let read = crate::config::files::parse_str(text, format).unwrap_or_else(|e| panic!("{e}"));
+    Snapshot {
+        config: Some(read.config),
+        has_comments: text.contains('#'),
+        file: Some(text.into()),
+        ..Snapshot::default()
+    }
+}
+
+const COMMENTED_YAML: &str = "# Production tunnel: ask #ops before changing.
+tunnel: 6ff42ae2-765d-4adf-8112-31c55c1551ef
+
+ingress:
+  # The API
+  - hostname: a.example.com
+    service: http://localhost:8001   # port from the compose file
+
+  - hostname: b.example.com
+    path: ^/api/
+    service: 'http://localhost:8002'
+  - hostname: c.example.com
+    service: http://localhost:8003
+  - service: http_status:404
+";
+
 #[test]
-fn file_mode_checks_the_file_and_warns_about_comments() {
+fn file_mode_reviews_and_writes_the_exact_bytes() {
     let (mut app, fx) = App::file("/tmp/x/config.yml".into(), Format::Yaml);
     assert_eq!(fx, vec![Effect::LoadFile]);
-    app.update(Event::Loaded(Ok(Snapshot {
-        version: None,
-        config: Some(cfg(CONFIG)),
-        has_comments: true,
-        saved: None,
-    })));
-    app.update(k('d'));
+    app.update(Event::Loaded(Ok(file_snap(COMMENTED_YAML, Format::Yaml))));
+    app.update(k('G'));
+    app.update(k('k'));
+    app.update(k('d')); // c.example.com
     assert_eq!(app.update(k('p')), vec![Effect::FetchFile]);
     upd(
         &mut app,
-        Event::Current(Ok(Snapshot {
-            version: None,
-            config: Some(cfg(CONFIG)),
-            has_comments: true,
-            saved: None,
-        })),
+        Event::Current(Ok(file_snap(COMMENTED_YAML, Format::Yaml))),
     );
-    let review::Review { notes, .. } = review_of(&app);
-    assert!(
-        notes
-            .iter()
-            .any(|n| n.contains("has comments: writing config.yml drops them")),
-        "{notes:?}"
+    let review::Review { diff, .. } = review_of(&app);
+    let changed: Vec<&str> = diff
+        .iter()
+        .map(String::as_str)
+        .filter(|l| (l.starts_with('-') || l.starts_with('+')) && !l.starts_with("---"))
+        .filter(|l| !l.starts_with("+++"))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "-  - hostname: c.example.com",
+            "-    service: http://localhost:8003"
+        ],
+        "{diff:#?}"
     );
     let fx = app.update(k('y'));
-    assert!(matches!(fx.as_slice(), [Effect::WriteFile { .. }]));
+    let [Effect::WriteFile { text, expected, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        *text,
+        COMMENTED_YAML.replace(
+            "  - hostname: c.example.com\n    service: http://localhost:8003\n",
+            ""
+        ),
+        "comments, blank lines and quoting stay as they were"
+    );
+    assert_eq!(expected.as_deref(), Some(COMMENTED_YAML));
 
     // A file changed on disk meanwhile is a conflict too.
     let (mut app, _) = App::file("/tmp/x/config.json".into(), Format::Json);
@@ -722,6 +777,7 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
         base: base.clone().into(),
         draft: draft_cfg.clone(),
         edits: vec![edit],
+        form: None,
     };
     let open = |saved: &draft::SavedDraft, version| {
         let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
@@ -730,6 +786,9 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
             config: Some(cfg(CONFIG)),
             has_comments: false,
             saved: Some(Box::new(saved.clone())),
+            draft_note: None,
+            held_by: None,
+            file: None,
         })));
         app
     };
@@ -874,12 +933,16 @@ fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
         "{}",
         status(&app)
     );
-    app.update(Event::Reviewed(Ok(Box::new(first.clone().compute()))));
+    app.update(Event::Reviewed(Ok(Box::new(
+        first.clone().compute().unwrap_or_else(|e| panic!("{e}")),
+    ))));
     assert!(app.overlay.is_none());
     // Asking again: the stale answer to the first request is still ignored, the new one shows.
     app.update(k('p'));
     let fx = app.update(current());
-    app.update(Event::Reviewed(Ok(Box::new(first.compute()))));
+    app.update(Event::Reviewed(Ok(Box::new(
+        first.compute().unwrap_or_else(|e| panic!("{e}")),
+    ))));
     assert!(
         matches!(&app.overlay, Some(Overlay::Progress(p)) if matches!(p.wait, overlays::progress::Wait::Preparing(_)))
     );
@@ -893,11 +956,12 @@ fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
 
 #[test]
 fn a_yaml_file_is_reviewed_as_yaml_on_both_sides() {
+    let yaml = crate::config::files::to_yaml_string(&cfg(CONFIG)).unwrap_or_else(|e| panic!("{e}"));
     let (mut app, _) = App::file("/tmp/x/config.yml".into(), Format::Yaml);
-    app.update(Event::Loaded(Ok(snap(None, Some(cfg(CONFIG))))));
+    app.update(Event::Loaded(Ok(file_snap(&yaml, Format::Yaml))));
     app.update(k('d'));
     app.update(k('p'));
-    upd(&mut app, Event::Current(Ok(snap(None, Some(cfg(CONFIG))))));
+    upd(&mut app, Event::Current(Ok(file_snap(&yaml, Format::Yaml))));
     let review::Review { diff, .. } = review_of(&app);
     let changed: Vec<&String> = diff
         .iter()
@@ -1361,6 +1425,7 @@ fn the_restore_prompt_and_message_say_when_in_human_time() {
         base: Arc::new(base.clone()),
         draft: base.clone(),
         edits: Vec::new(),
+        form: None,
     };
     let (mut app, _) = App::remote(Some("acct".into()), Some("tun".into()));
     app.update(Event::Tick(
@@ -1370,6 +1435,8 @@ fn the_restore_prompt_and_message_say_when_in_human_time() {
     ));
     app.update(Event::Loaded(Ok(Snapshot {
         saved: Some(Box::new(saved)),
+        draft_note: None,
+        held_by: None,
         ..snap(Some(3), Some(base))
     })));
     assert!(app.shows_clock());
@@ -1490,4 +1557,142 @@ fn user_keys_drive_the_app_and_its_hints() {
     app.update(k('Q'));
     assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.ask == Ask::Quit));
     let _ = visible_status(&app);
+}
+
+#[test]
+fn a_saved_draft_waiting_for_its_answer_is_never_removed_and_a_failed_save_is_said() {
+    let base = cfg(CONFIG);
+    let mut edited = base.clone();
+    edited.rules_mut().remove(0);
+    let saved = SavedDraft {
+        key: draft::remote_key("a", "t"),
+        saved_at: "2026-11-29T18:00:00Z".into(),
+        base_version: Some(3),
+        unpublished_new: false,
+        base: Arc::new(base.clone()),
+        draft: edited,
+        edits: Vec::new(),
+        form: None,
+    };
+    let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
+    app.update(Event::Loaded(Ok(Snapshot {
+        saved: Some(Box::new(saved)),
+        ..snap(Some(3), Some(base))
+    })));
+    assert!(matches!(app.overlay, Some(Overlay::Recover(_))));
+    // Nothing to save in this session yet, and the saved draft is not to be removed.
+    assert!(app.to_saved("now").is_none());
+    assert!(!app.may_remove_draft());
+    app.update(k('q'));
+    assert!(app.quit);
+
+    let mut app = editing(CONFIG, 3);
+    app.update(k('d'));
+    app.update(Event::DraftSaved(Err(
+        "cannot save the draft to /x: disk full".into(),
+    )));
+    assert!(
+        status(&app).contains("YOUR EDITS ARE NOT SAVED: cannot save"),
+        "{}",
+        status(&app)
+    );
+    assert!(app.draft_failure.is_some());
+    app.update(Event::DraftSaved(Ok(())));
+    assert!(app.draft_failure.is_none());
+    assert_eq!(status(&app), "the draft is saved again");
+}
+
+#[test]
+fn h_opens_the_history_and_an_entry_loads_as_one_undoable_edit() {
+    use overlays::history::HistoryItem;
+    let mut app = editing(CONFIG, 3);
+    let before = app.draft.clone();
+    let fx = app.update(k('H'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::ReadHistory { remote: Some(_) }]),
+        "{fx:?}"
+    );
+    let item = |v: u64, config: Option<&str>| HistoryItem {
+        time: "2026-11-29T18:00:00Z".into(),
+        from_version: Some(v - 1),
+        to_version: Some(v),
+        who: "oncall@web1".into(),
+        via: "editor".into(),
+        summary: vec!["- rule #1 a.example.com (removed)".into()],
+        config: config.map(str::to_owned),
+        notes: Vec::new(),
+    };
+    app.update(Event::History(Ok(vec![
+        item(3, Some("c3.json")),
+        item(2, None),
+    ])));
+    // A pruned entry says so and stays.
+    app.update(k('j'));
+    app.update(special(Key::Enter));
+    assert!(status(&app).contains("pruned"), "{}", status(&app));
+    app.update(k('k'));
+    let fx = app.update(special(Key::Enter));
+    let [Effect::ReadHistoryConfig { config, label, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((config.as_str(), label.as_str()), ("c3.json", "version 3"));
+    assert!(app.overlay.is_none());
+    let mut older = before.clone();
+    older.rules_mut().remove(0);
+    app.update(Event::HistoryConfig(Ok((
+        Box::new(older.clone()),
+        "version 3".into(),
+    ))));
+    assert_eq!(app.draft, older);
+    assert_eq!(app.change_count(), 1);
+    assert!(
+        status(&app).contains("loaded version 3 into the draft"),
+        "{}",
+        status(&app)
+    );
+    app.update(k('u'));
+    assert_eq!(app.draft, before);
+    assert!(!app.is_modified());
+}
+
+#[test]
+fn half_typed_text_in_an_open_form_is_part_of_the_draft() {
+    let mut app = editing(CONFIG, 3);
+    assert!(app.to_saved("now").is_none());
+    let stamp = app.save_stamp();
+    app.update(k('j'));
+    app.update(k('e'));
+    // Into the service field, half a new address.
+    app.update(special(Key::Tab));
+    app.update(special(Key::Tab));
+    for c in "x".chars() {
+        app.update(k(c));
+    }
+    assert_ne!(app.save_stamp(), stamp, "typing in a form asks for a save");
+    let saved = app
+        .to_saved("now")
+        .unwrap_or_else(|| panic!("the form is saved"));
+    let form = saved.form.clone().unwrap_or_else(|| panic!("no form"));
+    assert_eq!(form.form, "rule");
+    assert_eq!(form.index, 1);
+    let typed = form.fields.clone();
+    assert_eq!(typed.len(), 1, "{typed:?}");
+    assert!(typed[0].1.ends_with('x'), "{typed:?}");
+    // Through the draft file and back: the form opens again with the text.
+    let back = SavedDraft::from_json(&saved.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let (mut fresh, _) = App::remote(Some("a".into()), Some("t".into()));
+    fresh.update(Event::Loaded(Ok(Snapshot {
+        saved: Some(Box::new(back)),
+        ..snap(Some(3), Some(cfg(CONFIG)))
+    })));
+    fresh.update(k('r'));
+    let Some(Overlay::Form(f)) = &fresh.overlay else {
+        panic!("{:?}", fresh.overlay)
+    };
+    assert_eq!(f.to_draft(), Some(form));
+    assert!(
+        status(&fresh).contains("the form you were typing in is open again"),
+        "{}",
+        status(&fresh)
+    );
 }

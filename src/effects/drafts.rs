@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::Context;
-use crate::app::App;
 use crate::app::draft::{self, SavedDraft};
+use crate::app::{App, Event};
 
 /// Writes a draft atomically with mode 0600 ([`crate::safe_fs::write_atomic_with`]), in a folder
 /// only this user can write in ([`crate::safe_fs::private_dir`]: created 0700 when missing).
@@ -37,30 +37,103 @@ fn note_last(path: Option<PathBuf>) {
     }
 }
 
+/// Why the last draft save failed, while it has not succeeded since: the exit messages say the
+/// newest edits are not saved instead of pointing at an older file.
+static LAST_FAILURE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Why the newest draft could not be saved, if it could not.
+pub fn last_failure() -> Option<String> {
+    LAST_FAILURE.lock().ok().and_then(|f| f.clone())
+}
+
+fn note_failure(failure: Option<String>) {
+    if let Ok(mut last) = LAST_FAILURE.lock() {
+        *last = failure;
+    }
+}
+
 fn now_text() -> String {
     crate::time::rfc3339(jiff::Timestamp::now())
 }
 
-/// Writes `saved` to `path` (or removes the file when there is nothing to save) and records where
-/// the last draft is. Returns the path written.
-fn write_or_remove(path: PathBuf, saved: Option<&SavedDraft>, base_text: &str) -> Option<PathBuf> {
+/// What a draft save did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// Written there.
+    Written(PathBuf),
+    /// Nothing to save: the file was removed (the draft equals its source).
+    Removed,
+    /// Left as it is (a saved draft not yet restored or discarded, another editor's).
+    Kept,
+    /// The write failed (a read-only or full disk): the newest edits are not saved.
+    Failed(String),
+}
+
+/// Writes `saved` to `path` (or removes the file when there is nothing to save and `remove`
+/// allows it) and records where the last draft is, or why it could not be saved.
+fn write_or_remove(
+    path: PathBuf,
+    saved: Option<&SavedDraft>,
+    remove: bool,
+    base_text: &str,
+) -> Saved {
+    // Another editor took this tunnel over: its draft file is not ours to write or remove any
+    // more; ours goes aside, loudly.
+    let taken = !super::lock::still_mine(&path);
+    if taken && saved.is_none() {
+        return Saved::Kept;
+    }
+    let path = if taken {
+        let mut aside = path.into_os_string();
+        aside.push(format!(".{}.aside", std::process::id()));
+        PathBuf::from(aside)
+    } else {
+        path
+    };
     match saved {
+        Some(saved) if taken => match save_draft_file(&path, |w| saved.write_json(w, base_text)) {
+            Ok(()) => {
+                note_last(Some(path.clone()));
+                let why = format!(
+                    "another editor took this over: your draft is kept aside in {}, and nothing you do here can be {} from this editor any more",
+                    crate::text::inert(&path.display().to_string()),
+                    "saved to the shared draft"
+                );
+                note_failure(Some(why.clone()));
+                Saved::Failed(why)
+            }
+            Err(e) => {
+                let why = format!(
+                    "another editor took this over, and your draft could not be kept aside: {e}"
+                );
+                note_failure(Some(why.clone()));
+                Saved::Failed(why)
+            }
+        },
         Some(saved) => match save_draft_file(&path, |w| saved.write_json(w, base_text)) {
             Ok(()) => {
                 tracing::debug!(path = %path.display(), edits = saved.edits.len(), "draft saved");
                 note_last(Some(path.clone()));
-                Some(path)
+                note_failure(None);
+                Saved::Written(path)
             }
             Err(e) => {
                 tracing::error!(path = %path.display(), error = %e, "cannot save the draft");
-                None
+                let why = format!(
+                    "cannot save the draft to {}: {e}",
+                    crate::text::inert(&path.display().to_string())
+                );
+                note_failure(Some(why.clone()));
+                Saved::Failed(why)
             }
         },
-        None => {
+        None if remove => {
             let _ = std::fs::remove_file(&path);
             note_last(None);
-            None
+            note_failure(None);
+            Saved::Removed
         }
+        None => Saved::Kept,
     }
 }
 
@@ -69,6 +142,7 @@ struct SaveJob {
     seq: u64,
     path: PathBuf,
     saved: Option<SavedDraft>,
+    remove: bool,
 }
 
 /// Saves drafts on one long-lived thread, so the encoding and the write stay off the input path.
@@ -81,8 +155,9 @@ pub struct Saver {
 }
 
 impl Saver {
-    /// Starts the saver thread.
-    pub fn start(ctx: Arc<Context>) -> Self {
+    /// Starts the saver thread; it tells the editor through `tx` when a save fails (and when
+    /// one succeeds again), so a failure shows at once.
+    pub fn start(ctx: Arc<Context>, tx: tokio::sync::mpsc::UnboundedSender<Event>) -> Self {
         let (jobs, rx) = std::sync::mpsc::channel::<SaveJob>();
         let last_save_micros = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let took = Arc::clone(&last_save_micros);
@@ -116,7 +191,12 @@ impl Saver {
                         return;
                     };
                     if newest(job.seq) {
-                        write_or_remove(job.path, job.saved.as_ref(), base_text);
+                        let outcome =
+                            write_or_remove(job.path, job.saved.as_ref(), job.remove, base_text);
+                        let _ = tx.send(Event::DraftSaved(match outcome {
+                            Saved::Failed(why) => Err(why),
+                            _ => Ok(()),
+                        }));
                     }
                     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
                     took.store(micros, Ordering::Relaxed);
@@ -145,33 +225,58 @@ impl Saver {
             return;
         };
         let saved = app.to_saved(&now_text());
+        let remove = app.may_remove_draft();
+        if saved.is_none() && !remove {
+            return;
+        }
         let seq = ctx.draft_seq.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.jobs.send(SaveJob { seq, path, saved }).is_err() {
+        let job = SaveJob {
+            seq,
+            path,
+            saved,
+            remove,
+        };
+        if self.jobs.send(job).is_err() {
             tracing::error!("the draft saver stopped; saving on the input thread");
             persist(app, ctx);
         }
     }
 }
 
-/// Saves (or removes) the app's draft now. Returns where it was saved.
-pub fn persist(app: &App, ctx: &Context) -> Option<PathBuf> {
+/// Saves (or removes) the app's draft now.
+pub fn persist(app: &App, ctx: &Context) -> Saved {
     ctx.draft_seq.fetch_add(1, Ordering::SeqCst);
-    let _writing = ctx.draft_lock.lock().ok()?;
-    let path = ctx.draft_path(&app.draft_key()?)?;
+    let Ok(_writing) = ctx.draft_lock.lock() else {
+        return Saved::Failed("the draft saver failed".to_owned());
+    };
+    let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) else {
+        return Saved::Kept;
+    };
     let saved = app.to_saved(&now_text());
     let base_text = saved
         .as_ref()
         .map(|s| draft::config_text(&s.base))
         .unwrap_or_default();
-    write_or_remove(path, saved.as_ref(), &base_text)
+    write_or_remove(path, saved.as_ref(), app.may_remove_draft(), &base_text)
 }
 
-/// Removes the app's draft file (published, saved, or discarded).
+/// Removes the app's draft file (published, saved, or discarded), unless another editor took
+/// it over.
 pub fn delete(app: &App, ctx: &Context) {
     ctx.draft_seq.fetch_add(1, Ordering::SeqCst);
     let _writing = ctx.draft_lock.lock();
-    if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) {
+    if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k))
+        && super::lock::still_mine(&path)
+        && app.read_only.is_none()
+    {
         let _ = std::fs::remove_file(path);
     }
     note_last(None);
+}
+
+/// Gives up the editor lock of the app's tunnel or file, if this editor holds it.
+pub fn release_lock(app: &App, ctx: &Context) {
+    if let Some(path) = app.draft_key().and_then(|k| ctx.draft_path(&k)) {
+        super::lock::release(&path);
+    }
 }

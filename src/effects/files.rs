@@ -2,11 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::{Published, Snapshot};
-use crate::config::files::{
-    Format, Shape, parse_str, to_json_string, to_yaml_string, yaml_has_comments,
-};
-use crate::config::model::TunnelConfig;
+use crate::app::{Event, Published, Snapshot};
+use crate::config::files::{Format, Shape, parse_str, yaml_has_comments};
 
 /// Reads the file as a snapshot, noting how it wrapped its config in `shape`. A file that does
 /// not exist yet reads as no config: the editor starts a new one and saving creates the file.
@@ -38,6 +35,9 @@ pub fn read_snapshot(
         config: Some(loaded.config),
         has_comments: format == Format::Yaml && yaml_has_comments(&text),
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: Some(text.into()),
     })
 }
 
@@ -55,35 +55,37 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<Option<PathBuf>, Stri
         })
 }
 
-/// Writes `config` to the edited file in its format (and the shape it was read in).
-pub fn save_config(
+/// Writes exactly `text` (what the review showed) to the edited file, if it still holds
+/// `expected` (the text the review was made against; `None`: it did not exist). When it changed
+/// in between, nothing is written and the answer is [`Event::Moved`] with the file as it is now.
+/// Every save is journaled; a journal that cannot be written is a warning, not a failure.
+pub fn write_reviewed(
     path: &Path,
     format: Format,
-    shape: Shape,
-    config: &TunnelConfig,
-) -> Result<Published, String> {
-    let text = match format {
-        Format::Yaml => to_yaml_string(config),
-        Format::Json => to_json_string(config, shape == Shape::PutBody),
+    shape: &std::sync::Mutex<Shape>,
+    text: &str,
+    expected: Option<&str>,
+) -> Event {
+    let now = match read_snapshot(path, format, shape) {
+        Ok(now) => now,
+        Err(e) => return Event::Published(Err(format!("nothing was written: {e}"))),
+    };
+    if now.file.as_deref() != expected {
+        return Event::Moved(now);
     }
-    .map_err(|e| e.to_string())?;
-    let before = std::fs::read_to_string(path).ok();
-    write_atomically(path, &text).map(|backup| {
-        // Every save is journaled; a journal that cannot be written is a warning, not a failure.
-        let journal =
-            super::publish::journal_file_save(path, format, before.as_deref(), &text, "editor")
-                .map(|w| format!("; warning: {w}"))
-                .unwrap_or_default();
+    Event::Published(write_atomically(path, text).map(|backup| {
+        let journal = super::publish::journal_file_save(path, format, expected, text, "editor");
+        let shown = crate::text::inert(&path.display().to_string()).into_owned();
         Published {
             version: None,
             message: match backup {
                 Some(b) => format!(
-                    "Saved {} (previous version kept as {}){journal}",
-                    path.display(),
-                    b.display()
+                    "Saved {shown} (previous version kept as {})",
+                    crate::text::inert(&b.display().to_string())
                 ),
-                None => format!("Saved {} (a new file){journal}", path.display()),
+                None => format!("Saved {shown} (a new file)"),
             },
+            warnings: journal.into_iter().collect(),
         }
-    })
+    }))
 }

@@ -68,18 +68,43 @@ pub struct VersionGap {
     pub published_version: u64,
 }
 
+/// How much one publish raises a tunnel's config version, as cfingress assumes it. The API
+/// documents no rule for versions (the OpenAPI slice only says `version` is an integer); the real
+/// API and the sandbox raise it by exactly one per PUT. Every check that infers "someone else
+/// published in between" from the version numbers goes through [`expected_version`], so this is
+/// the one place the assumption lives, and [`VersionGap::message`] states it.
+pub const VERSION_STEP: u64 = 1;
+
+/// The version a publish is expected to create when the remote was at `checked` right before it.
+pub fn expected_version(checked: u64) -> u64 {
+    checked.saturating_add(VERSION_STEP)
+}
+
 impl VersionGap {
+    /// The gap between the version checked right before a PUT and the version the PUT created,
+    /// or `None` when the PUT created exactly [`expected_version`].
+    pub fn between(checked_version: u64, published_version: u64) -> Option<Self> {
+        (published_version != expected_version(checked_version)).then_some(VersionGap {
+            checked_version,
+            published_version,
+        })
+    }
+
     /// The versions someone else published between the check and this publish (and which this
     /// publish replaced), first and last; `None` when the server's version did not even grow.
     pub fn overwritten(&self) -> Option<(u64, u64)> {
-        (self.published_version > self.checked_version.saturating_add(1))
-            .then(|| (self.checked_version + 1, self.published_version - 1))
+        (self.published_version > expected_version(self.checked_version)).then(|| {
+            (
+                expected_version(self.checked_version),
+                self.published_version - VERSION_STEP,
+            )
+        })
     }
 
     /// What happened, for people.
     pub fn message(&self) -> String {
         let (c, p) = (self.checked_version, self.published_version);
-        match self.overwritten() {
+        let text = match self.overwritten() {
             Some((a, b)) if a == b => format!(
                 "someone else published version {a} between cfingress's last check (version {c}) and this publish (version {p}): this publish replaced it, and its config is not known to cfingress"
             ),
@@ -89,7 +114,11 @@ impl VersionGap {
             None => format!(
                 "the server answered version {p} for this publish, but the version checked just before was {c}: its version numbers cannot be trusted to detect other publishes"
             ),
-        }
+        };
+        format!(
+            "{text} (cfingress assumes every publish raises the version by exactly {VERSION_STEP}, so version {} was expected)",
+            expected_version(c)
+        )
     }
 }
 

@@ -28,6 +28,7 @@ use super::journal::{
 use crate::api::{ApiError, Client, RemoteConfig};
 use crate::config::diff::{Summary, summarize};
 use crate::config::encode::config_to_json;
+use crate::config::fields::OriginField;
 use crate::config::model::TunnelConfig;
 
 /// How long a publish waits for another cfingress process publishing the same tunnel (its PUT
@@ -101,8 +102,19 @@ impl Published {
     }
 }
 
-/// The remote JSON of a config with what cloudflared cannot tell apart from absence removed
-/// (`null` values and empty objects), for comparing what was sent with what was answered.
+/// What cloudflared reads from a config, as remote JSON, for comparing what was sent with what
+/// the server answered. Removed, because cloudflared cannot tell them from absence:
+/// - `null` values and empty objects;
+/// - `warp-routing.enabled: false` (the API's documented default);
+/// - an origin-request setting equal to cloudflared's built-in default (`noTLSVerify: false`,
+///   `keepAliveTimeout: 90`, an empty `ipRules` list), in the global `originRequest`, and in a
+///   rule's own where the global does not set that key (there it overrides the global). `access`
+///   is compared as written.
+///
+/// So a server that stores and answers its defaults is not reported as having altered the
+/// config, while any value that changes what cloudflared does still is. Only cloudflared's
+/// defaults count: the OpenAPI slice's `connectTimeout` default of 10 differs from cloudflared's
+/// 30, so a `connectTimeout: 10` added by a server is reported.
 fn meaning(config: Option<&TunnelConfig>) -> Option<Value> {
     fn strip(v: &mut Value) -> bool {
         match v {
@@ -122,7 +134,44 @@ fn meaning(config: Option<&TunnelConfig>) -> Option<Value> {
             _ => true,
         }
     }
+    /// Drops the settings of an originRequest object that equal cloudflared's default, unless
+    /// `overridden` (set in the global) names them; returns the keys left.
+    fn drop_defaults(origin: &mut Value, overridden: &[String]) -> Vec<String> {
+        let Value::Object(m) = origin else {
+            return Vec::new();
+        };
+        m.retain(|key, value| {
+            let Some(field) = OriginField::find_origin_key(|k| k == key) else {
+                return true;
+            };
+            if field == OriginField::Access || overridden.iter().any(|o| o == key) {
+                return true;
+            }
+            let empty_list = matches!(value, Value::Array(a) if a.is_empty());
+            let default = field.default_json();
+            !(empty_list || !default.is_null() && *value == default)
+        });
+        m.keys().cloned().collect()
+    }
     let mut v = config_to_json(config?).ok()?;
+    if let Value::Object(top) = &mut v {
+        if let Some(Value::Object(w)) = top.get_mut("warp-routing")
+            && w.get("enabled") == Some(&Value::Bool(false))
+        {
+            w.remove("enabled");
+        }
+        let global = top
+            .get_mut("originRequest")
+            .map(|g| drop_defaults(g, &[]))
+            .unwrap_or_default();
+        if let Some(Value::Array(rules)) = top.get_mut("ingress") {
+            for rule in rules {
+                if let Some(origin) = rule.get_mut("originRequest") {
+                    drop_defaults(origin, &global);
+                }
+            }
+        }
+    }
     strip(&mut v);
     Some(v)
 }
@@ -167,10 +216,7 @@ pub async fn publish_checked(
         }
         Err(e) => return Err(e),
     };
-    let gap = (after.version != current.version.saturating_add(1)).then_some(VersionGap {
-        checked_version: current.version,
-        published_version: after.version,
-    });
+    let gap = VersionGap::between(current.version, after.version);
     let altered = (meaning(after.config.as_ref()) != meaning(Some(config))).then(|| {
         summarize(
             config,
@@ -364,17 +410,19 @@ pub async fn publish(request: Request<'_>) -> Result<Report, ApiError> {
     })
 }
 
-/// The editor's publish: [`publish`] with `via: "editor"`, answered as the app's
-/// `Event::Published` wants it: the new version and a status message, or why nothing was
-/// published (the remote moved since the review, an API error, an unknown outcome).
+/// The editor's publish: [`publish`] with `via: "editor"`, answered as the app's event:
+/// `Published` with the new version, a status message and the warnings the user must not miss
+/// (a publish in the gap, an altered answer, an unjournaled publish); `Moved` with the remote as
+/// it is now when it moved since the review (nothing was sent); or why nothing was published.
 pub async fn publish_for_editor(
     client: &Client,
     account: &str,
     tunnel: &str,
     config: &TunnelConfig,
     reviewed_version: u64,
-) -> Result<(u64, String), String> {
-    let report = publish(Request {
+) -> crate::app::Event {
+    use crate::app::{Event, Published as AppPublished, Snapshot};
+    let report = match publish(Request {
         client,
         account,
         tunnel,
@@ -384,33 +432,40 @@ pub async fn publish_for_editor(
         via: "editor",
     })
     .await
-    .map_err(|e| super::connectors::why(&e))?;
-    let journal = report
-        .journal
-        .warning()
-        .map(|w| format!("; warning: {w}"))
-        .unwrap_or_default();
+    {
+        Ok(report) => report,
+        Err(e) => return Event::Published(Err(super::connectors::why(&e))),
+    };
+    let journal = report.journal.warning();
     match report.outcome {
         Outcome::Published(p) => {
-            let mut message = p.headline();
-            for w in p.warnings() {
-                message.push_str("; WARNING: ");
-                message.push_str(&w.replace('\n', " "));
-            }
-            Ok((p.after.version, message + &journal))
+            let mut warnings = p.warnings();
+            warnings.extend(journal);
+            Event::Published(Ok(AppPublished {
+                version: Some(p.after.version),
+                message: p.headline(),
+                warnings,
+            }))
         }
-        Outcome::NoChanges { current } => Ok((
-            current.version,
-            format!(
+        Outcome::NoChanges { current } => Event::Published(Ok(AppPublished {
+            version: Some(current.version),
+            message: format!(
                 "Nothing to publish: the remote config (version {}) already equals your draft",
                 current.version
             ),
-        )),
-        Outcome::Moved { reviewed, current } => Err(format!(
-            "the remote config changed while you reviewed (version {reviewed} → {}), so nothing was sent; publish again to see what changed",
-            current.version
-        )),
-        Outcome::Unknown { error, .. } => Err(format!("{error} (journaled){journal}")),
+            warnings: journal.into_iter().collect(),
+        })),
+        Outcome::Moved { current, .. } => Event::Moved(Snapshot {
+            version: Some(current.version),
+            config: current.config,
+            ..Snapshot::default()
+        }),
+        Outcome::Unknown { error, .. } => Event::Published(Err(format!(
+            "{error} (journaled){}",
+            journal
+                .map(|w| format!("; warning: {w}"))
+                .unwrap_or_default()
+        ))),
     }
 }
 
@@ -484,6 +539,47 @@ mod tests {
     }
 
     #[test]
+    fn defaults_a_server_adds_are_not_an_altered_config_but_real_changes_are() {
+        let sent = cfg(
+            r#"{"ingress":[{"hostname":"a.com","service":"https://a","originRequest":{"connectTimeout":5}},{"service":"http_status:404"}]}"#,
+        );
+        // What the API may store and answer: warp-routing's documented default, cloudflared's
+        // defaults in the global settings and in a rule the global does not override, an empty
+        // list.
+        let answered = cfg(
+            r#"{"ingress":[{"hostname":"a.com","service":"https://a","originRequest":{"connectTimeout":5,"noTLSVerify":false,"keepAliveTimeout":90,"ipRules":[]}},{"service":"http_status:404"}],"warp-routing":{"enabled":false},"originRequest":{"tlsTimeout":10,"noHappyEyeballs":false}}"#,
+        );
+        assert_eq!(meaning(Some(&sent)), meaning(Some(&answered)));
+        // Each of these changes what cloudflared does, so each is reported.
+        for changed in [
+            // warp-routing switched on.
+            r#"{"ingress":[{"hostname":"a.com","service":"https://a","originRequest":{"connectTimeout":5}},{"service":"http_status:404"}],"warp-routing":{"enabled":true}}"#,
+            // The OpenAPI default (10 s) is not cloudflared's (30 s).
+            r#"{"ingress":[{"hostname":"a.com","service":"https://a","originRequest":{"connectTimeout":5}},{"service":"http_status:404"}],"originRequest":{"connectTimeout":10}}"#,
+            // A rule's own default value overrides a global that sets another.
+            r#"{"ingress":[{"hostname":"a.com","service":"https://a","originRequest":{"connectTimeout":5,"tlsTimeout":10}},{"service":"http_status:404"}],"originRequest":{"tlsTimeout":3}}"#,
+            // A different service.
+            r#"{"ingress":[{"hostname":"a.com","service":"https://b","originRequest":{"connectTimeout":5}},{"service":"http_status:404"}]}"#,
+            // The rule's own setting dropped.
+            r#"{"ingress":[{"hostname":"a.com","service":"https://a"},{"service":"http_status:404"}]}"#,
+        ] {
+            assert_ne!(
+                meaning(Some(&sent)),
+                meaning(Some(&cfg(changed))),
+                "{changed}"
+            );
+        }
+        // The global default with a rule's override stays a difference only where it matters.
+        let with_global = cfg(
+            r#"{"ingress":[{"hostname":"a.com","service":"https://a","originRequest":{"connectTimeout":5,"tlsTimeout":3}},{"service":"http_status:404"}],"originRequest":{"tlsTimeout":3}}"#,
+        );
+        let answered = cfg(
+            r#"{"ingress":[{"hostname":"a.com","service":"https://a","originRequest":{"connectTimeout":5,"tlsTimeout":3}},{"service":"http_status:404"}],"originRequest":{"tlsTimeout":3,"noTLSVerify":false}}"#,
+        );
+        assert_eq!(meaning(Some(&with_global)), meaning(Some(&answered)));
+    }
+
+    #[test]
     fn a_version_gap_names_what_was_overwritten() {
         let gap = VersionGap {
             checked_version: 7,
@@ -500,5 +596,14 @@ mod tests {
         };
         assert_eq!(back.overwritten(), None);
         assert!(back.message().contains("cannot be trusted"));
+        // The assumption behind the detection is said, with the version it expected.
+        assert!(
+            gap.message().contains(
+                "assumes every publish raises the version by exactly 1, so version 8 was expected"
+            ),
+            "{}",
+            gap.message()
+        );
+        assert_eq!(VersionGap::between(7, 8), None);
     }
 }

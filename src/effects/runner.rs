@@ -6,10 +6,10 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::connectors;
-use super::files::{read_snapshot, save_config};
+use super::files::{read_snapshot, write_reviewed};
 use crate::api::{Client, RemoteConfig};
 use crate::app::draft::{self, SavedDraft};
-use crate::app::{Account, Effect, Event, Published, ReviewFailed, Snapshot, TunnelEntry};
+use crate::app::{Account, Effect, Event, ReviewFailed, Snapshot, TunnelEntry};
 use crate::config::files::{Format, Shape};
 
 /// What the effects need: an API client (remote mode) or the file (file mode).
@@ -59,24 +59,100 @@ impl Context {
             .map(|d| d.join(draft::file_name(key)))
     }
 
-    fn saved_draft(&self, key: &str) -> Option<Box<SavedDraft>> {
-        let path = self.draft_path(key)?;
-        let text = match crate::config::files::read_text_capped(&path, draft::MAX_DRAFT_BYTES) {
-            Ok(text) => text,
-            Err(crate::config::files::ReadError::Io(_)) if !path.exists() => return None,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "draft not read");
-                return None;
-            }
-        };
-        match SavedDraft::from_json(&text) {
-            Ok(d) if d.key == key => Some(Box::new(d)),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "draft not read");
-                None
-            }
+    /// The publish journal of the tunnel `remote` (account, tunnel), or of the edited file.
+    fn journal(&self, remote: Option<&(String, String)>) -> Option<super::journal::Journal> {
+        match remote {
+            Some((account, tunnel)) => super::journal::Journal::remote(account, tunnel),
+            None => super::journal::Journal::file(&self.file.as_ref()?.0),
         }
+    }
+
+    /// Takes the editor lock of `key`'s draft: `Some(holder)` when another live editor holds it,
+    /// and a note when a dead editor's lock was taken over.
+    fn lock(&self, key: &str) -> (Option<String>, Option<String>) {
+        let Some(path) = self.draft_path(key) else {
+            return (None, None);
+        };
+        match super::lock::acquire(&path) {
+            Ok(super::lock::Acquired::Held(h)) => (Some(h.describe()), None),
+            Ok(super::lock::Acquired::Mine { stale: Some(h) }) => (
+                None,
+                Some(format!(
+                    "the editor that held this before ({}) is gone; its lock was taken over",
+                    h.describe()
+                )),
+            ),
+            Ok(super::lock::Acquired::Mine { stale: None }) => (None, None),
+            Err(e) => (
+                None,
+                Some(format!("{e}: a second editor will not be warned")),
+            ),
+        }
+    }
+
+    /// The lock, then the saved draft: the draft of an editor that holds the lock is not read.
+    fn lock_and_draft(
+        &self,
+        key: &str,
+    ) -> (Option<Box<SavedDraft>>, Option<String>, Option<String>) {
+        let (held, lock_note) = self.lock(key);
+        if held.is_some() {
+            return (None, lock_note, held);
+        }
+        let (saved, note) = self.saved_draft(key);
+        let note = match (note, lock_note) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        (saved, note, None)
+    }
+
+    /// The draft an earlier session saved under `key`, and what to tell the user about it: a
+    /// draft file that cannot be read is moved aside (`NAME.corrupt`), never overwritten.
+    fn saved_draft(&self, key: &str) -> (Option<Box<SavedDraft>>, Option<String>) {
+        let Some(path) = self.draft_path(key) else {
+            return (None, None);
+        };
+        let why = match crate::config::files::read_text_capped(&path, draft::MAX_DRAFT_BYTES) {
+            Ok(text) => match SavedDraft::from_json(&text) {
+                Ok(d) if d.key == key => return (Some(Box::new(d)), None),
+                Ok(_) => return (None, None),
+                Err(e) => e.to_string(),
+            },
+            Err(crate::config::files::ReadError::Io(_))
+                if std::fs::symlink_metadata(&path).is_err() =>
+            {
+                return (None, None);
+            }
+            Err(e) => e.to_string(),
+        };
+        tracing::warn!(path = %path.display(), error = %why, "draft not read");
+        (None, Some(move_aside(&path, &why)))
+    }
+}
+
+/// Moves an unreadable draft file aside, so the next save does not overwrite it; says where.
+fn move_aside(path: &std::path::Path, why: &str) -> String {
+    let shown = |p: &std::path::Path| crate::text::inert(&p.display().to_string()).into_owned();
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".corrupt");
+    let mut aside = PathBuf::from(aside);
+    if aside.exists() {
+        let mut stamped = aside.into_os_string();
+        stamped.push(format!(".{}", jiff::Timestamp::now().as_second()));
+        aside = PathBuf::from(stamped);
+    }
+    match std::fs::rename(path, &aside) {
+        Ok(()) => format!(
+            "the saved draft could not be read ({}), so it was moved to {}; your edits from now on are saved as usual",
+            crate::text::inert(why),
+            shown(&aside)
+        ),
+        Err(e) => format!(
+            "the saved draft {} could not be read ({}) nor moved aside ({e}): drafts of this session may overwrite it",
+            shown(path),
+            crate::text::inert(why)
+        ),
     }
 }
 
@@ -86,6 +162,9 @@ fn snapshot(rc: RemoteConfig) -> Snapshot {
         config: rc.config,
         has_comments: false,
         saved: None,
+        draft_note: None,
+        held_by: None,
+        file: None,
     }
 }
 
@@ -106,6 +185,9 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
             let ticket = request.ticket;
             Box::new(move |message| Event::Reviewed(Err(ReviewFailed { ticket, message })))
         }
+        Effect::ReadHistory { .. } => Box::new(|m| Event::History(Err(m))),
+        Effect::TakeOver { .. } => Box::new(|m| Event::TookOver(Err(m))),
+        Effect::ReadHistoryConfig { .. } => Box::new(|m| Event::HistoryConfig(Err(m))),
         Effect::WatchRollout { ticket, .. } => {
             let ticket = *ticket;
             Box::new(move |m| Event::Rollout {
@@ -209,6 +291,36 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
         Effect::Quit | Effect::DeleteDraft => return None,
+        Effect::TakeOver { key } => Event::TookOver(match ctx.draft_path(&key) {
+            Some(path) => super::lock::take_over(&path),
+            None => Err("this editor has no draft folder".to_owned()),
+        }),
+        Effect::ReadHistory { remote } => {
+            let journal = ctx.journal(remote.as_ref());
+            Event::History(
+                tokio::task::spawn_blocking(move || super::history::items(journal.as_ref()))
+                    .await
+                    .unwrap_or_else(|e| Err(panic_text(e))),
+            )
+        }
+        Effect::ReadHistoryConfig {
+            remote,
+            config,
+            label,
+        } => {
+            let journal = ctx.journal(remote.as_ref());
+            Event::HistoryConfig(
+                tokio::task::spawn_blocking(move || match journal {
+                    Some(j) => j
+                        .config(&config)
+                        .map(|c| (Box::new(c), label))
+                        .map_err(|e| e.to_string()),
+                    None => Err("there is no state folder, so no history".to_owned()),
+                })
+                .await
+                .unwrap_or_else(|e| Err(panic_text(e))),
+            )
+        }
         // Sent to their own tasks by `spawn` (reaching here: no client, file mode).
         Effect::WatchRollout { .. } | Effect::ReadHealth { .. } => return None,
         Effect::ReadStatus { account, tunnel } => match &ctx.client {
@@ -222,7 +334,11 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
         Effect::Review(request) => {
             let ticket = request.ticket;
             match tokio::task::spawn_blocking(move || request.compute()).await {
-                Ok(review) => Event::Reviewed(Ok(Box::new(review))),
+                Ok(review) => Event::Reviewed(
+                    review
+                        .map(Box::new)
+                        .map_err(|message| ReviewFailed { ticket, message }),
+                ),
                 // The computation panicked (a bug): say so instead of waiting forever.
                 Err(e) => Event::Reviewed(Err(ReviewFailed {
                     ticket,
@@ -266,12 +382,15 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
         },
         Effect::LoadRemote { account, tunnel } => match &ctx.client {
             Some(c) => {
-                let saved = ctx.saved_draft(&draft::remote_key(&account, &tunnel));
+                let (saved, draft_note, held_by) =
+                    ctx.lock_and_draft(&draft::remote_key(&account, &tunnel));
                 Event::Loaded(
                     c.get_config(&account, &tunnel)
                         .await
                         .map(|rc| Snapshot {
                             saved,
+                            draft_note,
+                            held_by,
                             ..snapshot(rc)
                         })
                         .map_err(|e| connectors::why(&e)),
@@ -294,11 +413,17 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 None => Err("no file".to_owned()),
             };
             if matches!(effect, Effect::LoadFile) {
-                let saved = ctx
+                let (saved, draft_note, held_by) = ctx
                     .file
                     .as_ref()
-                    .and_then(|(p, _)| ctx.saved_draft(&draft::file_key(p)));
-                Event::Loaded(result.map(|s| Snapshot { saved, ..s }))
+                    .map(|(p, _)| ctx.lock_and_draft(&draft::file_key(p)))
+                    .unwrap_or_default();
+                Event::Loaded(result.map(|s| Snapshot {
+                    saved,
+                    draft_note,
+                    held_by,
+                    ..s
+                }))
             } else {
                 Event::Current(result)
             }
@@ -309,23 +434,24 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
             config,
             base_version,
         } => match &ctx.client {
-            Some(c) => Event::Published(
+            Some(c) => {
                 super::publish::publish_for_editor(c, &account, &tunnel, &config, base_version)
                     .await
-                    .map(|(version, message)| Published {
-                        version: Some(version),
-                        message,
-                    }),
-            ),
+            }
             None => Event::Published(Err(no_client())),
         },
-        Effect::WriteFile { config } => Event::Published(match &ctx.file {
+        Effect::WriteFile { text, expected, .. } => match &ctx.file {
             Some((path, format)) => {
-                let shape = ctx.shape.lock().map(|s| *s).unwrap_or(Shape::Bare);
-                save_config(path, *format, shape, &config)
+                let (path, format) = (path.clone(), *format);
+                let ctx = Arc::clone(&ctx);
+                tokio::task::spawn_blocking(move || {
+                    write_reviewed(&path, format, &ctx.shape, &text, expected.as_deref())
+                })
+                .await
+                .unwrap_or_else(|e| Event::Published(Err(panic_text(e))))
             }
-            None => Err("no file".to_owned()),
-        }),
+            None => Event::Published(Err("no file".to_owned())),
+        },
     };
     Some(event)
 }
@@ -333,6 +459,37 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_draft_is_moved_aside_and_said() {
+        let dir = std::env::temp_dir().join(format!("cfingress-corrupt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let ctx = Context {
+            drafts_dir: Some(dir.clone()),
+            ..Context::new(None, None)
+        };
+        let key = draft::remote_key("acc", "tun");
+        let path = ctx.draft_path(&key).unwrap_or_else(|| panic!("no path"));
+        std::fs::write(&path, "{\"key\": [truncated").unwrap_or_else(|e| panic!("{e}"));
+        let (saved, note) = ctx.saved_draft(&key);
+        assert!(saved.is_none());
+        let note = note.unwrap_or_default();
+        assert!(
+            note.contains("could not be read") && note.contains(".corrupt"),
+            "{note}"
+        );
+        assert!(!path.exists(), "moved aside, so no save overwrites it");
+        let mut aside = path.clone().into_os_string();
+        aside.push(".corrupt");
+        assert_eq!(
+            std::fs::read_to_string(aside).unwrap_or_default(),
+            "{\"key\": [truncated"
+        );
+        // No draft at all is nothing to say.
+        assert_eq!(ctx.saved_draft(&key), (None, None));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[tokio::test]
     async fn a_panicking_effect_answers_with_its_failure() {
@@ -357,6 +514,7 @@ mod tests {
             old_name: String::new(),
             replaces: None,
             notes: Vec::new(),
+            file: None,
         };
         supervise(
             async { panic!("review") },

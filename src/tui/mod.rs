@@ -56,7 +56,9 @@ fn install_panic_hook() {
         // The frames hid the cursor; ratatui's hook restores everything else.
         let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
         previous(info);
-        if let Some(path) = drafts::last_draft() {
+        if let Some(why) = drafts::last_failure() {
+            eprintln!("cfingress: your latest edits are NOT saved: {why}");
+        } else if let Some(path) = drafts::last_draft() {
             eprintln!(
                 "cfingress: your unpublished edits are saved in {} (at most a second old); start cfingress on the same tunnel or file to restore them",
                 path.display()
@@ -102,13 +104,14 @@ pub async fn run(
     for e in effects {
         effects::spawn(e, Arc::clone(&ctx), tx.clone());
     }
-    let saver = Saver::start(Arc::clone(&ctx));
+    let saver = Saver::start(Arc::clone(&ctx), tx.clone());
     let mut input = EventStream::new();
     let mut signals = Signals::new();
     let mut dirty = true;
     let mut ticks = tokio::time::interval(std::time::Duration::from_millis(250));
     let mut next_save = std::time::Instant::now();
-    let mut saved_generation = app.generation;
+    let mut saved_generation = app.save_stamp();
+    let mut signalled = false;
     install_panic_hook();
     let exit = loop {
         if dirty {
@@ -157,13 +160,22 @@ pub async fn run(
                 Some(Err(_)) | None => break Exit::Quit,
             },
             Some(ev) = rx.recv() => batch.push(ev),
-            () = signals.recv() => break Exit::Signal,
+            () = signals.recv() => {
+                // A publish under way is not abandoned: its outcome is awaited (and journaled),
+                // then the editor leaves and says it.
+                if !app.publishing() {
+                    break Exit::Signal;
+                }
+                signalled = true;
+                app.quit_when_published_now();
+                dirty = true;
+            }
             _ = ticks.tick() => {
                 if app.shows_clock() {
                     batch.push(Event::Tick(crate::time::now()));
                 }
-                if app.generation != saved_generation && std::time::Instant::now() >= next_save {
-                    saved_generation = app.generation;
+                if app.save_stamp() != saved_generation && std::time::Instant::now() >= next_save {
+                    saved_generation = app.save_stamp();
                     let started = std::time::Instant::now();
                     saver.save_later(&app, &ctx);
                     // Copying the draft takes the input thread (rules are shared, so well under
@@ -184,27 +196,43 @@ pub async fn run(
                     Effect::Quit => {}
                     Effect::DeleteDraft => {
                         drafts::delete(&app, &ctx);
-                        saved_generation = app.generation;
+                        saved_generation = app.save_stamp();
                     }
                     effect => effects::spawn(effect, Arc::clone(&ctx), tx.clone()),
                 }
             }
         }
         if app.quit {
-            break Exit::Quit;
+            break if signalled { Exit::Signal } else { Exit::Quit };
         }
     };
-    if exit == Exit::Signal || app.generation != saved_generation {
-        drafts::persist(&app, &ctx);
-    }
+    let at_exit = if exit == Exit::Signal || app.save_stamp() != saved_generation {
+        Some(drafts::persist(&app, &ctx))
+    } else {
+        None
+    };
+    drafts::release_lock(&app, &ctx);
     restore(mouse);
-    if exit == Exit::Signal
-        && let Some(path) = drafts::last_draft()
-    {
-        eprintln!(
-            "cfingress: interrupted; your unpublished edits are saved in {}",
-            path.display()
-        );
+    // The outcome of a publish the user (or a signal) did not stay for.
+    for line in &app.farewell {
+        eprintln!("cfingress: {}", crate::text::inert(line));
+    }
+    // A failed save at exit is the last failure too.
+    let failure = match at_exit {
+        Some(drafts::Saved::Failed(why)) => Some(why),
+        _ => drafts::last_failure(),
+    };
+    match failure {
+        Some(why) => eprintln!("cfingress: YOUR LATEST EDITS ARE NOT SAVED: {why}"),
+        None if exit == Exit::Signal => {
+            if let Some(path) = drafts::last_draft() {
+                eprintln!(
+                    "cfingress: interrupted; your unpublished edits are saved in {}",
+                    path.display()
+                );
+            }
+        }
+        None => {}
     }
     Ok(exit)
 }

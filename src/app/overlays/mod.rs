@@ -4,11 +4,15 @@
 //! line of [`overlays!`] below and one arm of the view's `draw_overlay`.
 
 pub mod access_pick;
+pub mod alert;
 pub mod confirm;
 pub mod conflict;
 pub mod help;
+pub mod history;
+pub mod locked;
 pub mod log;
 pub mod progress;
+pub mod rebase;
 pub mod recover;
 pub mod review;
 pub mod rollout;
@@ -19,6 +23,8 @@ use super::Snapshot;
 use super::draft::SavedDraft;
 use super::forms::{Applied, Form, FormTarget};
 use super::keys::{Context, KeyPress, Keymap};
+use super::rebase::Rebased;
+use super::review::Review;
 use crate::config::model::TunnelConfig;
 
 /// What an overlay may read while it handles a key.
@@ -58,15 +64,20 @@ pub enum Action {
     Answer(Ask, bool),
     /// Replay the edits onto this remote state.
     Rebase(Box<Snapshot>),
+    /// The rebase's conflicts are settled: finish it.
+    ResolveRebase(Box<Rebased>, Box<Snapshot>),
     /// Replace this remote state after a review.
     Overwrite(Box<Snapshot>),
-    /// Send what the review showed.
-    Publish {
-        /// The config.
-        target: Box<TunnelConfig>,
-        /// The remote version it replaces.
-        replaces: Option<u64>,
-    },
+    /// Send exactly what the review showed.
+    Publish(Box<Review>),
+    /// Quit as soon as the publish under way has an outcome (it cannot be called back).
+    QuitWhenPublished,
+    /// View the config read-only: another editor (this one) holds it.
+    ReadOnly(String),
+    /// Take the tunnel (or file) over from the editor that holds it.
+    TakeOver,
+    /// Load the config a journaled publish published into the draft.
+    LoadFromHistory(Box<history::HistoryItem>),
     /// The publish was abandoned before anything was sent.
     CancelPublish,
     /// Restore a saved draft.
@@ -159,6 +170,14 @@ overlays! {
     Conflict(conflict::Conflict),
     /// The publish review.
     Review(review::ReviewPane),
+    /// Settling a rebase's conflicts, rule by rule.
+    Rebase(rebase::RebasePane),
+    /// Something the user must see (a publish that raced another), until a key is pressed.
+    Alert(alert::Alert),
+    /// The publish history.
+    History(history::HistoryPane),
+    /// Another editor holds the tunnel or file.
+    Locked(locked::Locked),
     /// Waiting for background work.
     Progress(progress::Progress),
     /// A draft from an earlier session.

@@ -50,6 +50,10 @@ impl Component for Progress {
             Some(Command::Cancel) => Outcome::StayThen(Action::Info(
                 "this cannot be cancelled any more: its answer is awaited".to_owned(),
             )),
+            // What was sent cannot be called back: quit once its outcome is known and said.
+            Some(Command::Quit) if self.wait == Wait::Publishing => {
+                Outcome::StayThen(Action::QuitWhenPublished)
+            }
             Some(Command::Quit) => Outcome::StayThen(Action::Quit),
             _ => Outcome::Stay,
         }

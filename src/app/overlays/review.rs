@@ -23,11 +23,14 @@ impl Component for ReviewPane {
         let max = self.review.diff.len().saturating_sub(1);
         let page = cx.page.max(1);
         self.scroll = match cx.keymap.command_or_other(Context::Review, key) {
+            // An empty review offers nothing to confirm (it is not shown either).
+            Some(Command::Confirm) if self.review.is_empty() => {
+                return Outcome::CloseThen(Action::Info(
+                    "nothing to send: the draft equals the source".to_owned(),
+                ));
+            }
             Some(Command::Confirm) => {
-                return Outcome::CloseThen(Action::Publish {
-                    target: Box::new(std::mem::take(&mut self.review.target)),
-                    replaces: self.review.replaces,
-                });
+                return Outcome::CloseThen(Action::Publish(Box::new(self.review.clone())));
             }
             Some(Command::Down) => (self.scroll + 1).min(max),
             Some(Command::Up) => self.scroll.saturating_sub(1),

@@ -89,7 +89,7 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
             format!(
                 "{} {} un{}",
                 theme.glyph("●", "*"),
-                app.history.len(),
+                app.change_count(),
                 app.verb_ed()
             ),
             theme.warning().add_modifier(Modifier::BOLD),
@@ -97,9 +97,22 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     } else {
         spans.push(Span::styled(app.verb_ed(), theme.dim()));
     }
+    if app.read_only.is_some() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            "READ-ONLY",
+            theme.error().add_modifier(Modifier::BOLD),
+        ));
+    }
     if app.drafts_off.is_some() {
         spans.push(sep());
         spans.push(Span::styled("no drafts", theme.error()));
+    } else if app.draft_failure.is_some() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            "DRAFT NOT SAVED",
+            theme.error().add_modifier(Modifier::BOLD),
+        ));
     }
     spans.push(sep());
     spans.push(Span::styled(

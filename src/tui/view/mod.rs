@@ -3,14 +3,18 @@
 //! screen and per overlay; `draw_overlay` below is where an overlay's drawing is registered.
 
 mod access_pick;
+mod alert;
 mod confirm;
 mod conflict;
 mod form;
 mod help;
+mod history;
+mod locked;
 mod log;
 mod main_screen;
 mod picker;
 mod progress;
+mod rebase;
 mod recover;
 mod review;
 mod rollout;
@@ -85,6 +89,10 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, app: &App, overlay: &Overlay,
         Overlay::Progress(p) => progress::draw(frame, area, app, p, theme),
         Overlay::Recover(r) => recover::draw(frame, area, app, r, theme),
         Overlay::Log(l) => log::draw(frame, area, app, l, theme),
+        Overlay::Rebase(r) => rebase::draw(frame, area, app, r, theme),
+        Overlay::Alert(a) => alert::draw(frame, area, app, a, theme),
+        Overlay::History(h) => history::draw(frame, area, app, h, theme),
+        Overlay::Locked(l) => locked::draw(frame, area, app, l, theme),
         Overlay::Rollout(_) => rollout::draw(frame, area, app, theme),
         Overlay::Status(s) => status::draw(frame, area, app, s, theme),
         Overlay::AccessPick(a) => access_pick::draw(frame, area, app, a, theme),
