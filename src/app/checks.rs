@@ -231,7 +231,7 @@ impl Checks {
     /// Re-checks only what `edit` (already applied to `config`) can affect: the rules it
     /// changed, rules whose messages name their position, the first and last rules (the
     /// catch-all checks), and for the checks that compare rules, the rules related to the
-    /// changed ones by name plus those already warned.
+    /// changed ones by name plus, when rows shifted, those warned from the first shifted row on.
     pub fn after_edit(&mut self, config: &TunnelConfig, edit: &Edit) {
         let n = config.rules().len();
         let old_last = self.rule_diags.len().checked_sub(1);
