@@ -794,7 +794,7 @@ impl App {
         self.checks.reset(&self.draft);
         self.base_warnings = Arc::new(publish::warning_keys(
             &self.draft,
-            &self.checks.diagnostics(),
+            self.checks.diagnostics(),
         ));
         if self.unpublished_new {
             self.changes.rebuild(&self.base, &self.draft);

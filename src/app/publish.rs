@@ -382,8 +382,7 @@ impl App {
                 self.unpublished_new = false;
                 self.history.clear();
                 self.changes.reset(&self.base);
-                self.base_warnings =
-                    Arc::new(warning_keys(&self.draft, &self.checks.diagnostics()));
+                self.base_warnings = Arc::new(warning_keys(&self.draft, self.checks.diagnostics()));
                 self.generation += 1;
                 self.info(p.message.clone());
                 self.farewell.push(p.message.clone());
