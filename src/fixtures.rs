@@ -2,7 +2,7 @@
 //! regexes and per-rule origin-request settings, and request URLs to match against them.
 
 use crate::config::duration::Duration;
-use crate::config::model::{Access, IngressRule, OriginRequest, Setting, TunnelConfig};
+use crate::config::model::{Access, IngressRule, OriginRequest, RuleFields, Setting, TunnelConfig};
 
 /// A small deterministic PRNG (SplitMix64), so fixtures are identical for a seed on any machine.
 #[derive(Debug, Clone)]
@@ -100,18 +100,18 @@ pub fn scale_config(n: usize, seed: u64) -> TunnelConfig {
         } else {
             Setting::Absent
         };
-        rules.push(IngressRule {
+        rules.push(IngressRule::new(RuleFields {
             hostname: Setting::Set(host),
             path,
             service: Setting::Set(service),
             origin_request: origin,
-            ..IngressRule::default()
-        });
+            ..RuleFields::default()
+        }));
     }
-    rules.push(IngressRule {
+    rules.push(IngressRule::new(RuleFields {
         service: Setting::Set("http_status:404".to_owned()),
-        ..IngressRule::default()
-    });
+        ..RuleFields::default()
+    }));
     TunnelConfig {
         ingress: Setting::Set(rules),
         origin_request: Setting::Set(OriginRequest {

@@ -122,8 +122,11 @@ fn measure(rules: usize, dir: &std::path::Path) {
         120,
     );
     let title = format!("Ingress rules ({rules})");
+    // The row numbers are as wide as the largest (at least 3 digits).
+    let digits = rules.to_string().len().max(3);
+    let first = format!("▶{:>digits$} ", 1);
     t.until("first frame", Duration::from_secs(60), |s| {
-        s.contains(&title) && s.contains("▶  1 ")
+        s.contains(&title) && s.contains(&first)
     });
     let launch = start.elapsed();
     std::thread::sleep(Duration::from_millis(300));
@@ -132,7 +135,7 @@ fn measure(rules: usize, dir: &std::path::Path) {
     let mut moves = Vec::new();
     let mut move_bytes = Vec::new();
     for i in 0..40 {
-        let want = format!("▶{:>3} ", i + 2);
+        let want = format!("▶{:>digits$} ", i + 2);
         let (d, n) = key(&mut t, "j", |s| s.contains(&want));
         moves.push(d);
         move_bytes.push(n);
@@ -147,10 +150,10 @@ fn measure(rules: usize, dir: &std::path::Path) {
     key(&mut t, "i", |s| !s.contains("Rule #51 of"));
     let mut forms = Vec::new();
     for _ in 0..10 {
-        forms.push(key(&mut t, "e", |s| s.contains("Tab/↑↓ field")).0);
-        forms.push(key(&mut t, "\x1b", |s| !s.contains("Tab/↑↓ field")).0);
+        forms.push(key(&mut t, "e", |s| s.contains("Tab/Shift-Tab field")).0);
+        forms.push(key(&mut t, "\x1b", |s| !s.contains("Tab/Shift-Tab field")).0);
     }
-    key(&mut t, "e", |s| s.contains("Tab/↑↓ field"));
+    key(&mut t, "e", |s| s.contains("Tab/Shift-Tab field"));
     let mut typing = Vec::new();
     let mut typed = String::new();
     for i in 0..20 {
@@ -160,7 +163,7 @@ fn measure(rules: usize, dir: &std::path::Path) {
         typing.push(key(&mut t, &c.to_string(), |s| s.contains(&want)).0);
     }
     key(&mut t, "\x1b", |s| s.contains("Discard"));
-    key(&mut t, "y", |s| !s.contains("Tab/↑↓ field"));
+    key(&mut t, "y", |s| !s.contains("Tab/Shift-Tab field"));
     let mut undos = Vec::new();
     let more = format!("Ingress rules ({})", rules + 1);
     for _ in 0..10 {

@@ -5,7 +5,8 @@ use cfingress::config::decode::go_fold_eq;
 use cfingress::config::encode::{config_to_json, config_to_json_text};
 use cfingress::config::files::{Format, parse_json, parse_str, to_json_string, to_yaml_string};
 use cfingress::config::model::{
-    Access, Extra, IngressRule, IpRule, OriginRequest, RawJson, Setting, TunnelConfig, WarpRouting,
+    Access, Extra, IngressRule, IpRule, OriginRequest, RawJson, RuleFields, Setting, TunnelConfig,
+    WarpRouting,
 };
 use cfingress::config::{Duration, OriginField};
 use proptest::prelude::*;
@@ -189,15 +190,15 @@ fn rule(whole: bool) -> impl Strategy<Value = IngressRule> {
         setting(origin(whole).prop_map(Box::new)),
         extra(RULE_KEYS),
     )
-        .prop_map(
-            |(hostname, path, service, origin_request, extra)| IngressRule {
+        .prop_map(|(hostname, path, service, origin_request, extra)| {
+            IngressRule::new(RuleFields {
                 hostname,
                 path,
                 service,
                 origin_request,
                 extra,
-            },
-        )
+            })
+        })
 }
 
 fn config(whole: bool) -> impl Strategy<Value = TunnelConfig> {

@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         }
         let _ = app.update(Event::Key(key(b)));
-        assert_eq!(app.checks.diagnostics, validate(&app.draft), "incremental = full validation");
+        assert_eq!(app.checks.diagnostics(), validate(&app.draft).as_slice(), "incremental = full validation");
     }
     app.overlay = None;
     app.table.filtering = false;

@@ -22,11 +22,11 @@ fuzz_target!(|data: &[u8]| {
     // The input as a rule's hostname and path too.
     let (host, path) = text.split_once('\n').unwrap_or((text, ""));
     let rules = vec![
-        cfingress::config::IngressRule {
+        cfingress::config::IngressRule::new(cfingress::config::RuleFields {
             hostname: cfingress::config::Setting::Set(host.to_owned()),
             path: cfingress::config::Setting::Set(path.to_owned()),
             ..Default::default()
-        },
+        }),
         cfingress::config::IngressRule::default(),
     ];
     let m = Matcher::new(&rules);

@@ -9,7 +9,7 @@ use super::overlays::help::Help;
 use super::overlays::log::Log;
 use super::overlays::tester::Tester;
 use super::{App, Ask, Effect, Overlay};
-use crate::config::model::{IngressRule, Setting};
+use crate::config::model::{IngressRule, RuleFields, Setting};
 
 impl App {
     /// Applies an edit as one undoable step.
@@ -262,10 +262,10 @@ impl App {
                 } else {
                     self.apply(Edit::Insert {
                         index: n,
-                        rule: Box::new(IngressRule {
+                        rule: Box::new(IngressRule::new(RuleFields {
                             service: Setting::Set("http_status:404".to_owned()),
-                            ..IngressRule::default()
-                        }),
+                            ..RuleFields::default()
+                        })),
                         verb: "add",
                     });
                 }

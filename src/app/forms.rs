@@ -10,7 +10,7 @@ use crate::config::duration::Duration;
 use crate::config::effective::{Source, effective};
 use crate::config::fields::{Field, FieldKind, OriginField, Slot, SlotMut};
 use crate::config::model::{
-    Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
+    Access, IngressRule, IpRule, OriginRequest, RuleFields, Setting, TunnelConfig, WarpRouting,
 };
 use crate::config::validate::{Severity, validate_rule};
 
@@ -352,10 +352,10 @@ fn text_field(
 impl Form {
     /// A form for rule `index` (or a new rule to insert there).
     pub fn rule(config: &TunnelConfig, index: usize, insert: bool, rule: IngressRule) -> Self {
-        let bare = IngressRule {
+        let bare = IngressRule::new(RuleFields {
             origin_request: Setting::Absent,
-            ..rule.clone()
-        };
+            ..RuleFields::clone(&rule)
+        });
         let mut fields = vec![
             text_field(
                 FieldId::Hostname,
@@ -538,10 +538,11 @@ impl Form {
         let applied = match &self.target {
             FormTarget::Rule { original, .. } => {
                 let mut rule = (**original).clone();
+                let fields: &mut RuleFields = &mut rule;
                 for (id, slot) in [
-                    (FieldId::Hostname, &mut rule.hostname),
-                    (FieldId::Path, &mut rule.path),
-                    (FieldId::Service, &mut rule.service),
+                    (FieldId::Hostname, &mut fields.hostname),
+                    (FieldId::Path, &mut fields.path),
+                    (FieldId::Service, &mut fields.service),
                 ] {
                     if let Some((text, true)) = self.field_text(id) {
                         *slot = if text.is_empty() {

@@ -711,7 +711,7 @@ impl App {
 
     /// The draft's diagnostics.
     pub fn diagnostics(&self) -> &[crate::config::validate::Diagnostic] {
-        &self.checks.diagnostics
+        self.checks.diagnostics()
     }
 
     /// Rules shown (filtered).
@@ -869,7 +869,10 @@ impl App {
         self.mode = Mode::Editing;
         self.overlay = None;
         self.checks.reset(&self.draft);
-        self.base_warnings = Arc::new(publish::warning_keys(&self.draft, &self.checks.diagnostics));
+        self.base_warnings = Arc::new(publish::warning_keys(
+            &self.draft,
+            self.checks.diagnostics(),
+        ));
         if self.unpublished_new {
             self.changes.rebuild(&self.base, &self.draft);
             let p = self.keymap.label(Context::Main, Command::Publish, true);

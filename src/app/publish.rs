@@ -76,7 +76,7 @@ impl App {
         }
         let errors: Vec<&Diagnostic> = self
             .checks
-            .diagnostics
+            .diagnostics()
             .iter()
             .filter(|d| d.is_error())
             .collect();
@@ -104,7 +104,7 @@ impl App {
         let mut known = 0;
         let warnings: Vec<String> = self
             .checks
-            .diagnostics
+            .diagnostics()
             .iter()
             .filter(|d| {
                 let old = self.base_warnings.contains(&warning_key(&self.draft, d));
@@ -407,7 +407,7 @@ impl App {
                 self.unpublished_new = false;
                 self.history.clear();
                 self.changes.reset(&self.base);
-                self.base_warnings = Arc::new(warning_keys(&self.draft, &self.checks.diagnostics));
+                self.base_warnings = Arc::new(warning_keys(&self.draft, self.checks.diagnostics()));
                 self.generation += 1;
                 self.farewell.push(p.message.clone());
                 let mut effects = vec![Effect::DeleteDraft];

@@ -226,6 +226,8 @@ mod tests {
                 format: Format::Yaml,
                 original: Some(Arc::from(before)),
             }),
+            dns: None,
+            dns_only: false,
         };
         let review = request.compute().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(

@@ -57,13 +57,29 @@ fn upd(app: &mut App, ev: Event) -> Vec<Effect> {
     settle(app, fx)
 }
 
-/// The app's incrementally kept diagnostics equal a full validation of its draft.
+/// The app's incrementally kept diagnostics equal a full validation of its draft, and so do
+/// their counts and each rule's share.
 fn assert_fully_validated(app: &App, after: impl std::fmt::Display) {
+    let full = crate::config::validate::validate(&app.draft);
+    assert_eq!(app.checks.diagnostics(), full.as_slice(), "{after}");
+    let errors = full.iter().filter(|d| d.is_error()).count();
     assert_eq!(
-        app.checks.diagnostics,
-        crate::config::validate::validate(&app.draft),
+        app.checks.counts(),
+        (errors, full.len() - errors),
         "{after}"
     );
+    assert_eq!(app.checks.has_errors(), errors > 0, "{after}");
+    for i in 0..app.draft.rules().len() {
+        let of_rule: Vec<_> = full.iter().filter(|d| d.rule == Some(i)).cloned().collect();
+        assert_eq!(
+            app.checks.of_rule(i).collect::<Vec<_>>(),
+            of_rule,
+            "{after}"
+        );
+        let e = of_rule.iter().filter(|d| d.is_error()).count() as u32;
+        let w = of_rule.len() as u32 - e;
+        assert_eq!(app.checks.rule_counts.get(i), Some(&(e, w)), "{after}");
+    }
 }
 
 fn k(c: char) -> Event {
@@ -271,7 +287,7 @@ fn rule_global_and_warp_forms_are_one_edit_each() {
     assert_eq!(app.history.len(), 3);
     assert!(
         app.checks
-            .diagnostics
+            .diagnostics()
             .iter()
             .any(|d| d.message.contains("warp-routing has no effect"))
     );
@@ -962,6 +978,47 @@ fn incremental_validation_equals_a_full_pass() {
 }
 
 #[test]
+fn incremental_validation_with_many_warned_rules_equals_a_full_pass() {
+    // More warned rules than the incremental re-check handles one by one, then edits above,
+    // among and below them: only shifted rows' warnings and rules related by name to the edit
+    // are re-checked, and the result must still equal a full pass.
+    let mut app = editing_config(crate::fixtures::scale_config(40, 5), 1);
+    for _ in 0..3 {
+        app.update(k('j'));
+    }
+    for _ in 0..70 {
+        app.update(k('c'));
+    }
+    app.overlay = None;
+    assert!(app.checks.counts().1 >= 70, "{:?}", app.checks.counts());
+    assert_fully_validated(&app, "after 70 duplicates");
+    // Edits of an unrelated rule above the warned ones: nothing shifts.
+    app.update(k('g'));
+    for (keys, what) in [("ez", "hostname"), ("e\t/x", "path")] {
+        for c in keys.chars() {
+            app.update(match c {
+                '\t' => special(Key::Tab),
+                c => k(c),
+            });
+        }
+        app.update(special(Key::Enter));
+        app.overlay = None;
+        assert_fully_validated(&app, format_args!("after editing the first rule's {what}"));
+    }
+    let mut rng = crate::fixtures::Rng::new(11);
+    let keys = ['j', 'k', 'd', 'c', 'K', 'J', 'u', 'g', 'G', 'j', 'j'];
+    for step in 0..200 {
+        let c = keys[rng.below(keys.len() as u64) as usize];
+        if step % 5 == 0 {
+            app.update(ctrl('r'));
+        }
+        app.update(k(c));
+        app.overlay = None;
+        assert_fully_validated(&app, format_args!("after {c:?} at step {step}"));
+    }
+}
+
+#[test]
 fn the_review_is_computed_off_the_input_path_and_can_be_cancelled() {
     let mut app = editing(CONFIG, 3);
     app.update(k('d'));
@@ -1050,10 +1107,10 @@ fn the_detail_pane_is_hidden_until_asked_for_and_the_page_follows() {
 fn incremental_cross_rule_checks_equal_a_full_pass_under_renames() {
     use crate::config::model::Setting;
     let mut rules = crate::config::validate::tests::tangled(5, 30);
-    rules.push(IngressRule {
+    rules.push(IngressRule::new(crate::config::model::RuleFields {
         service: Setting::Set("http_status:404".to_owned()),
-        ..IngressRule::default()
-    });
+        ..crate::config::model::RuleFields::default()
+    }));
     let config = TunnelConfig {
         ingress: Setting::Set(rules),
         ..TunnelConfig::default()
@@ -1069,10 +1126,10 @@ fn incremental_cross_rule_checks_equal_a_full_pass_under_renames() {
             0 | 1 => Edit::SetRule {
                 index: i,
                 before: Box::new(app.draft.rules()[i].clone()),
-                after: Box::new(IngressRule {
+                after: Box::new(IngressRule::new(crate::config::model::RuleFields {
                     service: app.draft.rules()[i].service.clone(),
-                    ..other
-                }),
+                    ..crate::config::model::RuleFields::clone(&other)
+                })),
             },
             2 => Edit::Insert {
                 index: i,

@@ -13,7 +13,7 @@ use super::duration::{Duration, parse_go_duration};
 use super::fields::{OriginField, SlotMut};
 use super::jsontree::Json;
 use super::model::{
-    Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting,
+    Access, IngressRule, IpRule, OriginRequest, RuleFields, Setting, TunnelConfig, WarpRouting,
 };
 use super::rawjson::{RawJson, collapsed_order, push_json_str};
 use super::yamltree::{ScalarTag, YamlNode, YamlValue};
@@ -704,9 +704,9 @@ pub fn decode_config(root: Node<'_>, dialect: Dialect) -> Res<TunnelConfig> {
 }
 
 fn decode_rule(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<IngressRule> {
-    let mut rule = IngressRule::default();
+    let mut rule = RuleFields::default();
     if node.is_null() {
-        return Ok(rule);
+        return Ok(rule.into());
     }
     for (key, value) in node.entries(path)? {
         let p = path.child(Seg::Key(key));
@@ -724,7 +724,7 @@ fn decode_rule(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<Ingr
             rule.extra.insert(key.to_owned(), value.to_json());
         }
     }
-    Ok(rule)
+    Ok(rule.into())
 }
 
 fn decode_warp(node: Node<'_>, path: &PathRef<'_>, dialect: Dialect) -> Res<WarpRouting> {

@@ -589,7 +589,7 @@ impl fmt::Display for Field {
 mod tests {
     use super::*;
     use crate::config::files::{parse_json_str, parse_yaml, to_yaml_string};
-    use crate::config::model::{IngressRule, TunnelConfig};
+    use crate::config::model::{IngressRule, RuleFields, TunnelConfig};
 
     /// A value other than the default in `field`'s slot.
     fn set_sample(field: OriginField, o: &mut OriginRequest) {
@@ -624,16 +624,16 @@ mod tests {
             set_sample(field, &mut o);
             let config = TunnelConfig {
                 ingress: Setting::Set(vec![
-                    IngressRule {
+                    IngressRule::new(RuleFields {
                         hostname: Setting::Set("a.example.com".into()),
                         service: Setting::Set("http://a".into()),
                         origin_request: Setting::Set(Box::new(o.clone())),
-                        ..IngressRule::default()
-                    },
-                    IngressRule {
+                        ..RuleFields::default()
+                    }),
+                    IngressRule::new(RuleFields {
                         service: Setting::Set("http_status:404".into()),
-                        ..IngressRule::default()
-                    },
+                        ..RuleFields::default()
+                    }),
                 ]),
                 origin_request: Setting::Set(o),
                 ..TunnelConfig::default()

@@ -26,5 +26,7 @@ pub use duration::Duration;
 pub use fields::{Field, OriginField};
 pub use files::{Format, Loaded, Shape};
 pub use matching::{MatchError, Matcher, match_url};
-pub use model::{Access, IngressRule, IpRule, OriginRequest, Setting, TunnelConfig, WarpRouting};
+pub use model::{
+    Access, IngressRule, IpRule, OriginRequest, RuleFields, Setting, TunnelConfig, WarpRouting,
+};
 pub use validate::{Diagnostic, Severity, validate};

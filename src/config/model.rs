@@ -125,32 +125,35 @@ impl TunnelConfig {
     /// A new config as the editor starts it: one catch-all rule answering 404.
     pub fn new_catch_all() -> Self {
         TunnelConfig {
-            ingress: Setting::Set(vec![IngressRule {
+            ingress: Setting::Set(vec![IngressRule::new(RuleFields {
                 service: Setting::Set("http_status:404".to_owned()),
-                ..IngressRule::default()
-            }]),
+                ..RuleFields::default()
+            })]),
             ..TunnelConfig::default()
         }
     }
 }
 
-/// One ingress rule.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct IngressRule {
-    /// `hostname`: exact, `*.suffix` wildcard, `*` or empty for any host.
-    pub hostname: Setting<String>,
-    /// `path`: a Go RE2 regular expression matched anywhere in the request path.
-    pub path: Setting<String>,
-    /// `service`: the origin (URL, `http_status:N`, `unix:PATH`, `hello_world`, `bastion`, ...).
-    pub service: Setting<String>,
-    /// `originRequest`: per-rule overrides of the global settings (boxed: most rules have none,
-    /// and it keeps a rule small to move).
-    pub origin_request: Setting<Box<OriginRequest>>,
-    /// Unknown keys of the rule.
-    pub extra: Extra,
-}
+/// One ingress rule: a shared, copy-on-write handle on its [`RuleFields`], read through `Deref`
+/// (`rule.hostname`) and written through `DerefMut` (which copies the fields first only when
+/// another handle shares them). A copy of a rule, of a rule list or of a whole config therefore
+/// copies pointers, not strings: the editor keeps the base config, the draft, the undo history
+/// and the autosave's snapshot side by side at little more than the cost of one config, and
+/// inserting or deleting a row moves 8 bytes per later rule.
+#[derive(Clone, Default)]
+pub struct IngressRule(std::sync::Arc<RuleFields>);
 
 impl IngressRule {
+    /// A rule with these fields.
+    pub fn new(fields: RuleFields) -> Self {
+        IngressRule(std::sync::Arc::new(fields))
+    }
+
+    /// Whether two handles share the same fields (then they are equal without comparing).
+    pub fn shares(&self, other: &IngressRule) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// A catch-all rule matches every hostname and path; only the last rule may be one.
     pub fn is_catch_all(&self) -> bool {
         let h = self.hostname.as_str();
@@ -161,6 +164,54 @@ impl IngressRule {
     pub fn overrides(&self) -> Option<&OriginRequest> {
         self.origin_request.get().map(|b| &**b)
     }
+}
+
+impl From<RuleFields> for IngressRule {
+    fn from(fields: RuleFields) -> Self {
+        IngressRule::new(fields)
+    }
+}
+
+impl std::ops::Deref for IngressRule {
+    type Target = RuleFields;
+
+    fn deref(&self) -> &RuleFields {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for IngressRule {
+    fn deref_mut(&mut self) -> &mut RuleFields {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl PartialEq for IngressRule {
+    fn eq(&self, other: &Self) -> bool {
+        self.shares(other) || *self.0 == *other.0
+    }
+}
+
+impl std::fmt::Debug for IngressRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The fields of one ingress rule.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleFields {
+    /// `hostname`: exact, `*.suffix` wildcard, `*` or empty for any host.
+    pub hostname: Setting<String>,
+    /// `path`: a Go RE2 regular expression matched anywhere in the request path.
+    pub path: Setting<String>,
+    /// `service`: the origin (URL, `http_status:N`, `unix:PATH`, `hello_world`, `bastion`, ...).
+    pub service: Setting<String>,
+    /// `originRequest`: per-rule overrides of the global settings (boxed: most rules have none,
+    /// and it keeps a rule small to copy).
+    pub origin_request: Setting<Box<OriginRequest>>,
+    /// Unknown keys of the rule.
+    pub extra: Extra,
 }
 
 /// `originRequest`: how cloudflared talks to the origin. Global or per rule.
@@ -250,4 +301,44 @@ pub struct WarpRouting {
     pub enabled: Setting<bool>,
     /// Unknown keys (`connectTimeout`, `maxActiveFlows`, ...).
     pub extra: Extra,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A copied rule shares its fields until one copy is written; a write never shows
+        /// through another copy, and equality is by content whether shared or not.
+        #[test]
+        fn copies_of_a_rule_are_independent_values(
+            host in "[a-z.]{0,12}",
+            writes in prop::collection::vec((0u8..4, "[a-z]{0,6}"), 0..8),
+        ) {
+            let original = IngressRule::new(RuleFields {
+                hostname: Setting::Set(host),
+                ..RuleFields::default()
+            });
+            let kept = original.clone();
+            prop_assert!(kept.shares(&original));
+            let mut copy = original.clone();
+            for (field, text) in writes {
+                match field {
+                    0 => copy.hostname = Setting::Set(text),
+                    1 => copy.path = Setting::Set(text),
+                    2 => copy.service = Setting::Null,
+                    _ => {
+                        copy.extra.insert(text, RawJson::null());
+                    }
+                }
+            }
+            prop_assert_eq!(&kept, &original);
+            prop_assert!(kept.shares(&original));
+            prop_assert_eq!(copy == original, *copy == *original);
+            let fresh = IngressRule::new((*copy).clone());
+            prop_assert!(!fresh.shares(&copy));
+            prop_assert_eq!(&fresh, &copy);
+        }
+    }
 }

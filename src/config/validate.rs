@@ -850,6 +850,13 @@ impl<'a> Coverage<'a> {
         t.suffix.clear();
         t.seen.clear();
         t.aliases.clear();
+        // Room for every rule up front: growing a table rehashes every entry so far.
+        t.exact
+            .reserve(rules.len(), |&e| hash_str(exact_name(rules, &t.aliases, e)));
+        t.seen.reserve(rules.len(), |&j| {
+            hash_pair(rules[j].hostname.as_str(), rules[j].path.as_str())
+        });
+        t.aliases.reserve(rules.len());
         Coverage { rules, t }
     }
 
@@ -1306,17 +1313,19 @@ pub(crate) mod tests {
         let paths = ["", "", "^/a", "^/b"];
         let mut rng = crate::fixtures::Rng::new(seed);
         (0..n)
-            .map(|_| IngressRule {
-                hostname: match hosts[rng.below(hosts.len() as u64) as usize] {
-                    "" => Setting::Absent,
-                    h => Setting::Set(h.to_owned()),
-                },
-                path: match paths[rng.below(paths.len() as u64) as usize] {
-                    "" => Setting::Absent,
-                    p => Setting::Set(p.to_owned()),
-                },
-                service: Setting::Set("http://localhost:1".to_owned()),
-                ..IngressRule::default()
+            .map(|_| {
+                IngressRule::new(crate::config::model::RuleFields {
+                    hostname: match hosts[rng.below(hosts.len() as u64) as usize] {
+                        "" => Setting::Absent,
+                        h => Setting::Set(h.to_owned()),
+                    },
+                    path: match paths[rng.below(paths.len() as u64) as usize] {
+                        "" => Setting::Absent,
+                        p => Setting::Set(p.to_owned()),
+                    },
+                    service: Setting::Set("http://localhost:1".to_owned()),
+                    ..crate::config::model::RuleFields::default()
+                })
             })
             .collect()
     }
@@ -1559,11 +1568,11 @@ pub(crate) mod tests {
             service in "(https?://|htp://|ssh://|unix:|\\[|\\]|:|%2|[a-z0-9.]|[\\u{80}-\\u{7ff}]){0,16}",
             key in "[a-zA-Z_-]{1,16}",
         ) {
-            let mut rule = IngressRule {
+            let mut rule = IngressRule::new(crate::config::model::RuleFields {
                 hostname: Setting::Set(host.clone()),
                 service: Setting::Set(service.clone()),
-                ..IngressRule::default()
-            };
+                ..crate::config::model::RuleFields::default()
+            });
             rule.extra.insert(key.clone(), crate::config::rawjson::RawJson::null());
             let mut o = OriginRequest { no_tls_verify: Setting::Set(true), ..OriginRequest::default() };
             o.extra.insert(key, crate::config::rawjson::RawJson::null());

@@ -249,15 +249,15 @@ mod tests {
     use crate::config::model::Setting;
 
     fn rule(host: &str, service: &str) -> IngressRule {
-        IngressRule {
+        IngressRule::new(crate::config::model::RuleFields {
             hostname: if host.is_empty() {
                 Setting::Absent
             } else {
                 Setting::Set(host.to_owned())
             },
             service: Setting::Set(service.to_owned()),
-            ..IngressRule::default()
-        }
+            ..crate::config::model::RuleFields::default()
+        })
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::*;
 use crate::config::duration::Duration;
 use crate::config::files::{Loaded, parse_str};
-use crate::config::model::{Access, IngressRule, OriginRequest, Setting, WarpRouting};
+use crate::config::model::{Access, IngressRule, OriginRequest, RuleFields, Setting, WarpRouting};
 use crate::config::rawjson::RawJson;
 
 fn example_dir() -> PathBuf {
@@ -89,11 +89,11 @@ fn set(s: &str) -> Setting<String> {
 }
 
 fn rule(host: &str, service: &str) -> IngressRule {
-    IngressRule {
+    IngressRule::new(RuleFields {
         hostname: set(host),
         service: set(service),
-        ..IngressRule::default()
-    }
+        ..RuleFields::default()
+    })
 }
 
 fn origin(c: &mut TunnelConfig, i: usize) -> &mut OriginRequest {
