@@ -785,3 +785,28 @@ fn the_tunnel_picker_health_column() {
     ));
     both("tunnel_picker_health", &app);
 }
+
+#[test]
+fn the_message_log_loses_no_character_where_lines_wrap() {
+    for n in 10..60 {
+        let text = format!(
+            "{}still on 1 after 1m 0s (s: the tunnel's status); add it to the token",
+            "ab ".repeat(n)
+        );
+        let mut app = demo();
+        app.update(tick());
+        app.messages.push(text, false, None);
+        key(&mut app, 'm');
+        for (w, h) in [(80, 24), (100, 30)] {
+            let screen = render(&app, w, h);
+            let words: Vec<String> = screen
+                .lines()
+                .map(|l| l.replace(['│', '╭', '╮', '╰', '╯', '─'], " "))
+                .collect::<Vec<_>>();
+            let words: Vec<&str> = words.iter().flat_map(|l| l.split_whitespace()).collect();
+            for needed in ["0s", "(s:", "status);", "add", "token"] {
+                assert!(words.contains(&needed), "{n} at {w}: {needed}\n{screen}");
+            }
+        }
+    }
+}
