@@ -810,3 +810,30 @@ fn the_message_log_loses_no_character_where_lines_wrap() {
         }
     }
 }
+
+#[test]
+fn a_long_form_message_wraps_so_the_permission_shows() {
+    let mut app = demo();
+    key(&mut app, 'j');
+    key(&mut app, 'e');
+    let Some(cfingress::app::overlays::Overlay::Form(form)) = &mut app.overlay else {
+        panic!("no form");
+    };
+    form.message = Some(format!(
+        "cannot list the Access applications: {}",
+        cfingress::effects::connectors::why(&cfingress::api::ApiError::MissingPermission {
+            permission: "Account > Access: Apps and Policies > Read",
+            detail: "Authentication error (code 10000)".into(),
+        })
+    ));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = render(&app, w, h).replace(['│', '\n'], " ");
+        let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("Account > Access: Apps and Policies > Read"),
+            "{w}: {}",
+            render(&app, w, h)
+        );
+    }
+    insta::assert_snapshot!("form_long_message_80x24", render(&app, 80, 24));
+}
