@@ -784,6 +784,12 @@ fn the_tunnel_picker_health_column() {
         )),
     ));
     both("tunnel_picker_health", &app);
+    // HEALTH has priority: at 80 columns the id gives way (marked as cut), the health does not.
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("healthy · 3 conn · 1 old"), "{narrow}");
+    assert!(narrow.contains("f70ff985-"), "{narrow}");
+    assert!(narrow.contains('…'), "{narrow}");
+    assert!(render(&app, 120, 40).contains("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415 "));
 }
 
 #[test]

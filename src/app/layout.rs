@@ -131,6 +131,34 @@ pub fn wrap_hanging(s: &str, max: usize, indent: usize) -> Vec<String> {
     lines
 }
 
+/// Column widths that fit `avail` cells (one cell between columns): each column gets its
+/// `natural` width when all fit; otherwise the columns in `shrink` (first to give way first)
+/// are narrowed, each down to its `min`, then below it when that is still too wide (to one
+/// cell at least). Columns not in `shrink` keep their natural width.
+pub fn fit_columns(natural: &[usize], min: &[usize], shrink: &[usize], avail: usize) -> Vec<usize> {
+    let mut widths = natural.to_vec();
+    let gaps = widths.len().saturating_sub(1);
+    let mut excess = (widths.iter().sum::<usize>() + gaps).saturating_sub(avail);
+    for floor in [Some(min), None] {
+        for &i in shrink {
+            if excess == 0 {
+                return widths;
+            }
+            let Some(w) = widths.get_mut(i) else {
+                continue;
+            };
+            let lowest = floor
+                .and_then(|m| m.get(i).copied())
+                .unwrap_or(1)
+                .clamp(1, (*w).max(1));
+            let give = excess.min(w.saturating_sub(lowest));
+            *w -= give;
+            excess -= give;
+        }
+    }
+    widths
+}
+
 /// `s` cut to `max` cells, ending with `…` (`~` in ASCII mode) when cut.
 pub fn truncate_end(s: &str, max: usize, ascii: bool) -> String {
     if s.width() <= max {
@@ -195,6 +223,27 @@ mod tests {
         let l = MainLayout::new(Rect::new(0, 0, 80, 8), 1, 12, 1);
         assert_eq!(l.table.height, 3);
         assert_eq!(l.footer.y + 1, 8);
+    }
+
+    #[test]
+    fn columns_give_way_in_order() {
+        // TUNNEL, ID, HEALTH, CONFIG: all fit at 120 columns.
+        let natural = [10, 36, 40, 10];
+        let min = [8, 9, 8, 6];
+        let order = [1, 3, 0, 2];
+        assert_eq!(fit_columns(&natural, &min, &order, 120), natural);
+        // At 76 the id gives way first, down to its first characters, and HEALTH keeps its room.
+        assert_eq!(fit_columns(&natural, &min, &order, 76), [10, 13, 40, 10]);
+        assert_eq!(fit_columns(&natural, &min, &order, 70), [10, 9, 40, 8]);
+        // Then the rest, HEALTH last.
+        assert_eq!(fit_columns(&natural, &min, &order, 60), [8, 9, 34, 6]);
+        // Below every minimum, still within the width and never zero.
+        let tiny = fit_columns(&natural, &min, &order, 10);
+        assert!(
+            tiny.iter().sum::<usize>() + 3 <= 10 || tiny.iter().all(|&w| w == 1),
+            "{tiny:?}"
+        );
+        assert!(tiny.iter().all(|&w| w >= 1));
     }
 
     #[test]
