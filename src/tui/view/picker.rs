@@ -129,6 +129,9 @@ fn column_widths(p: &Picker, avail: usize) -> Vec<usize> {
             _ => width(h).max(8),
         })
         .collect();
+    // A column is at least its minimum wide when there is room, so HEALTH does not jump as the
+    // tunnels' health arrives.
+    let natural: Vec<usize> = natural.iter().zip(&min).map(|(&n, &m)| n.max(m)).collect();
     let health = p.headings.iter().position(|h| *h == "HEALTH");
     let mut order: Vec<usize> = vec![1];
     order.extend(
