@@ -1296,8 +1296,10 @@ pub struct KeyOverride {
     pub command: String,
     /// The key names.
     pub keys: Vec<String>,
-    /// Line and column of the entry in the settings file.
+    /// Line and column of the entry (its command name) in the settings file.
     pub at: Option<(usize, usize)>,
+    /// Line and column of each key name, in the order of `keys` (may be shorter: then `at`).
+    pub key_at: Vec<Option<(usize, usize)>>,
 }
 
 /// One problem with the user's `[keys]` table.
@@ -1407,12 +1409,21 @@ impl Keymap {
                 )));
                 continue;
             }
+            // Where each key was written, for an error about it.
+            let key_at = |i: usize| o.key_at.get(i).copied().flatten().or(o.at);
             let mut keys = Vec::new();
-            for k in &o.keys {
+            let mut written_at = Vec::new();
+            for (i, k) in o.keys.iter().enumerate() {
                 match KeyPress::parse(k) {
-                    Ok(key) if !keys.contains(&key) => keys.push(key),
+                    Ok(key) if !keys.contains(&key) => {
+                        keys.push(key);
+                        written_at.push(key_at(i));
+                    }
                     Ok(_) => {}
-                    Err(e) => errors.push(err(format!("[keys]: {}: {e}", command.name()))),
+                    Err(e) => errors.push(KeyError {
+                        at: key_at(i),
+                        message: format!("[keys]: {}: {e}", command.name()),
+                    }),
                 }
             }
             if keys.is_empty() {
@@ -1422,14 +1433,18 @@ impl Keymap {
                 for b in bound.iter_mut().filter(|b| b.command == command) {
                     if table(*context).is_some_and(|t| t.text_input)
                         && command != Command::Toggle
-                        && let Some(k) = keys.iter().find(|k| k.typed().is_some())
+                        && let Some(n) = keys.iter().position(|k| k.typed().is_some())
                     {
-                        errors.push(err(format!(
+                        let k = keys[n];
+                        errors.push(KeyError {
+                            at: written_at.get(n).copied().flatten(),
+                            message: format!(
                             "[keys]: {}: \"{}\" types text in {}, so it cannot be bound there; use a key with ctrl- or alt-, or a named key",
                             command.name(),
                             k.label(true),
                             context_name(*context)
-                        )));
+                        ),
+                        });
                         continue;
                     }
                     b.keys.clone_from(&keys);
@@ -1811,6 +1826,7 @@ mod tests {
             command: command.to_owned(),
             keys: keys.iter().map(|k| (*k).to_owned()).collect(),
             at: Some((line, 1)),
+            key_at: Vec::new(),
         }
     }
 
