@@ -583,7 +583,7 @@ pub const TABLES: &[Table] = &[
                         Command::Global,
                         &[ch('o')],
                         "global originRequest settings",
-                        f("global", "global", 8),
+                        f("global", "global", 9),
                     ),
                     b(Command::Warp, &[ch('w')], "warp-routing", None),
                 ],
@@ -661,7 +661,7 @@ pub const TABLES: &[Table] = &[
                         Command::Status,
                         &[ch('s')],
                         "the tunnel's status: health, connectors, the config version each runs, the last rollout",
-                        None,
+                        f("status", "stat", 7),
                     ),
                 ],
             },
@@ -1917,6 +1917,14 @@ mod tests {
             wide.iter().any(|(k, l)| k == "K/J" && l == "reorder"),
             "{wide:?}"
         );
+        // The status view and the history show when there is room.
+        for (k, width) in [("s", 118), ("s", 200), ("H", 200)] {
+            assert!(
+                fit_footer(&items, width).iter().any(|(key, _)| key == k),
+                "{k} at {width}: {:?}",
+                fit_footer(&items, width)
+            );
+        }
         let narrow = fit_footer(&items, 78);
         let cost: usize = narrow.iter().map(|(k, l)| k.len() + l.len() + 3).sum();
         assert!(cost <= 78, "{narrow:?}");
