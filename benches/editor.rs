@@ -9,7 +9,7 @@ use std::hint::black_box;
 use cfingress::app::keys::{KeyCode as Key, KeyPress};
 use cfingress::app::review::{ReviewRequest, settle};
 use cfingress::app::{App, Effect, Event, Snapshot};
-use cfingress::fixtures::scale_config;
+use cfingress::fixtures::{dns_snapshot, scale_config};
 use cfingress::tui::{Theme, view};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -54,6 +54,18 @@ fn loaded(n: usize) -> App {
         held_by: None,
         file: None,
     })));
+    app
+}
+
+/// The editor with the DNS of its hostnames read and judged (nine in ten `ok`).
+fn with_dns(mut app: App) -> App {
+    let snapshot = dns_snapshot(&app.draft, "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415");
+    let fx = app.update(Event::DnsRead {
+        ticket: 1,
+        snapshot: Box::new(snapshot),
+    });
+    settle(&mut app, fx);
+    assert!(app.dns.report.is_some(), "DNS judged");
     app
 }
 
@@ -129,6 +141,38 @@ fn editor(c: &mut Criterion) {
             frame(&mut terminal, &app);
             app.update(key('u'));
             frame(&mut terminal, &app);
+        })
+    });
+
+    // With DNS read (every row's DNS cell is looked up by record name when drawn), an edit asks
+    // for a background judgement of the draft's hostnames: the input path pays for the list of
+    // hostnames. The judgement is answered at once (as failed, which is cheap) so that every
+    // edit asks again.
+    let mut app = with_dns(loaded(10_000));
+    app.update(key('G'));
+    group.bench_function("key_move_selection_and_draw_with_dns", |b| {
+        let mut up = true;
+        b.iter(|| {
+            app.update(key(if up { 'k' } else { 'j' }));
+            up = !up;
+            frame(&mut terminal, &app);
+        })
+    });
+    let mut app = with_dns(loaded(10_000));
+    app.update(key('g'));
+    group.bench_function("key_edit_then_undo_and_draw_with_dns", |b| {
+        b.iter(|| {
+            for k in ['c', 'u'] {
+                for fx in app.update(key(k)) {
+                    if let Effect::JudgeDns { ticket, .. } = fx {
+                        app.update(Event::DnsJudged {
+                            ticket,
+                            report: Err(String::new()),
+                        });
+                    }
+                }
+                frame(&mut terminal, &app);
+            }
         })
     });
 

@@ -15,6 +15,8 @@
 //! - `access.required: true` on a hostname no application covers: nobody can obtain a token for
 //!   it, so cloudflared refuses every request.
 
+use std::collections::HashMap;
+
 use crate::api::AccessApp;
 use crate::config::fields::{Field, OriginField};
 use crate::config::model::TunnelConfig;
@@ -73,27 +75,77 @@ fn domain_host(domain: &str) -> &str {
 
 /// Whether an application domain (`*.example.com/admin`) covers `hostname`.
 pub fn covers(domain: &str, hostname: &str) -> bool {
-    let (pattern, host) = (normal(domain_host(domain)), normal(hostname));
-    if pattern.is_empty() || host.is_empty() || pattern.len() > 253 {
-        return false;
-    }
-    let (p, h): (Vec<&str>, Vec<&str>) = (pattern.split('.').collect(), host.split('.').collect());
-    p.len() == h.len()
-        && p.iter()
-            .zip(&h)
+    pattern(domain).is_some_and(|p| matches(&p, &normal(hostname)))
+}
+
+/// The normalized host pattern of an application domain; `None` for one that covers nothing.
+fn pattern(domain: &str) -> Option<String> {
+    let p = normal(domain_host(domain));
+    (!p.is_empty() && p.len() <= 253).then_some(p)
+}
+
+/// Whether a normalized pattern covers a normalized hostname, label by label.
+fn matches(pattern: &str, host: &str) -> bool {
+    !host.is_empty()
+        && pattern.split('.').count() == host.split('.').count()
+        && pattern
+            .split('.')
+            .zip(host.split('.'))
             .all(|(p, h)| p.len() <= 63 && glob(p.as_bytes(), h.as_bytes()))
+}
+
+/// The applications' domains, normalized once and grouped by their number of labels: a hostname
+/// is compared only with the domains that have as many labels, and never converted again. An
+/// account can list 5 000 applications of many domains each, and the lint checks every rule.
+pub struct Domains<'a> {
+    apps: &'a [AccessApp],
+    /// Label count → (application index, the domain as listed, its pattern), in listing order.
+    by_labels: HashMap<usize, Vec<(usize, &'a str, String)>>,
+}
+
+impl<'a> Domains<'a> {
+    /// Normalizes every domain of `apps`.
+    pub fn new(apps: &'a [AccessApp]) -> Self {
+        let mut by_labels: HashMap<usize, Vec<(usize, &'a str, String)>> = HashMap::new();
+        for (i, app) in apps.iter().enumerate() {
+            for d in &app.domains {
+                if let Some(p) = pattern(d) {
+                    by_labels
+                        .entry(p.split('.').count())
+                        .or_default()
+                        .push((i, d.as_str(), p));
+                }
+            }
+        }
+        Domains { apps, by_labels }
+    }
+
+    /// The applications that cover `hostname`, each with the first of its domains that does, in
+    /// the order the applications were listed.
+    pub fn covering(&self, hostname: &str) -> Vec<(&'a AccessApp, &'a str)> {
+        let host = normal(hostname);
+        let mut out: Vec<(&'a AccessApp, &'a str)> = Vec::new();
+        let mut last = None;
+        for (i, domain, p) in self
+            .by_labels
+            .get(&host.split('.').count())
+            .into_iter()
+            .flatten()
+        {
+            if last != Some(*i) && matches(p, &host) {
+                if let Some(app) = self.apps.get(*i) {
+                    out.push((app, domain));
+                }
+                last = Some(*i);
+            }
+        }
+        out
+    }
 }
 
 /// The applications that cover `hostname`, each with the first of its domains that does.
 pub fn covering<'a>(apps: &'a [AccessApp], hostname: &str) -> Vec<(&'a AccessApp, &'a str)> {
-    apps.iter()
-        .filter_map(|app| {
-            app.domains
-                .iter()
-                .find(|d| covers(d, hostname))
-                .map(|d| (app, d.as_str()))
-        })
-        .collect()
+    Domains::new(apps).covering(hostname)
 }
 
 fn warning(rule: usize, field: OriginField, message: String) -> Diagnostic {
@@ -108,6 +160,7 @@ fn warning(rule: usize, field: OriginField, message: String) -> Diagnostic {
 /// The Access lint of `config` against the account's applications.
 pub fn lint(config: &TunnelConfig, apps: &[AccessApp]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let domains = Domains::new(apps);
     for (i, rule) in config.rules().iter().enumerate() {
         let Some(access) = rule.overrides().and_then(|o| o.access.get()) else {
             continue;
@@ -133,7 +186,7 @@ pub fn lint(config: &TunnelConfig, apps: &[AccessApp]) -> Vec<Diagnostic> {
         if access.required.is_true()
             && !host.is_empty()
             && host != "*"
-            && covering(apps, host).is_empty()
+            && domains.covering(host).is_empty()
         {
             out.push(warning(
                 i,
@@ -161,6 +214,51 @@ mod tests {
             aud: aud.to_owned(),
             domains: domains.iter().map(|d| (*d).to_owned()).collect(),
         }
+    }
+
+    /// The index gives what comparing every domain of every application gives, in the same order.
+    #[test]
+    fn the_domain_index_agrees_with_each_domain_compared_in_turn() {
+        let apps = [
+            app(
+                "a",
+                &["*.example.com", "x.example.com", "deep.x.example.com"],
+            ),
+            app("b", &["other.org", "X.Example.com/admin"]),
+            app("c", &["*.*.example.com", "", "https://x.example.com:8443/"]),
+            app("d", &["xn--bcher-kva.example.com"]),
+        ];
+        let index = Domains::new(&apps);
+        for host in [
+            "x.example.com",
+            "deep.x.example.com",
+            "bücher.example.com",
+            "other.org",
+            "nothing.net",
+            "",
+            "*.example.com",
+        ] {
+            let naive: Vec<(&str, &str)> = apps
+                .iter()
+                .filter_map(|a| {
+                    a.domains
+                        .iter()
+                        .find(|d| covers(d, host))
+                        .map(|d| (a.aud.as_str(), d.as_str()))
+                })
+                .collect();
+            let indexed: Vec<(&str, &str)> = index
+                .covering(host)
+                .into_iter()
+                .map(|(a, d)| (a.aud.as_str(), d))
+                .collect();
+            assert_eq!(indexed, naive, "{host}");
+        }
+        assert_eq!(
+            index.covering("x.example.com").len(),
+            3,
+            "a, b and c cover it"
+        );
     }
 
     #[test]

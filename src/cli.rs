@@ -1,5 +1,6 @@
 //! The command line: clap definitions and the headless subcommands.
 
+mod dns;
 mod doctor;
 mod history;
 mod live;
@@ -265,7 +266,8 @@ pub enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
-    /// Compare the remote config with FILE (exit 0 no changes, 1 changes, 2 error).
+    /// Compare the remote config with FILE, and show the DNS changes `apply` would make (exit 0
+    /// nothing to change, 1 changes, 2 error).
     Diff {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
@@ -273,6 +275,9 @@ pub enum Command {
         /// The config to compare with.
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Leave DNS out (no zone or record is read).
+        #[arg(long)]
+        no_dns: bool,
         /// Which tunnel and credentials.
         #[command(flatten)]
         target: TargetArgs,
@@ -281,7 +286,9 @@ pub enum Command {
     ///
     /// The remote version is read again after the question: if someone published meanwhile,
     /// nothing is sent (exit 1) and what they changed is shown. Every publish is journaled
-    /// (`cfingress history`).
+    /// (`cfingress history`). Then the hostnames without a DNS record get a proxied CNAME to the
+    /// tunnel (unless --no-dns); a record that cannot be made is reported and the exit status is
+    /// 1 ("published, DNS needs attention").
     Apply {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
@@ -295,6 +302,12 @@ pub enum Command {
         /// Refuse unless the remote config is at this version (guards against concurrent edits).
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
+        /// Leave DNS alone: no record is read, created or deleted.
+        #[arg(long)]
+        no_dns: bool,
+        /// Also delete the orphan records: CNAMEs to this tunnel that no rule uses any more.
+        #[arg(long, conflicts_with = "no_dns")]
+        prune_dns: bool,
         /// After publishing, wait until every connector runs the new version (exit 1 when the
         /// timeout passes first, naming the connectors behind, or when the tunnel has none).
         #[command(flatten)]
@@ -302,6 +315,12 @@ pub enum Command {
         /// Which tunnel and credentials.
         #[command(flatten)]
         target: TargetArgs,
+    },
+    /// The DNS records of the tunnel's hostnames: check them, or bring them in step.
+    Dns {
+        /// What to do.
+        #[command(subcommand)]
+        command: DnsCommand,
     },
     /// List the local journal of a tunnel's publishes (or a file's saves), newest first.
     ///
@@ -402,11 +421,71 @@ pub enum Command {
     },
 }
 
+/// `cfingress dns ...`.
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// Every hostname's DNS state, and the orphan records (exit 0 all ok, 1 something to fix, 2
+    /// DNS could not be read).
+    ///
+    /// States: ok (a proxied CNAME to this tunnel), missing, not-proxied, other-tunnel,
+    /// conflict (another record holds the name), no-zone, unknown (with the reason). Orphans are
+    /// CNAMEs to this tunnel that no rule uses.
+    Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Create the missing records, after showing the plan and asking (exit as apply).
+    ///
+    /// A/AAAA and other records are never changed or deleted; CNAMEs are repointed only with
+    /// --take-over, orphans deleted only with --prune.
+    Sync {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Also delete the orphans (CNAMEs to this tunnel that no rule uses).
+        #[arg(long)]
+        prune: bool,
+        /// Also repoint CNAMEs that hold a hostname elsewhere (DNS-only, another tunnel, another
+        /// target) to this tunnel, proxied.
+        #[arg(long)]
+        take_over: bool,
+        /// Change without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Which tunnel and credentials.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+}
+
+/// Help and version as clap prints them; an argument error with every argument it quotes made
+/// inert, because argv can hold escape sequences (a pasted value) that must not reach the terminal.
+fn argument_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let code = u8::try_from(e.exit_code()).unwrap_or(2);
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+        }
+        _ => eprint!("{}", crate::text::inert_multiline(&e.render().to_string())),
+    }
+    ExitCode::from(code)
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     // First: no token read later may end up in a core dump.
     let dumps = crate::hardening::forbid_core_dumps();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(&e),
+    };
     // A refused state folder costs the log, never the command: the editor says that its drafts
     // are not saved, and only commands that cannot work without the folder fail.
     if let Err(e) = crate::logging::init(cli.log_level.as_deref()) {
@@ -563,7 +642,10 @@ impl Command {
             | Command::History { format, .. }
             | Command::Rollback { format, .. }
             | Command::Status { format, .. }
-            | Command::Doctor { format, .. } => *format == OutputFormat::Json,
+            | Command::Doctor { format, .. }
+            | Command::Dns {
+                command: DnsCommand::Check { format, .. } | DnsCommand::Sync { format, .. },
+            } => *format == OutputFormat::Json,
             _ => false,
         }
     }

@@ -140,3 +140,60 @@ pub fn urls(n: usize, count: usize, seed: u64) -> Vec<String> {
         })
         .collect()
 }
+
+/// What the API would list for `config` on tunnel `tunnel_id`, for DNS benchmarks and tests: a
+/// zone per hostname's last two labels, a proxied CNAME to the tunnel for nine hostnames in ten
+/// (the tenth missing), and as many unrelated TXT records as hostnames.
+pub fn dns_snapshot(config: &TunnelConfig, tunnel_id: &str) -> crate::dns::Snapshot {
+    use crate::api::{DnsRecord, Zone};
+    use crate::dns::names::tunnel_target;
+    let names = crate::dns::check::record_names(config);
+    let mut zones: Vec<Zone> = Vec::new();
+    let mut records: Vec<Vec<DnsRecord>> = Vec::new();
+    let target = tunnel_target(tunnel_id);
+    for (i, name) in names.iter().enumerate() {
+        let labels: Vec<&str> = name.rsplitn(3, '.').collect();
+        let Some(zone_name) = labels.get(1).map(|l| format!("{l}.{}", labels[0])) else {
+            continue;
+        };
+        let z = match zones.iter().position(|z| z.name == zone_name) {
+            Some(z) => z,
+            None => {
+                zones.push(Zone {
+                    id: format!("{:032x}", zones.len()),
+                    name: zone_name,
+                    status: "active".to_owned(),
+                });
+                records.push(Vec::new());
+                zones.len() - 1
+            }
+        };
+        let record = |n: usize, kind: &str, name: String, content: &str| DnsRecord {
+            id: format!("{n:032x}"),
+            kind: kind.to_owned(),
+            name,
+            content: content.to_owned(),
+            proxied: kind == "CNAME",
+            comment: None,
+        };
+        if i % 10 != 9 {
+            records[z].push(record(2 * i, "CNAME", name.clone(), &target));
+        }
+        records[z].push(record(2 * i + 1, "TXT", format!("_txt{i}.{name}"), "v=x"));
+    }
+    crate::dns::Snapshot {
+        tunnel_id: tunnel_id.to_owned(),
+        listings: zones
+            .iter()
+            .zip(records)
+            .map(|(zone, records)| crate::dns::ZoneListing {
+                zone: zone.clone(),
+                records: Ok(records),
+                complete: true,
+            })
+            .collect(),
+        zones: Ok(zones),
+        unsearched: 0,
+        tunnels: None,
+    }
+}

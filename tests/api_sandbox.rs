@@ -2,7 +2,6 @@
 //! client explains, every fault mode; and every sandbox response and client request body checked
 //! against the OpenAPI slice in ../shared/spec, so the two cannot drift from the real contract.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use cfingress::api::{ApiError, Client, ClientOptions, Credentials};
@@ -10,6 +9,9 @@ use cfingress::config::files::parse_json_str;
 use cfingress::sandbox::{self, Fault, FaultKind, SandboxHandle, SandboxOptions};
 use secrecy::SecretString;
 use serde_json::{Value, json};
+
+mod common;
+use common::contract::Contract;
 
 fn options() -> ClientOptions {
     ClientOptions {
@@ -527,107 +529,11 @@ async fn a_concurrent_edit_bumps_the_version() {
 
 // ---- The OpenAPI contract ----
 
-fn spec() -> Option<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/spec/cloudflare-tunnel-openapi.json");
-    if !path.exists() {
-        // CI sets CFINGRESS_REQUIRE_SPEC: there, a missing spec is a failure, not a skip.
-        assert!(
-            std::env::var_os("CFINGRESS_REQUIRE_SPEC").is_none(),
-            "{} is absent and CFINGRESS_REQUIRE_SPEC is set",
-            path.display()
-        );
-        eprintln!("SKIPPED: {} is absent", path.display());
-        return None;
-    }
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
-    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}")))
-}
-
-/// OpenAPI 3.0 `nullable: true` as JSON Schema.
-fn json_schema(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut out = serde_json::Map::new();
-            for (k, val) in m {
-                if k == "nullable" || k == "example" {
-                    continue;
-                }
-                out.insert(k.clone(), json_schema(val));
-            }
-            if m.get("nullable") == Some(&Value::Bool(true)) {
-                if let Some(Value::String(t)) = out.get("type").cloned() {
-                    out.insert("type".into(), json!([t, "null"]));
-                }
-                if let Some(Value::Array(e)) = out.get_mut("enum")
-                    && !e.contains(&Value::Null)
-                {
-                    e.push(Value::Null);
-                }
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(json_schema).collect()),
-        other => other.clone(),
-    }
-}
-
-struct Contract {
-    spec: Value,
-    components: Value,
-}
-
 /// The OpenAPI slice as a contract to check against (`None`, said on stderr, when it is absent).
 fn contract() -> Option<Contract> {
-    let spec = spec()?;
+    let contract = Contract::load()?;
     let _ = rustls::crypto::ring::default_provider().install_default();
-    Some(Contract {
-        components: json_schema(&spec["components"]),
-        spec,
-    })
-}
-
-impl Contract {
-    fn check(&self, schema: &Value, instance: &Value, what: &str) {
-        let root = json!({"allOf": [json_schema(schema)], "components": self.components});
-        let validator =
-            jsonschema::draft7::new(&root).unwrap_or_else(|e| panic!("{what}: bad schema: {e}"));
-        let errors: Vec<String> = validator
-            .iter_errors(instance)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{what} does not match the OpenAPI slice:\n{}\n{instance:#}",
-            errors.join("\n")
-        );
-    }
-
-    fn response(&self, path: &str, method: &str, status: u16, body: &Value) {
-        let responses = &self.spec["paths"][path][method]["responses"];
-        let key = if (200..300).contains(&status) {
-            "200".to_owned()
-        } else {
-            "4XX".to_owned()
-        };
-        let schema = &responses[&key]["content"]["application/json"]["schema"];
-        assert!(!schema.is_null(), "no schema for {method} {path} {key}");
-        self.check(
-            schema,
-            body,
-            &format!("{} {path} -> {status}", method.to_uppercase()),
-        );
-    }
-
-    fn request(&self, path: &str, method: &str, body: &Value) {
-        let schema = &self.spec["paths"][path][method]["requestBody"]["content"]["application/json"]
-            ["schema"];
-        self.check(
-            schema,
-            body,
-            &format!("request body of {} {path}", method.to_uppercase()),
-        );
-    }
+    Some(contract)
 }
 
 async fn raw(

@@ -437,3 +437,29 @@ fn hostile_files_are_refused_quickly_with_what_is_wrong() {
     );
     let _ = std::fs::remove_file(&big);
 }
+
+/// A pasted argument can hold escape sequences; the argument errors that quote it show it inert.
+#[test]
+fn argument_errors_quote_hostile_arguments_inert() {
+    let evil = "x\u{1b}]2;PWNED\u{7}\u{1b}[2J\u{202e}\u{9b}31m\u{200b}";
+    for args in [
+        vec![evil],
+        vec!["rollback", "--to-version", evil],
+        vec!["completions", evil],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        // (clap drops ESC sequences itself when stderr is not a terminal; the rest is shown.)
+        assert!(err.contains("\\u{202e}"), "the argument is quoted: {err}");
+        assert!(
+            !err.chars()
+                .any(|c| c != '\n' && cfingress::text::is_unsafe(c)),
+            "{args:?}: {err:?}"
+        );
+    }
+    // Help and version are untouched.
+    let o = run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("Usage"));
+}

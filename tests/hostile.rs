@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 const ACCOUNT: &str = "699d98642c564d2e855e9661899b7252";
 const TUNNEL: &str = "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415";
 const TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 /// What a hostile server puts in every string it can: a terminal title change, a screen clear,
 /// a C1 control sequence introducer, bidi overrides and isolates, invisible characters.
 const EVIL: &str =
@@ -288,6 +289,32 @@ fn hostile_api() -> Hostile {
                     json!({"tunnel_id": TUNNEL, "version": 5, "config": sent["config"], "source": EVIL}),
                 )
             }
+            ("GET", ["zones"]) => list(
+                json!([{"id": ZONE, "name": "example.com", "status": EVIL},
+                       {"id": "0123456789abcdef0123456789abcdef", "name": EVIL}]),
+                1,
+                1,
+            ),
+            ("GET", ["zones", _, "dns_records"]) => {
+                let target = format!("{TUNNEL}.cfargotunnel.com");
+                list(
+                    json!([
+                        {"id": "1", "type": "CNAME", "name": "ok.example.com", "content": target,
+                         "proxied": true, "comment": EVIL},
+                        {"id": "2", "type": "CNAME", "name": format!("{EVIL}.example.com"),
+                         "content": target, "proxied": false},
+                        {"id": "3", "type": EVIL, "name": "ok2.example.com", "content": EVIL},
+                        {"id": "4", "type": "CNAME", "name": "ok3.example.com",
+                         "content": "11111111-2222-4333-8444-555555555555.cfargotunnel.com"},
+                    ]),
+                    1,
+                    1,
+                )
+            }
+            (_, ["zones", _, "dns_records", ..]) => answer(
+                400,
+                &json!({"success": false, "errors": [{"code": 1004, "message": EVIL}]}),
+            ),
             _ => answer(
                 404,
                 &json!({"success": false, "errors": [{"code": 1003, "message": EVIL}]}),
@@ -352,6 +379,25 @@ fn server_strings_never_reach_the_terminal_raw() {
     .unwrap_or_else(|e| panic!("{e}"));
     let mine = mine.display().to_string();
     for (args, want, tag) in [
+        (vec!["dns", "check", "--tunnel", EVIL], 1, "dns-check"),
+        (
+            vec!["dns", "check", "--tunnel", EVIL, "--format", "json"],
+            1,
+            "dns-check-json",
+        ),
+        (
+            vec![
+                "dns",
+                "sync",
+                "--tunnel",
+                EVIL,
+                "--yes",
+                "--prune",
+                "--take-over",
+            ],
+            2,
+            "dns-sync",
+        ),
         (vec!["diff", "--tunnel", EVIL, &mine], 1, "diff"),
         (
             vec!["diff", "--tunnel", EVIL, "--format", "json", &mine],
@@ -376,6 +422,28 @@ fn server_strings_never_reach_the_terminal_raw() {
         assert_eq!(r.code(), Some(want), "{tag}: {}{}", r.stdout(), r.stderr());
         assert_inert(&r, tag);
     }
+    // Record names, types, contents, zone names and statuses, tunnel names and error messages
+    // all reach the DNS output, escaped.
+    let r = run(
+        &server,
+        &["dns", "check", "--tunnel", EVIL],
+        "dns-check-shown",
+    );
+    assert!(
+        r.stdout().contains("abc\\x1b]2;PWNED\\x07") && r.stdout().contains("2 orphans"),
+        "{}",
+        r.stdout()
+    );
+    let r = run(
+        &server,
+        &["dns", "sync", "--tunnel", EVIL, "--yes", "--prune"],
+        "dns-sync-shown",
+    );
+    assert!(
+        r.stdout().contains("failed") && r.stdout().contains("abc\\x1b]2;PWNED\\x07"),
+        "{}",
+        r.stdout()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -189,13 +189,17 @@ fn status_shows_health_connectors_and_flags() {
     );
 }
 
+// `apply` runs with --no-dns where the rollout is the point: the demo's DNS drifts on purpose
+// (legacy.example.com is another tunnel's), which makes `apply` exit 1.
 #[test]
 fn apply_wait_with_prompt_connectors_exits_zero() {
     let s = setup("wait-prompt");
     s.connectors(&format!("[{PROMPT},{PROMPT}]"));
     let file = s.changed_config(8081);
     let path = file.display().to_string();
-    let o = s.run(&["apply", "--tunnel", "demo", &path, "--yes", "--wait"]);
+    let o = s.run(&[
+        "apply", "--no-dns", "--tunnel", "demo", &path, "--yes", "--wait",
+    ]);
     let text = out(&o);
     assert_eq!(o.status.code(), Some(0), "{text}{}", err(&o));
     assert!(text.starts_with("Published version 2 (was 1)\n"), "{text}");
@@ -205,7 +209,9 @@ fn apply_wait_with_prompt_connectors_exits_zero() {
     );
     assert_eq!(text.matches("✓ ").count(), 2, "{text}");
     // Nothing to publish: the connectors are still waited for.
-    let o = s.run(&["apply", "--tunnel", "demo", &path, "--yes", "--wait"]);
+    let o = s.run(&[
+        "apply", "--no-dns", "--tunnel", "demo", &path, "--yes", "--wait",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(out(&o).starts_with("Nothing to publish") && out(&o).contains("Rollout complete: 2/2"));
 }
@@ -217,7 +223,7 @@ fn apply_wait_follows_a_slow_connector_until_it_catches_up() {
     let path = s.changed_config(8082).display().to_string();
     let started = Instant::now();
     let o = s.run(&[
-        "apply", "--tunnel", "demo", &path, "--yes", "--wait", "--format", "json",
+        "apply", "--no-dns", "--tunnel", "demo", &path, "--yes", "--wait", "--format", "json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert!(started.elapsed() >= Duration::from_millis(1500));
@@ -245,6 +251,7 @@ fn apply_wait_times_out_naming_the_stale_connector() {
     let path = s.changed_config(8083).display().to_string();
     let o = s.run(&[
         "apply",
+        "--no-dns",
         "--tunnel",
         "demo",
         &path,
@@ -279,6 +286,7 @@ fn apply_wait_times_out_naming_the_stale_connector() {
     let path = s.changed_config(8084).display().to_string();
     let o = s.run(&[
         "apply",
+        "--no-dns",
         "--tunnel",
         "demo",
         &path,
@@ -301,7 +309,15 @@ fn apply_wait_on_a_tunnel_without_connectors_says_so() {
     let s = setup("wait-none");
     let path = s.changed_config(8085).display().to_string();
     let started = Instant::now();
-    let o = s.run(&["apply", "--tunnel", "new-tunnel", &path, "--yes", "--wait"]);
+    let o = s.run(&[
+        "apply",
+        "--no-dns",
+        "--tunnel",
+        "new-tunnel",
+        &path,
+        "--yes",
+        "--wait",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -315,6 +331,7 @@ fn apply_wait_on_a_tunnel_without_connectors_says_so() {
     // Without --wait nothing changes, and --wait-timeout needs --wait.
     let o = s.run(&[
         "apply",
+        "--no-dns",
         "--tunnel",
         "new-tunnel",
         &path,
@@ -396,6 +413,7 @@ fn live_validate_adds_the_access_lint_when_it_can() {
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
     let o = s.run(&[
         "apply",
+        "--no-dns",
         "--tunnel",
         "demo",
         &path.display().to_string(),
@@ -519,6 +537,25 @@ fn doctor_with_full_and_partial_credentials() {
     );
     assert!(
         text.contains("- connections readable") && text.contains("skipped"),
+        "{text}"
+    );
+}
+
+#[test]
+fn apply_wait_makes_the_dns_changes_before_following_the_connectors() {
+    let s = setup("wait-dns");
+    s.connectors(&format!("[{PROMPT},{PROMPT}]"));
+    let path = s.changed_config(8083).display().to_string();
+    let o = s.run(&["apply", "--tunnel", "demo", &path, "--yes", "--wait"]);
+    let text = out(&o);
+    // The demo's legacy.example.com belongs to another tunnel and is left alone: DNS needs
+    // attention (exit 1), the rollout completes all the same.
+    assert_eq!(o.status.code(), Some(1), "{text}{}", err(&o));
+    let published = text.find("Published version 2 (was 1)");
+    let dns = text.find("DNS: 1 created");
+    let rollout = text.find("Rollout complete: 2/2 connectors on version 2");
+    assert!(
+        published.is_some() && published < dns && dns < rollout,
         "{text}"
     );
 }

@@ -171,6 +171,74 @@ fn review() {
     both("review", &publishing(7, |_| {}));
 }
 
+/// The demo with DNS read as the sandbox's demo has it: `hello.example.com` missing,
+/// `legacy.example.com` on another tunnel, an orphan `old-app.example.com`.
+fn demo_with_dns() -> App {
+    const TUNNEL: &str = "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415";
+    let mut app = demo();
+    let mut snap = cfingress::fixtures::dns_snapshot(&app.draft, TUNNEL);
+    for listing in &mut snap.listings {
+        if let Ok(records) = &mut listing.records {
+            for r in records.iter_mut() {
+                if r.name == "legacy.example.com" {
+                    r.content = "85aff937-4ba1-461f-9951-a57716403806.cfargotunnel.com".into();
+                }
+            }
+            if listing.zone.name == "example.com" {
+                let mut orphan = records[0].clone();
+                orphan.id = "f".repeat(32);
+                orphan.name = "old-app.example.com".into();
+                orphan.content = format!("{TUNNEL}.cfargotunnel.com");
+                records.push(orphan);
+            }
+        }
+    }
+    app.update(Event::DnsRead {
+        ticket: 1,
+        snapshot: Box::new(snap),
+    });
+    app
+}
+
+#[test]
+fn dns_column_details_and_review() {
+    let mut app = demo_with_dns();
+    for _ in 0..11 {
+        key(&mut app, 'j');
+    }
+    key(&mut app, 'i');
+    both("main_dns_details", &app);
+    key(&mut app, 'i');
+    // A rule added: its record is created after the publish; the take-over and the orphan's
+    // deletion wait for a toggle (here the orphan's, selected with Tab and turned on with x).
+    key(&mut app, 'a');
+    for c in "new.example.com".chars() {
+        key(&mut app, c);
+    }
+    special(&mut app, Key::Tab);
+    special(&mut app, Key::Tab);
+    for c in "http://10.0.0.5:8080".chars() {
+        key(&mut app, c);
+    }
+    special(&mut app, Key::Enter);
+    key(&mut app, 'p');
+    key(&mut app, 'y');
+    let base = (*app.base).clone();
+    let fx = app.update(Event::Current(Ok(Snapshot {
+        version: Some(7),
+        config: Some(base),
+        has_comments: false,
+        saved: None,
+        ..Snapshot::default()
+    })));
+    settle(&mut app, fx);
+    for _ in 0..3 {
+        special(&mut app, Key::Tab);
+    }
+    key(&mut app, 'x');
+    both("review_dns", &app);
+}
+
 #[test]
 fn conflict() {
     let app = publishing(9, |config| {

@@ -127,13 +127,7 @@ impl Client {
             Ok(env) => return RemoteConfig::from_envelope(&env, tunnel),
             Err(e) => e,
         };
-        let outcome_unknown = match &err {
-            ApiError::Timeout { .. } | ApiError::Server { .. } => true,
-            ApiError::Connect { detail, .. } => detail.contains("dropped"),
-            ApiError::NotJson { status, .. } => *status >= 500 || *status == 200,
-            _ => false,
-        };
-        if !outcome_unknown {
+        if !err.leaves_outcome_unknown() {
             return Err(self.explain_account(account, err).await);
         }
         match self.get_config(account, tunnel).await {

@@ -332,6 +332,17 @@ pub fn parse_response(
     if has_code(&errors, &[9103, 9106, 9107]) {
         return Err(ApiError::InvalidGlobalKey { detail });
     }
+    // 9109 is both "Invalid access token" and, on zone and DNS endpoints, "Unauthorized to access
+    // requested resource": a valid token without the zone's permission.
+    let unauthorized = errors
+        .iter()
+        .any(|e| e.code == 9109 && e.message.contains("Unauthorized to access"));
+    if unauthorized && status != 401 {
+        return Err(ApiError::MissingPermission {
+            permission: call.permission(),
+            detail,
+        });
+    }
     if has_code(&errors, &[9109, 1000]) || status == 401 {
         return Err(ApiError::InvalidToken { detail });
     }
@@ -411,6 +422,17 @@ mod tests {
             r#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"messages":[],"result":null}"#,
         );
         assert!(e.to_string().contains("Cloudflare Tunnel Write"), "{e}");
+        // 9109 is a missing permission on zone and DNS endpoints, a bad token elsewhere.
+        let e = err(
+            403,
+            r#"{"success":false,"errors":[{"code":9109,"message":"Unauthorized to access requested resource"}],"messages":[],"result":null}"#,
+        );
+        assert!(matches!(e, ApiError::MissingPermission { .. }), "{e:?}");
+        let e = err(
+            401,
+            r#"{"success":false,"errors":[{"code":9109,"message":"Invalid access token"}],"messages":[],"result":null}"#,
+        );
+        assert!(matches!(e, ApiError::InvalidToken { .. }), "{e:?}");
         let e = err(
             400,
             r#"{"success":false,"errors":[{"code":1055,"message":"Bad Configuration: Validation failed: Hostname cannot contain a port"}],"messages":[],"result":null}"#,

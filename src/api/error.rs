@@ -53,6 +53,8 @@ pub enum Call {
     Zones,
     /// Read DNS records.
     DnsRead,
+    /// Create, change or delete DNS records.
+    DnsEdit,
 }
 
 impl Call {
@@ -70,6 +72,7 @@ impl Call {
             }
             Call::Zones => "Zone > Zone > Read",
             Call::DnsRead => "Zone > DNS > Read",
+            Call::DnsEdit => "Zone > DNS > Edit",
         }
     }
 }
@@ -328,6 +331,18 @@ pub(crate) fn describe_errors(errors: &[ApiMessage]) -> String {
 pub(crate) const MAX_SHOWN_ERRORS: usize = 5;
 
 impl ApiError {
+    /// Whether this error, answering a write (a PUT, POST, PATCH or DELETE), leaves its outcome
+    /// unknown: the write may have been applied (a timeout, a 5xx, a connection dropped after
+    /// sending).
+    pub fn leaves_outcome_unknown(&self) -> bool {
+        match self {
+            ApiError::Timeout { .. } | ApiError::Server { .. } => true,
+            ApiError::Connect { detail, .. } => detail.contains("dropped"),
+            ApiError::NotJson { status, .. } => *status >= 500 || *status == 200,
+            _ => false,
+        }
+    }
+
     /// Whether a GET may be retried after this error.
     pub fn is_transient(&self) -> bool {
         matches!(

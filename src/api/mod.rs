@@ -6,8 +6,8 @@
 //! - One module per API area, each adding its endpoints to [`Client`] and its result types:
 //!   [`configurations`], [`tunnels`], [`accounts`] (with token verification), [`connectors`]
 //!   (a tunnel's cloudflared processes and the config version each runs), [`access`] (Access
-//!   applications and the Zero Trust organization). A new area is one more module of the same
-//!   kind.
+//!   applications and the Zero Trust organization), [`dns`] (zones and DNS records). A new area
+//!   is one more module of the same kind.
 //! - [`probe`]: single-page reads for `cfingress doctor` (may these credentials read zones and
 //!   DNS records?).
 //! - [`ratelimit`]: the `Ratelimit` headers every answer carries, kept by the client so polling
@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod configurations;
 pub mod connectors;
 pub mod credentials;
+pub mod dns;
 pub mod envelope;
 pub mod error;
 pub mod ids;
@@ -33,6 +34,7 @@ pub use accounts::{Account, TokenStatus};
 pub use configurations::RemoteConfig;
 pub use connectors::{Connection, Connector};
 pub use credentials::{CredentialFlags, Credentials, resolve};
+pub use dns::{DnsRecord, Zone};
 pub use error::{ApiError, Call};
 pub use ids::IdKind;
 pub use ratelimit::RateLimit;

@@ -226,12 +226,12 @@ mod tests {
             held_by: None,
             file: None,
         })));
-        assert_eq!(
-            fx,
-            [Effect::ReadAccess {
-                account: "acct".into()
-            }],
-            "the Access data is read with the config"
+        assert!(
+            matches!(
+                fx.as_slice(),
+                [Effect::ReadAccess { account }, Effect::ReadDns { .. }] if account == "acct"
+            ),
+            "the Access data is read with the config (and DNS): {fx:?}"
         );
         assert!(matches!(app.mode, Mode::Editing));
         app
@@ -271,6 +271,13 @@ mod tests {
             fx,
             [
                 Effect::DeleteDraft,
+                // DNS is read again after a publish (the new hostnames' records).
+                Effect::ReadDns {
+                    account: "acct".into(),
+                    tunnel: "tun".into(),
+                    names: vec!["wiki.example.com".into(), "b.example.com".into()],
+                    ticket: 2,
+                },
                 Effect::WatchRollout {
                     account: "acct".into(),
                     tunnel: "tun".into(),

@@ -267,6 +267,7 @@ impl App {
                 }
             }
             Command::Publish => return self.publish_start(),
+            Command::RefreshDns => return self.refresh_dns(),
             Command::Messages => self.overlay = Some(Overlay::from(Log::default())),
             Command::History => {
                 self.overlay = Some(Overlay::from(

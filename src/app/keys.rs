@@ -372,6 +372,12 @@ commands! {
     ClearInput = "clear_input",
     /// Try again.
     Retry = "retry",
+    /// Read the DNS records of the tunnel's hostnames again.
+    RefreshDns = "refresh_dns",
+    /// Select the next item of a list inside a window (the review's DNS changes).
+    NextItem = "next_item",
+    /// Select the previous item of a list inside a window.
+    PrevItem = "prev_item",
     /// Open the publish history.
     History = "history",
     /// In a rebase conflict: keep their version.
@@ -646,6 +652,12 @@ pub const TABLES: &[Table] = &[
                     ),
                     b(Command::Reload, &[ch('r')], "reload from the source", None),
                     b(
+                        Command::RefreshDns,
+                        &[ch('D')],
+                        "read the DNS records of the hostnames again (the DNS column)",
+                        None,
+                    ),
+                    b(
                         Command::Messages,
                         &[ch('m')],
                         "the messages of this session, in full",
@@ -844,6 +856,24 @@ pub const TABLES: &[Table] = &[
                 ),
                 b(Command::PageDown, PAGE_DOWN, "a page down", None),
                 b(Command::PageUp, PAGE_UP, "a page up", None),
+                b(
+                    Command::NextItem,
+                    &[p(C::Tab)],
+                    "select the next DNS change",
+                    f("DNS change", "dns", 2),
+                ),
+                b(
+                    Command::PrevItem,
+                    &[KeyPress::shift(C::Tab)],
+                    "select the previous DNS change",
+                    f("DNS change", "dns", 2),
+                ),
+                b(
+                    Command::Toggle,
+                    &[ch('x')],
+                    "turn the selected DNS change on or off (deletions and take-overs start off)",
+                    f("toggle", "toggle", 2),
+                ),
                 b(
                     Command::Cancel,
                     &[p(C::Esc), ch('n'), ch('q')],

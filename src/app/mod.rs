@@ -11,6 +11,7 @@ pub mod access;
 pub mod changes;
 pub mod checks;
 mod connectors;
+pub mod dns;
 pub mod draft;
 mod editing;
 pub mod forms;
@@ -139,6 +140,22 @@ pub enum Event {
     HistoryConfig(Result<(Box<TunnelConfig>, String), String>),
     /// The publish review asked for by [`Effect::Review`] is ready (or failed).
     Reviewed(Result<Box<Review>, ReviewFailed>),
+    /// The tunnel's DNS as listed for [`Effect::ReadDns`] (what could not be read is inside).
+    DnsRead {
+        /// The request it answers.
+        ticket: u64,
+        /// The listing.
+        snapshot: Box<crate::dns::Snapshot>,
+    },
+    /// The DNS changes of [`Effect::MakeDns`] were made (or tried), each with its outcome.
+    DnsMade(Box<dns::DnsMade>),
+    /// The judgement asked for by [`Effect::JudgeDns`] (or why it failed).
+    DnsJudged {
+        /// The request it answers.
+        ticket: u64,
+        /// Each hostname's state and the orphans.
+        report: Result<Box<crate::dns::Report>, String>,
+    },
     /// A poll of the rollout started by [`Effect::WatchRollout`] (`over`: the last one).
     Rollout {
         /// The watch it answers.
@@ -220,6 +237,43 @@ pub enum Effect {
     /// Compute the publish review (in the background: it is slow for large configs) and answer
     /// with [`Event::Reviewed`].
     Review(Box<review::ReviewRequest>),
+    /// List the tunnel's zones and DNS records for these record names (in the background) and
+    /// answer with [`Event::DnsRead`].
+    ReadDns {
+        /// Account.
+        account: String,
+        /// Tunnel.
+        tunnel: String,
+        /// The draft's record names.
+        names: Vec<String>,
+        /// Numbers the request.
+        ticket: u64,
+    },
+    /// Make the DNS changes chosen in the review (after the config was published): DNS is
+    /// read again first and only changes whose record is still as reviewed are sent; answers
+    /// with [`Event::DnsMade`].
+    MakeDns {
+        /// Account.
+        account: String,
+        /// Tunnel.
+        tunnel: String,
+        /// Tunnel name (for the records' comment).
+        tunnel_name: String,
+        /// The config as published (its hostnames are judged).
+        config: Box<TunnelConfig>,
+        /// The changes (all on).
+        changes: Vec<crate::dns::Change>,
+    },
+    /// Judge a DNS listing against the draft's hostnames (a large config: off the input path)
+    /// and answer with [`Event::DnsJudged`].
+    JudgeDns {
+        /// Numbers the request.
+        ticket: u64,
+        /// Each rule's hostname, in order.
+        hosts: Vec<String>,
+        /// The listing.
+        snapshot: Arc<crate::dns::Snapshot>,
+    },
     /// Read the publish history of this tunnel (account and tunnel ids), or of the file when
     /// `None`, and answer with [`Event::History`].
     ReadHistory {
@@ -367,6 +421,8 @@ pub struct App {
     pub keymap: Arc<Keymap>,
     /// The clock as last told (by [`Event::Tick`]), for waits and ages.
     pub now: Option<ZonedDateTime>,
+    /// The tunnel's DNS (remote tunnels): the DNS column, the header's counts, the review.
+    pub dns: dns::DnsView,
     /// The warnings the source's config already had (as published), not asked about again.
     base_warnings: Arc<HashSet<String>>,
     /// What the terminal layer prints after leaving: a publish's outcome when the user quit
@@ -476,6 +532,7 @@ impl App {
             review_ticket: 0,
             keymap: Arc::new(Keymap::default()),
             now: None,
+            dns: dns::DnsView::default(),
             base_warnings: Arc::default(),
             farewell: Vec::new(),
             quit_after_publish: false,
@@ -548,9 +605,13 @@ impl App {
             && self.read_only.is_none()
     }
 
-    /// Whether a publish (or save) was sent and its answer is awaited.
+    /// Whether a publish (or save) was sent and its answer is awaited, or the DNS changes made
+    /// after it (or alone).
     pub fn publishing(&self) -> bool {
-        matches!(&self.overlay, Some(Overlay::Progress(p)) if p.wait == Wait::Publishing)
+        matches!(
+            &self.overlay,
+            Some(Overlay::Progress(p)) if matches!(p.wait, Wait::Publishing | Wait::Dns)
+        )
     }
 
     /// Quit as soon as the publish under way has an outcome (Ctrl-C or a signal while
@@ -844,6 +905,9 @@ impl App {
         if matches!(self.mode, Mode::Editing) {
             let page = self.page();
             self.table.keep_visible(self.draft.rules(), page);
+            let mut effects = effects;
+            effects.extend(self.judge_dns());
+            return effects;
         }
         effects
     }
@@ -942,7 +1006,10 @@ impl App {
                         scroll: 0,
                     }));
                 }
-                access
+                // DNS fills in the background: the table is usable at once.
+                let mut effects = access;
+                effects.extend(self.read_dns());
+                effects
             }
             Event::Loaded(Err(e)) => {
                 if matches!(self.mode, Mode::Editing) {
@@ -956,6 +1023,15 @@ impl App {
             Event::Current(result) => self.on_current(result),
             Event::Reviewed(result) => self.on_reviewed(result),
             Event::Published(result) => self.on_published(result),
+            Event::DnsRead { ticket, snapshot } => {
+                self.on_dns_read(ticket, *snapshot);
+                Vec::new()
+            }
+            Event::DnsMade(made) => self.on_dns_made(*made),
+            Event::DnsJudged { ticket, report } => {
+                self.on_dns_judged(ticket, report.map(|r| *r));
+                Vec::new()
+            }
             Event::Moved(current) => self.on_moved(current),
             Event::History(result) => {
                 if let Some(Overlay::History(pane)) = &mut self.overlay {
@@ -1132,6 +1208,7 @@ impl App {
             Action::Rebase(remote) => return self.rebase(*remote),
             Action::Overwrite(remote) => return self.overwrite(*remote),
             Action::Publish(review) => return self.send(review),
+            Action::SyncDns(changes) => return self.sync_dns(changes),
             Action::ResolveRebase(rebased, remote) => {
                 return self.finish_rebase(*rebased, *remote);
             }

@@ -58,6 +58,11 @@ impl App {
     fn publish_gate(&mut self, rebased: Option<Option<u64>>) -> Vec<Effect> {
         let verb = self.verb();
         if !self.is_modified() {
+            // A config equal to the source may still have DNS changes to make: they are
+            // reviewed alone, once the source is read again (nothing is made if it moved).
+            if rebased.is_none() && self.dns_changes_proposed() {
+                return self.publish_fetch();
+            }
             self.info(match rebased {
                 Some(v) => format!(
                     "nothing to {verb}: after the rebase your draft equals {} ({} brings back your draft from before the rebase)",
@@ -212,6 +217,7 @@ impl App {
             ),
             _ => "Not saved: the file changed on disk while you reviewed, so nothing was written. Your draft is kept.".to_owned(),
         };
+        self.drop_dns_changes();
         self.error(headline.clone());
         self.open_conflict(current, headline);
         self.quit_when_published(Vec::new())
@@ -252,6 +258,9 @@ impl App {
         let mut notes = notes;
         notes.append(&mut self.review_notes);
         if against_exists && *against == self.draft {
+            if let Some(effects) = self.dns_only_review(against, replaces, notes) {
+                return effects;
+            }
             self.overlay = None;
             self.info(format!(
                 "nothing to {}: the draft equals what the source holds now",
@@ -287,6 +296,8 @@ impl App {
             old_name,
             replaces,
             notes,
+            dns: self.review_dns(),
+            dns_only: false,
             file,
         }))]
     }
@@ -304,6 +315,11 @@ impl App {
         if !awaited {
             return Vec::new();
         }
+        if let Ok(review) = &result
+            && let Some(d) = &review.dns
+        {
+            self.take_snapshot(Arc::clone(&d.snapshot));
+        }
         match result {
             Ok(review) if review.is_empty() => {
                 self.overlay = None;
@@ -313,10 +329,7 @@ impl App {
                 ));
             }
             Ok(review) => {
-                self.overlay = Some(Overlay::from(ReviewPane {
-                    review: *review,
-                    scroll: 0,
-                }));
+                self.overlay = Some(Overlay::from(ReviewPane::new(*review)));
             }
             Err(f) => {
                 self.overlay = None;
@@ -337,6 +350,7 @@ impl App {
             return Vec::new();
         }
         let review = *review;
+        self.keep_dns_changes(review.dns.as_ref().map(|d| d.chosen()).unwrap_or_default());
         let effect = match &self.origin {
             Some(Origin::Remote {
                 account_id,
@@ -384,29 +398,17 @@ impl App {
                 self.changes.reset(&self.base);
                 self.base_warnings = Arc::new(warning_keys(&self.draft, &self.checks.diagnostics));
                 self.generation += 1;
-                self.info(p.message.clone());
                 self.farewell.push(p.message.clone());
-                if !p.warnings.is_empty() {
-                    for w in &p.warnings {
-                        self.error(format!("WARNING: {w}"));
-                        self.farewell.push(format!("WARNING: {w}"));
-                    }
-                    let mut lines = vec![p.message, String::new()];
-                    for w in p.warnings {
-                        lines.push(format!("WARNING: {w}"));
-                        lines.push(String::new());
-                    }
-                    self.overlay = Some(Overlay::from(Alert {
-                        title: format!("{} with warnings", capitalised(self.verb_ed())),
-                        lines,
-                        scroll: 0,
-                    }));
-                }
                 let mut effects = vec![Effect::DeleteDraft];
-                effects.extend(self.start_rollout(p.version));
+                effects.extend(self.after_publish(p));
+                if self.dns_under_way() {
+                    // The outcome is complete once the DNS changes are made.
+                    return effects;
+                }
                 effects
             }
             Err(e) => {
+                self.drop_dns_changes();
                 let msg = format!("not {}, your draft is kept: {e}", self.verb_ed());
                 self.error(msg.clone());
                 self.farewell.push(msg);
@@ -416,8 +418,31 @@ impl App {
         self.quit_when_published(effects)
     }
 
+    /// What follows a publish once its DNS changes, if any, are made (`message`: what to say
+    /// first, the publish's with the DNS outcome): the warnings window, if any, then the
+    /// rollout panel.
+    pub(super) fn after_put(&mut self, message: String, p: Published) -> Vec<Effect> {
+        if !p.warnings.is_empty() {
+            for w in &p.warnings {
+                self.error(format!("WARNING: {w}"));
+                self.farewell.push(format!("WARNING: {w}"));
+            }
+            let mut lines = vec![message, String::new()];
+            for w in p.warnings {
+                lines.push(format!("WARNING: {w}"));
+                lines.push(String::new());
+            }
+            self.overlay = Some(Overlay::from(Alert {
+                title: format!("{} with warnings", capitalised(self.verb_ed())),
+                lines,
+                scroll: 0,
+            }));
+        }
+        self.start_rollout(p.version)
+    }
+
     /// After a publish's outcome: quits if the user asked to while it was under way.
-    fn quit_when_published(&mut self, mut effects: Vec<Effect>) -> Vec<Effect> {
+    pub(super) fn quit_when_published(&mut self, mut effects: Vec<Effect>) -> Vec<Effect> {
         if self.quit_after_publish {
             self.quit = true;
             effects.push(Effect::Quit);

@@ -35,6 +35,10 @@ pub struct ReviewRequest {
     pub replaces: Option<u64>,
     /// Notes to show above the diff.
     pub notes: Vec<String>,
+    /// What the DNS section needs (remote tunnels); `None`: no DNS section.
+    pub dns: Option<super::dns::ReviewDns>,
+    /// Whether only DNS changes are reviewed (the config equals the source).
+    pub dns_only: bool,
     /// For a file: the diff is of the file's text before and after, exactly as written.
     pub file: Option<FileReview>,
 }
@@ -54,19 +58,26 @@ pub struct Review {
     pub diff: Vec<String>,
     /// Notes.
     pub notes: Vec<String>,
+    /// The DNS section (remote tunnels whose DNS was read).
+    pub dns: Option<Box<super::dns::DnsReview>>,
+    /// Whether only DNS changes are reviewed: confirming sends no config.
+    pub dns_only: bool,
     /// For a file: the exact bytes that confirming writes (the diff is of these).
     pub file_text: Option<String>,
     /// For a file: the text the review was made against; the write refuses if the file no
     /// longer holds it.
     pub original: Option<Arc<str>>,
-    /// Whether confirming would change nothing (such a review offers nothing to confirm).
+    /// Whether the config would not change (the review then offers nothing to confirm, unless
+    /// it reviews DNS changes alone).
     pub unchanged: bool,
 }
 
 impl Review {
-    /// Whether there is nothing to publish or write.
+    /// Whether there is nothing to publish, write or change: the config is unchanged and no DNS
+    /// change is reviewed alone.
     pub fn is_empty(&self) -> bool {
         self.unchanged
+            && !(self.dns_only && self.dns.as_ref().is_some_and(|d| !d.changes.is_empty()))
     }
 }
 
@@ -101,8 +112,14 @@ impl ReviewRequest {
                 (diff, None, None, unchanged)
             }
         };
+        let dns = self
+            .dns
+            .and_then(|d| d.snapshot)
+            .map(|snap| Box::new(super::dns::DnsReview::new(&self.draft, snap)));
         Ok(Review {
             ticket: self.ticket,
+            dns,
+            dns_only: self.dns_only,
             target: self.draft,
             replaces: self.replaces,
             summary,
@@ -138,9 +155,9 @@ fn file_text(
     Ok(rewrite.text)
 }
 
-/// Runs, in this thread, the effects that need neither disk nor network (the review), feeding
-/// their answers back to the app; returns the other effects. For tests, benchmarks and callers
-/// without a background executor.
+/// Runs, in this thread, the effects that need neither disk nor network (the review, a DNS
+/// judgement), feeding their answers back to the app; returns the other effects. For tests,
+/// benchmarks and callers without a background executor.
 pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::Effect> {
     let mut rest = Vec::new();
     let mut queue = std::collections::VecDeque::from(effects);
@@ -154,6 +171,19 @@ pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::E
                         .map(Box::new)
                         .map_err(|message| super::ReviewFailed { ticket, message }),
                 );
+                queue.extend(app.update(answer));
+            }
+            super::Effect::JudgeDns {
+                ticket,
+                hosts,
+                snapshot,
+            } => {
+                let report =
+                    crate::dns::check::check_hosts(hosts.iter().map(String::as_str), &snapshot);
+                let answer = super::Event::DnsJudged {
+                    ticket,
+                    report: Ok(Box::new(report)),
+                };
                 queue.extend(app.update(answer));
             }
             other => rest.push(other),

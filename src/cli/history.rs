@@ -169,7 +169,9 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
 /// `2026-04-14T14:06:03.512Z` as `2026-04-14 14:06:03 UTC`; anything else inert, as given.
 pub(super) fn readable_time(time: &str) -> String {
     match (time.get(..10), time.get(11..19)) {
-        (Some(day), Some(clock)) if time.ends_with('Z') => format!("{day} {clock} UTC"),
+        (Some(day), Some(clock)) if time.ends_with('Z') => {
+            format!("{} {} UTC", inert(day), inert(clock))
+        }
         _ => inert(time).into_owned(),
     }
 }
@@ -248,4 +250,29 @@ fn entry_json(e: &journal::Entry) -> Value {
         "altered": e.altered,
         "configs_kept": e.before.is_some() || e.after.is_some(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_time;
+
+    #[test]
+    fn a_journal_or_server_time_is_shown_inert_whatever_it_holds() {
+        assert_eq!(
+            readable_time("2026-04-14T14:06:03.512Z"),
+            "2026-04-14 14:06:03 UTC"
+        );
+        // Escapes placed exactly where the day and the clock are cut out.
+        for hostile in [
+            "\u{1b}]2;PWNED\u{7}X\u{1b}[2J\u{1b}[3JZ",
+            "\u{202e}\u{1b}]2;PWN\u{7}X\u{1b}[2J\u{1b}[3JZ",
+            "2026-04-1\u{9b}T\u{200b}\u{ad}:06:03.512Z",
+        ] {
+            let shown = readable_time(hostile);
+            assert!(
+                !shown.chars().any(crate::text::is_unsafe),
+                "{hostile:?} shown as {shown:?}"
+            );
+        }
+    }
 }

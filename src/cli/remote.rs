@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use super::dns::{APPLY_FLAGS, DnsPlan, attention};
 use super::{
-    Command, ConfigFormat, OutputFormat, TargetArgs, WaitArgs, diag_line, report_failure,
-    shell_quote,
+    Command, ConfigFormat, DnsCommand, OutputFormat, TargetArgs, WaitArgs, diag_line,
+    report_failure, shell_quote,
 };
 use crate::api::ids::is_uuid;
 use crate::api::{self, ApiError, Client, CredentialFlags, DEFAULT_API_URL, IdKind, RemoteConfig};
@@ -21,6 +22,7 @@ use crate::config::encode::config_to_json;
 use crate::config::files::{read_file, to_json_string, to_yaml_string};
 use crate::config::model::TunnelConfig;
 use crate::config::validate::{Diagnostic, validate};
+use crate::dns::Choices;
 use crate::effects::journal::{self, Found, Journal};
 use crate::effects::publish::{self, Outcome};
 use crate::sandbox::{self, SandboxOptions};
@@ -63,18 +65,45 @@ pub async fn run(command: Command, outer: &TargetArgs) -> u8 {
         Command::Diff {
             format,
             file,
+            no_dns,
             target,
-        } => diff(&target.or(outer), &file, format).await,
+        } => diff(&target.or(outer), &file, format, !no_dns).await,
         Command::Apply {
             format,
             file,
             yes,
             expect_version,
+            no_dns,
+            prune_dns,
             wait,
             target,
         } => {
+            let dns = (!no_dns).then_some(Choices {
+                prune: prune_dns,
+                ..Choices::DEFAULT
+            });
             let target = target.or(outer);
-            apply(&target, &file, format, yes, expect_version, wait).await
+            apply(&target, &file, format, yes, expect_version, dns, wait).await
+        }
+        Command::Dns {
+            command: DnsCommand::Check { format, target },
+        } => super::dns::check(&target.or(outer), format).await,
+        Command::Dns {
+            command:
+                DnsCommand::Sync {
+                    format,
+                    prune,
+                    take_over,
+                    yes,
+                    target,
+                },
+        } => {
+            let choices = Choices {
+                create: true,
+                prune,
+                take_over,
+            };
+            super::dns::sync(&target.or(outer), choices, yes, format).await
         }
         Command::History {
             format,
@@ -288,6 +317,19 @@ fn given_id<const N: usize>(
     Ok(Some(value))
 }
 
+/// Connects, finds the tunnel (with its name) and reads its remote config.
+pub(super) async fn connect_to_tunnel(
+    target: &TargetArgs,
+) -> Result<(Remote, TunnelRef, RemoteConfig), Failure> {
+    let remote = connect(target).await?;
+    let tunnel = remote.tunnel(true).await?;
+    let rc = remote
+        .client
+        .get_config(&remote.account, &tunnel.id)
+        .await?;
+    Ok((remote, tunnel, rc))
+}
+
 /// A tunnel as the commands name it.
 pub(super) struct TunnelRef {
     pub(super) id: String,
@@ -493,7 +535,12 @@ fn compare(remote: Option<&TunnelConfig>, local: &TunnelConfig, new_name: &str) 
     }
 }
 
-async fn diff(target: &TargetArgs, file: &Path, format: OutputFormat) -> Result<u8, Failure> {
+async fn diff(
+    target: &TargetArgs,
+    file: &Path,
+    format: OutputFormat,
+    with_dns: bool,
+) -> Result<u8, Failure> {
     let local = load_file(file)?;
     check_sendable(
         &local,
@@ -501,13 +548,23 @@ async fn diff(target: &TargetArgs, file: &Path, format: OutputFormat) -> Result<
         2,
     )?;
     let remote = connect(target).await?;
-    let (_, rc) = fetch(&remote).await?;
+    let (id, rc) = fetch(&remote).await?;
     let c = compare(rc.config.as_ref(), &local, &file.display().to_string());
     let changed = !c.diff.is_empty();
+    let dns = if with_dns {
+        let tunnel = TunnelRef { id, name: None };
+        Some(DnsPlan::read(&remote, &tunnel, &local, Choices::DEFAULT, APPLY_FLAGS).await)
+    } else {
+        None
+    };
+    let dns_changes = dns.as_ref().is_some_and(|d| !d.to_make().is_empty());
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Json => {
-            let doc = json!({"changes": changed, "remote_version": rc.version, "summary": c.lines, "diff": c.diff});
+            let mut doc = json!({"changes": changed, "remote_version": rc.version, "summary": c.lines, "diff": c.diff});
+            if let Some(d) = &dns {
+                doc["dns"] = d.json();
+            }
             let _ = writeln!(out, "{}", json_inert(&doc));
         }
         OutputFormat::Text => {
@@ -531,16 +588,24 @@ async fn diff(target: &TargetArgs, file: &Path, format: OutputFormat) -> Result<
                     shown_path(file)
                 );
             }
+            if let Some(d) = &dns {
+                let _ = writeln!(out);
+                d.write_section(&mut out);
+            }
         }
     }
-    Ok(u8::from(changed))
+    Ok(u8::from(changed || dns_changes))
 }
 
-fn confirm(question: &str) -> Result<bool, Failure> {
+/// Asks `question` on the terminal; `refused` starts the message when there is no terminal
+/// ("not publishing").
+pub(super) fn confirm(question: &str, refused: &str) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(fail(
             1,
-            "not publishing: standard input is not a terminal to confirm on; pass --yes to publish without asking",
+            format!(
+                "{refused}: standard input is not a terminal to confirm on; pass --yes to go ahead without asking"
+            ),
         ));
     }
     eprint!("{question} [y/N] ");
@@ -570,18 +635,14 @@ async fn apply(
     format: OutputFormat,
     yes: bool,
     expect_version: Option<u64>,
+    dns: Option<Choices>,
     wait: WaitArgs,
 ) -> Result<u8, Failure> {
     let local = load_file(file)?;
     let refusal = format!("not publishing {}", shown_path(file));
     check_sendable(&local, &refusal, 1)?;
     let diags = refuse_invalid(&local, &refusal)?;
-    let remote = connect(target).await?;
-    let tunnel = remote.tunnel(true).await?;
-    let rc = remote
-        .client
-        .get_config(&remote.account, &tunnel.id)
-        .await?;
+    let (remote, tunnel, rc) = connect_to_tunnel(target).await?;
     let words = target.shell_words();
     let quoted_file = shell_quote(&file.display().to_string());
     let again = command_line(&["cfingress diff", &words, &quoted_file]);
@@ -620,6 +681,7 @@ async fn apply(
         again,
         yes,
         format,
+        dns,
         wait: wait_timeout(wait),
     };
     publish_reviewed(&remote, &tunnel, rc, &local, &diags, &plan).await
@@ -637,12 +699,16 @@ struct Plan {
     yes: bool,
     /// Output format.
     format: OutputFormat,
+    /// Which DNS changes go with the publish; `None` leaves DNS alone.
+    dns: Option<Choices>,
     /// With `--wait`: how long to wait for the connectors.
     wait: Option<Duration>,
 }
 
-/// Shows the change from `rc` to `config`, asks (unless `--yes`), then publishes through the
-/// checked protocol: nothing is sent when the remote moved from `rc` meanwhile.
+/// Shows the change from `rc` to `config` (and, unless `plan.dns` is `None`, the DNS changes
+/// that go with it), asks (unless `--yes`), then publishes through the checked protocol (nothing
+/// is sent when the remote moved from `rc` meanwhile) and, once the config is published, makes
+/// the DNS changes: a DNS failure never hides the publish, it makes the exit status 1.
 async fn publish_reviewed(
     remote: &Remote,
     tunnel: &TunnelRef,
@@ -653,102 +719,154 @@ async fn publish_reviewed(
 ) -> Result<u8, Failure> {
     let text_out = plan.format == OutputFormat::Text;
     let c = compare(rc.config.as_ref(), config, &plan.new_name);
-    if c.diff.is_empty() {
-        return nothing(remote, tunnel, plan, rc.version).await;
-    }
+    let config_changed = !c.diff.is_empty();
+    let dns = match plan.dns {
+        Some(choices) => Some(DnsPlan::read(remote, tunnel, config, choices, APPLY_FLAGS).await),
+        None => None,
+    };
+    let dns_on = dns.as_ref().map_or(0, |d| d.to_make().len());
+    let show_dns = dns
+        .as_ref()
+        .filter(|d| dns_on > 0 || !d.report.is_clean() || d.report.has_unknown());
     {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "Changes to tunnel {}, from remote version {}:",
-            tunnel.shown(),
-            rc.version
-        );
-        for l in &c.lines {
-            let _ = writeln!(err, "  {l}");
-        }
-        for d in diags {
-            let _ = writeln!(err, "{}", diag_line(config, d));
-        }
-        let _ = writeln!(err);
-        let _ = write!(err, "{}", inert_multiline(&c.diff));
-    }
-    if !plan.yes && !confirm("Publish these changes?")? {
-        return Err(fail(1, "not published"));
-    }
-    let report = publish::publish(publish::Request {
-        client: &remote.client,
-        account: &remote.account,
-        tunnel: &tunnel.id,
-        tunnel_name: tunnel.name.as_deref(),
-        config,
-        reviewed_version: rc.version,
-        via: &plan.via,
-    })
-    .await?;
-    if let Some(w) = report.journal.warning() {
-        eprintln!("cfingress: warning: {}", inert(&w));
-    }
-    match report.outcome {
-        Outcome::NoChanges { current } => nothing(remote, tunnel, plan, current.version).await,
-        Outcome::Moved { reviewed, current } => {
-            Err(moved(tunnel, rc.config.as_ref(), reviewed, &current, plan))
-        }
-        Outcome::Unknown { error, .. } => {
-            let mut f = Failure::from(error);
-            f.message
-                .push_str(" (journaled as a publish whose outcome is unknown)");
-            Err(f)
-        }
-        Outcome::Published(p) => {
-            let warnings = p.warnings();
-            if text_out {
-                println!("{}", p.headline());
+        if config_changed {
+            let _ = writeln!(
+                err,
+                "Changes to tunnel {}, from remote version {}:",
+                tunnel.shown(),
+                rc.version
+            );
+            for l in &c.lines {
+                let _ = writeln!(err, "  {l}");
             }
-            for w in &warnings {
-                eprintln!("cfingress: WARNING: {}", inert_multiline(w));
+            for d in diags {
+                let _ = writeln!(err, "{}", diag_line(config, d));
             }
-            let mut doc = json!({"published": true, "version": p.after.version, "previous_version": p.before.version});
-            if !warnings.is_empty() {
-                doc["warnings"] = json!(warnings);
+            let _ = writeln!(err);
+            let _ = write!(err, "{}", inert_multiline(&c.diff));
+        }
+        if let Some(d) = show_dns {
+            if config_changed {
+                let _ = writeln!(err);
             }
-            let waited = follow(remote, tunnel, plan, p.after.version, &doc).await?;
-            if !text_out {
-                if let Some(r) = waited.1 {
-                    doc["rollout"] = r;
-                }
-                println!("{}", json_inert(&doc));
-            }
-            Ok(u8::from(!warnings.is_empty()).max(waited.0))
+            d.write_section(&mut err);
         }
     }
-}
-
-/// What `apply` and `rollback` say when the remote already equals the config: nothing is sent;
-/// with `--wait`, the connectors are still waited for (the config is on the remote, but is it
-/// on every connector?).
-async fn nothing(
-    remote: &Remote,
-    tunnel: &TunnelRef,
-    plan: &Plan,
-    version: u64,
-) -> Result<u8, Failure> {
+    if config_changed || dns_on > 0 {
+        let (question, refused) = match (config_changed, &dns) {
+            (true, Some(d)) if dns_on > 0 => (
+                format!("Publish these changes and {}?", d.question()),
+                "not publishing",
+            ),
+            (true, _) => ("Publish these changes?".to_owned(), "not publishing"),
+            (false, Some(d)) => (
+                format!("The config is already published; {}?", d.question()),
+                "DNS not changed",
+            ),
+            (false, None) => (String::new(), ""),
+        };
+        if !plan.yes && !confirm(&question, refused)? {
+            return Err(fail(
+                1,
+                if config_changed {
+                    "not published"
+                } else {
+                    "DNS not changed"
+                },
+            ));
+        }
+    }
+    let mut version = rc.version;
     let mut doc = json!({"published": false, "version": version});
-    if plan.format == OutputFormat::Text {
-        println!(
-            "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
-            tunnel.shown(),
-            inert(&plan.new_name)
-        );
+    let mut headline = format!(
+        "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
+        tunnel.shown(),
+        inert(&plan.new_name),
+    );
+    let mut warnings = Vec::new();
+    if config_changed {
+        let report = publish::publish(publish::Request {
+            client: &remote.client,
+            account: &remote.account,
+            tunnel: &tunnel.id,
+            tunnel_name: tunnel.name.as_deref(),
+            config,
+            reviewed_version: rc.version,
+            via: &plan.via,
+        })
+        .await?;
+        if let Some(w) = report.journal.warning() {
+            eprintln!("cfingress: warning: {}", inert(&w));
+        }
+        match report.outcome {
+            Outcome::NoChanges { current } => {
+                version = current.version;
+                doc["version"] = version.into();
+                headline = format!(
+                    "Nothing to publish: the remote config of tunnel {} already equals {} (version {version})",
+                    tunnel.shown(),
+                    inert(&plan.new_name),
+                );
+            }
+            Outcome::Moved { reviewed, current } => {
+                // Nothing was sent, DNS changes included.
+                return Err(moved(tunnel, rc.config.as_ref(), reviewed, &current, plan));
+            }
+            Outcome::Unknown { error, .. } => {
+                let mut f = Failure::from(error);
+                f.message
+                    .push_str(" (journaled as a publish whose outcome is unknown)");
+                return Err(f);
+            }
+            Outcome::Published(p) => {
+                warnings = p.warnings();
+                headline = p.headline();
+                version = p.after.version;
+                doc = json!({"published": true, "version": version, "previous_version": p.before.version});
+                if !warnings.is_empty() {
+                    doc["warnings"] = json!(warnings);
+                }
+            }
+        }
     }
-    let (code, rollout) = follow(remote, tunnel, plan, version, &doc).await?;
-    if plan.format == OutputFormat::Json {
+    // The config is published (or already was): now DNS, whatever happens to it.
+    let made = match &dns {
+        Some(d) => Some(d.make(remote, tunnel, config).await),
+        None => None,
+    };
+    if let Some(m) = &made {
+        doc["dns"] = m.json();
+    }
+    if text_out {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{headline}");
+        if let Some(m) = made.as_ref().filter(|_| show_dns.is_some()) {
+            m.write(&mut out);
+        }
+    }
+    for w in &warnings {
+        eprintln!("cfingress: WARNING: {}", inert_multiline(w));
+    }
+    let needs = made.as_ref().filter(|m| m.needs_attention());
+    if let Some(m) = needs {
+        let message = if doc["published"] == true {
+            attention(m)
+        } else {
+            format!("DNS needs attention: {}", m.summary())
+        };
+        eprintln!("cfingress: {}", inert(&message));
+    }
+    // With `--wait`: the version on the remote (published now or already) is followed to the
+    // connectors, after DNS.
+    let (waited, rollout) = follow(remote, tunnel, plan, version, &doc).await?;
+    if !text_out {
         if let Some(r) = rollout {
             doc["rollout"] = r;
         }
-        println!("{}", json_inert(&doc));
+        let _ = writeln!(std::io::stdout().lock(), "{}", json_inert(&doc));
     }
-    Ok(code)
+    Ok(u8::from(!warnings.is_empty() || needs.is_some()).max(waited))
 }
 
 /// With `--wait`, follows `version` to the connectors: the exit status of the rollout and, for
@@ -897,6 +1015,7 @@ async fn rollback(
         again: command_line(&["cfingress rollback", &target.shell_words(), &to]),
         yes,
         format,
+        dns: None,
         wait: wait_timeout(wait),
     };
     publish_reviewed(&remote, &tunnel, rc, &config, &diags, &plan).await

@@ -428,7 +428,8 @@ impl Journal {
         if !is_plain_name {
             return Err(unreadable(&path, "not a config file name".to_owned()));
         }
-        let text = read_bounded(&path, MAX_CONFIG_FILE_BYTES)?;
+        // configs/, the tunnel's folder, journal/, the state folder.
+        let text = read_bounded(&path, MAX_CONFIG_FILE_BYTES, 4)?;
         let format = Format::from_path(&path);
         parse_str(&text, format)
             .map(|l| l.config)
@@ -642,23 +643,32 @@ fn write_error(path: &Path, e: &std::io::Error) -> JournalError {
     }
 }
 
-fn read_bounded(path: &Path, limit: u64) -> Result<String, JournalError> {
-    let file = File::open(path).map_err(|e| unreadable(path, e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| unreadable(path, e.to_string()))?;
-    if bytes.len() as u64 > limit {
+/// Reads a journal file only as the writer would have left it: a regular file, not a symbolic
+/// link, in folders (`levels` of them, up to the state folder) that only this user can write in;
+/// a FIFO or device is refused before anything waits on it, and at most `limit` bytes are read.
+/// A planted link or a folder others can write in must never feed a rollback.
+fn read_bounded(path: &Path, limit: u64, levels: usize) -> Result<String, JournalError> {
+    let meta = std::fs::symlink_metadata(path).map_err(|e| unreadable(path, e.to_string()))?;
+    if meta.file_type().is_symlink() {
         return Err(unreadable(
             path,
-            format!("it is larger than {} MB", limit >> 20),
+            "it is a symbolic link, which cfingress never writes there".to_owned(),
         ));
     }
-    String::from_utf8(bytes).map_err(|_| unreadable(path, "it is not UTF-8 text".to_owned()))
+    for dir in path.ancestors().skip(1).take(levels) {
+        if let Err(e) = crate::safe_fs::private_dir(dir) {
+            return Err(unreadable(
+                path,
+                format!("its folder cannot be trusted: {e}"),
+            ));
+        }
+    }
+    crate::config::files::read_text_capped(path, limit).map_err(|e| unreadable(path, e.to_string()))
 }
 
 fn read_index(path: &Path) -> Result<Index, JournalError> {
-    let text = read_bounded(path, MAX_INDEX_BYTES)?;
+    // The tunnel's folder, journal/, the state folder.
+    let text = read_bounded(path, MAX_INDEX_BYTES, 3)?;
     let index: Index =
         serde_json::from_str(&text).map_err(|e| unreadable(path, format!("damaged: {e}")))?;
     if index.format != FORMAT {
@@ -977,6 +987,53 @@ mod tests {
             r.moved_aside
                 .is_some_and(|p| p.display().to_string().ends_with(".corrupt-2"))
         );
+        let _ = std::fs::remove_dir_all(&state);
+    }
+
+    /// What the writer never leaves behind is never read: a link planted for a kept config, a
+    /// FIFO (refused at once, not waited on), a folder others can write in.
+    #[cfg(unix)]
+    #[test]
+    fn planted_links_fifos_and_open_folders_are_never_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let state = temp_state("planted");
+        let j = Journal::in_state_dir(&state, "remote:a:t");
+        record(&j, publish(1, 2));
+        let info = j.read().unwrap_or_else(|e| panic!("{e}"));
+        let Found::Kept { config, .. } = find_version(&info.entries, 1) else {
+            panic!("version 1 is kept")
+        };
+        let kept = j.dir().join(CONFIGS).join(config);
+        let outside = state.join("outside.json");
+        let refused = |r: Result<TunnelConfig, JournalError>, why: &str| match r {
+            Err(JournalError::Unreadable { message, .. }) => {
+                assert!(message.contains(why), "{message}")
+            }
+            other => panic!("read: {other:?}"),
+        };
+        assert!(j.config(config).is_ok());
+        std::fs::rename(&kept, &outside).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&outside, &kept).unwrap_or_else(|e| panic!("{e}"));
+        refused(j.config(config), "symbolic link");
+
+        std::fs::remove_file(&kept).unwrap_or_else(|e| panic!("{e}"));
+        let made = std::process::Command::new("mkfifo").arg(&kept).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        refused(j.config(config), "not a regular file");
+
+        std::fs::remove_file(&kept).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(&outside, &kept).unwrap_or_else(|e| panic!("{e}"));
+        let set = |p: &Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        set(&state.join("journal"), 0o777);
+        assert!(
+            matches!(j.read(), Err(JournalError::Unreadable { message, .. }) if message.contains("cannot be trusted"))
+        );
+        refused(j.config(config), "cannot be trusted");
+        set(&state.join("journal"), 0o700);
+        assert!(j.config(config).is_ok());
         let _ = std::fs::remove_dir_all(&state);
     }
 

@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 use super::connectors;
 use super::files::{read_snapshot, write_reviewed};
 use crate::api::{Client, RemoteConfig};
+use crate::app::dns::DnsMade;
 use crate::app::draft::{self, SavedDraft};
 use crate::app::{Account, Effect, Event, ReviewFailed, Snapshot, TunnelEntry};
 use crate::config::files::{Format, Shape};
@@ -185,6 +186,36 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
             let ticket = request.ticket;
             Box::new(move |message| Event::Reviewed(Err(ReviewFailed { ticket, message })))
         }
+        Effect::ReadDns { ticket, .. } => {
+            let ticket = *ticket;
+            Box::new(move |message| Event::DnsRead {
+                ticket,
+                snapshot: Box::new(unread_snapshot(String::new(), message)),
+            })
+        }
+        Effect::MakeDns { changes, .. } => {
+            let changes = changes.clone();
+            Box::new(move |message| {
+                Event::DnsMade(Box::new(DnsMade {
+                    applied: changes
+                        .into_iter()
+                        .map(|change| crate::dns::plan::Applied {
+                            change,
+                            result: Err(format!("unknown whether it was made: {message}")),
+                            permission: None,
+                        })
+                        .collect(),
+                    skipped: Vec::new(),
+                }))
+            })
+        }
+        Effect::JudgeDns { ticket, .. } => {
+            let ticket = *ticket;
+            Box::new(move |m| Event::DnsJudged {
+                ticket,
+                report: Err(m),
+            })
+        }
         Effect::ReadHistory { .. } => Box::new(|m| Event::History(Err(m))),
         Effect::TakeOver { .. } => Box::new(|m| Event::TookOver(Err(m))),
         Effect::ReadHistoryConfig { .. } => Box::new(|m| Event::HistoryConfig(Err(m))),
@@ -200,6 +231,20 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
         Effect::ReadAccess { .. } => Box::new(|m| Event::Access(Err(m))),
         Effect::ReadHealth { .. } | Effect::DeleteDraft | Effect::Quit => return None,
     })
+}
+
+/// A DNS listing that says only why nothing could be read.
+fn unread_snapshot(tunnel_id: String, message: String) -> crate::dns::Snapshot {
+    crate::dns::Snapshot {
+        tunnel_id,
+        zones: Err(crate::dns::Unreadable {
+            message,
+            permission: None,
+        }),
+        listings: Vec::new(),
+        unsearched: 0,
+        tunnels: None,
+    }
 }
 
 fn panic_text(e: tokio::task::JoinError) -> String {
@@ -331,8 +376,14 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
             Some(c) => connectors::access(c, &account).await,
             None => Event::Access(Err(no_client())),
         },
-        Effect::Review(request) => {
+        Effect::Review(mut request) => {
             let ticket = request.ticket;
+            // The DNS section is planned on DNS as it is now, for the draft's hostnames.
+            if let (Some(dns), Some(c)) = (request.dns.as_mut(), &ctx.client) {
+                let names = crate::dns::check::record_names(&request.draft);
+                let snap = super::dns::read(c, &dns.account, &dns.tunnel, &names).await;
+                dns.snapshot = Some(Arc::new(snap));
+            }
             match tokio::task::spawn_blocking(move || request.compute()).await {
                 Ok(review) => Event::Reviewed(
                     review
@@ -346,6 +397,56 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
                 })),
             }
         }
+        Effect::JudgeDns {
+            ticket,
+            hosts,
+            snapshot,
+        } => {
+            let judged = tokio::task::spawn_blocking(move || {
+                crate::dns::check::check_hosts(hosts.iter().map(String::as_str), &snapshot)
+            })
+            .await;
+            Event::DnsJudged {
+                ticket,
+                report: judged.map(Box::new).map_err(panic_text),
+            }
+        }
+        Effect::ReadDns {
+            account,
+            tunnel,
+            names,
+            ticket,
+        } => {
+            let snapshot = match &ctx.client {
+                Some(c) => super::dns::read(c, &account, &tunnel, &names).await,
+                None => unread_snapshot(tunnel, no_client()),
+            };
+            Event::DnsRead {
+                ticket,
+                snapshot: Box::new(snapshot),
+            }
+        }
+        Effect::MakeDns {
+            account,
+            tunnel,
+            tunnel_name,
+            config,
+            changes,
+        } => match &ctx.client {
+            Some(c) => {
+                let name = (!tunnel_name.is_empty()).then_some(tunnel_name.as_str());
+                let made =
+                    super::dns::make_reviewed(c, &account, &tunnel, name, &config, &changes).await;
+                Event::DnsMade(Box::new(DnsMade {
+                    applied: made.applied,
+                    skipped: made.skipped,
+                }))
+            }
+            None => Event::DnsMade(Box::new(DnsMade {
+                applied: Vec::new(),
+                skipped: Vec::new(),
+            })),
+        },
         Effect::ListAccounts => match &ctx.client {
             Some(c) => Event::Accounts(
                 c.list_accounts()
@@ -514,6 +615,8 @@ mod tests {
             old_name: String::new(),
             replaces: None,
             notes: Vec::new(),
+            dns: None,
+            dns_only: false,
             file: None,
         };
         supervise(

@@ -3,12 +3,13 @@
 //! the faults tests ask for (latency, 429, 500, dropped connections, HTML, truncated bodies,
 //! concurrent edits). Besides tunnels and their configs: [`connectors`] (each tunnel's
 //! cloudflared processes: prompt, slow and stale), [`access`] (Access applications and the Zero
-//! Trust organization), [`permissions`] (groups a token can be made to lack) and [`ratelimit`]
-//! (the request budget and its headers).
+//! Trust organization), [`permissions`] (groups a token can be made to lack), [`ratelimit`]
+//! (the request budget and its headers) and [`dns`] (the zones and DNS records).
 
 pub mod access;
 pub mod connectors;
 pub mod control;
+pub mod dns;
 pub mod permissions;
 pub mod ratelimit;
 pub mod server;
@@ -103,7 +104,8 @@ pub struct SandboxInfo {
 }
 
 /// Builds the initial state: one tunnel per seed (or the demo tunnel), plus a new tunnel with no
-/// config.
+/// config; the zones and DNS records of their hostnames (the demo's with a missing record, an
+/// orphan and a hostname pointing at the other tunnel).
 pub fn seed_state(options: &SandboxOptions) -> Result<SandboxState, SandboxError> {
     let token = match &options.token {
         Some(t)
@@ -117,6 +119,8 @@ pub fn seed_state(options: &SandboxOptions) -> Result<SandboxState, SandboxError
         None => state::random_token(),
     };
     let mut s = SandboxState::new(&token);
+    let mut demo = None;
+    let mut seeded = Vec::new();
     if options.seeds.is_empty() {
         let cfg = parse_json(DEMO_TUNNEL)
             .ok()
@@ -125,7 +129,7 @@ pub fn seed_state(options: &SandboxOptions) -> Result<SandboxState, SandboxError
                 path: "demo".to_owned(),
                 message: "the built-in demo tunnel does not parse".to_owned(),
             })?;
-        s.add_tunnel("demo", Some(cfg), b"demo");
+        demo = Some(s.add_tunnel("demo", Some(cfg), b"demo"));
     }
     for path in &options.seeds {
         let shown = path.display().to_string();
@@ -149,9 +153,15 @@ pub fn seed_state(options: &SandboxOptions) -> Result<SandboxState, SandboxError
             n += 1;
         }
         let content = cfg.to_string();
-        s.add_tunnel(&unique, Some(cfg), content.as_bytes());
+        seeded.push(s.add_tunnel(&unique, Some(cfg), content.as_bytes()));
     }
-    s.add_tunnel("new-tunnel", None, b"new");
+    let other = s.add_tunnel("new-tunnel", None, b"new");
+    if let Some(demo) = demo {
+        s.seed_demo_dns(&demo, &other);
+    }
+    for id in &seeded {
+        s.seed_dns_for(id);
+    }
     Ok(s)
 }
 

@@ -1,8 +1,9 @@
 //! The sandbox's HTTP/1.1 server (hyper) and its fault injection. API routes live under
 //! `/client/v4`; a control API for tests lives under `/__sandbox` (same token):
 //! `POST /__sandbox/faults` (a fault or a list), `DELETE /__sandbox/faults`,
-//! `POST /__sandbox/tunnels/{id}/remote-edit`, `GET /__sandbox/requests`; connectors,
-//! permissions and the rate limit are set through `control`.
+//! `POST /__sandbox/tunnels/{id}/remote-edit`, `GET /__sandbox/requests`, and the DNS routes
+//! under `/__sandbox/dns` (`sandbox::dns`); connectors, permissions and the rate limit are set
+//! through `control`.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -375,6 +376,9 @@ fn control_route(state: &Shared, req: &SandboxRequest) -> Response<Full<Bytes>> 
             } else {
                 Reply::error(404, 1003, "Tunnel not found")
             })
+        }
+        (method, ["dns", rest @ ..]) => {
+            json_reply(&lock(state).dns_control(method, rest, &req.body))
         }
         ("GET", ["requests"]) => {
             let s = lock(state);

@@ -196,8 +196,8 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path.
     pub path: String,
-    /// The names of the query parameters (for contract tests of what clients send).
-    pub query: Vec<String>,
+    /// Decoded query pairs (at most 20, each cut to 200 characters).
+    pub query: Vec<(String, String)>,
     /// JSON body, if any.
     pub body: Option<Value>,
 }
@@ -219,6 +219,8 @@ pub struct SandboxState {
     pub faults: VecDeque<Fault>,
     /// Requests received (the last 1000).
     pub requests: VecDeque<RecordedRequest>,
+    /// Zones and DNS records (`sandbox::dns`).
+    pub dns: super::dns::DnsState,
     /// Each tunnel's connectors.
     pub connectors: Connectors,
     /// Access applications and the Zero Trust organization.
@@ -382,6 +384,7 @@ impl SandboxState {
             tunnels: Vec::new(),
             faults: VecDeque::new(),
             requests: VecDeque::new(),
+            dns: super::dns::DnsState::default(),
             connectors: Connectors::default(),
             access: AccessState::default(),
             denied: Vec::new(),
@@ -484,7 +487,7 @@ impl SandboxState {
                 .query
                 .iter()
                 .take(20)
-                .map(|(k, _)| k.chars().take(100).collect())
+                .map(|(k, v)| (k.chars().take(200).collect(), v.chars().take(200).collect()))
                 .collect(),
             body: if req.body.len() <= MAX_RECORDED_BODY {
                 serde_json::from_slice(&req.body).ok()
@@ -531,7 +534,7 @@ impl SandboxState {
         }
     }
 
-    fn query(&self, req: &SandboxRequest, key: &str) -> Option<String> {
+    pub(super) fn query(&self, req: &SandboxRequest, key: &str) -> Option<String> {
         req.query
             .iter()
             .rev()
@@ -616,8 +619,19 @@ impl SandboxState {
                 ];
                 self.page_of(req, 50, all)
             }
-            // An account without zones (the DNS part of the sandbox serves them when present).
-            ("GET", ["zones"]) => self.page_of(req, 50, Vec::new()),
+            (_, ["zones", rest @ ..]) => {
+                let access = match &principal {
+                    Principal::Token(t) => super::dns::Access {
+                        global: false,
+                        write: t.write,
+                    },
+                    Principal::GlobalKey => super::dns::Access {
+                        global: true,
+                        write: true,
+                    },
+                };
+                self.zones_route(method, rest, req, access)
+            }
             (_, ["accounts", account, rest @ ..]) => {
                 if !is_account_id(account) {
                     return Reply::error(
@@ -645,7 +659,7 @@ impl SandboxState {
     }
 
     /// The page of `all` that the request's `page`/`per_page` ask for (at most `max` per page).
-    fn page_of(&self, req: &SandboxRequest, max: usize, all: Vec<Value>) -> Reply {
+    pub(super) fn page_of(&self, req: &SandboxRequest, max: usize, all: Vec<Value>) -> Reply {
         let (page, per_page) = match self.paging(req, max) {
             Ok(p) => p,
             Err(r) => return r,
@@ -795,23 +809,31 @@ impl SandboxState {
     }
 }
 
+/// A request with the state's first token, for tests (`body` null: none).
+#[cfg(test)]
+pub(super) fn test_request(
+    state: &SandboxState,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> SandboxRequest {
+    SandboxRequest {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        authorization: Some(format!("Bearer {}", state.tokens[0].value)),
+        body: if body.is_null() {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        },
+        ..SandboxRequest::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_request as req;
     use super::*;
-
-    fn req(state: &SandboxState, method: &str, path: &str, body: Value) -> SandboxRequest {
-        SandboxRequest {
-            method: method.to_owned(),
-            path: path.to_owned(),
-            authorization: Some(format!("Bearer {}", state.tokens[0].value)),
-            body: if body.is_null() {
-                Vec::new()
-            } else {
-                body.to_string().into_bytes()
-            },
-            ..SandboxRequest::default()
-        }
-    }
 
     #[test]
     fn put_validates_bumps_version_and_keeps_unknown_keys() {

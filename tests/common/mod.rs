@@ -2,6 +2,8 @@
 //! tests and the pty measurement).
 #![allow(dead_code)] // each test crate uses its own part
 
+pub mod contract;
+
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -227,8 +229,22 @@ impl SandboxProcess {
         ]
     }
 
-    /// Calls the sandbox's control API (`/__sandbox/...`); panics unless it answers 200.
-    pub fn control(&self, method: &str, path: &str, body: &str) {
+    /// Runs `cfingress ARGS` against this sandbox with a clean environment (settings and state
+    /// in `home`, no terminal).
+    pub fn run(&self, home: &std::path::Path, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(bin())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env(home))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Calls the sandbox's control API (`/__sandbox/...`); panics unless it answers 200, and
+    /// returns the answer's body.
+    pub fn control(&self, method: &str, path: &str, body: &str) -> serde_json::Value {
         let api_url = self.field("api_url");
         let hostport = api_url
             .trim_start_matches("http://")
@@ -248,6 +264,8 @@ impl SandboxProcess {
         let mut answer = String::new();
         let _ = stream.read_to_string(&mut answer);
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
     }
 }
 

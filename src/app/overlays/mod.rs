@@ -68,8 +68,10 @@ pub enum Action {
     ResolveRebase(Box<Rebased>, Box<Snapshot>),
     /// Replace this remote state after a review.
     Overwrite(Box<Snapshot>),
-    /// Send exactly what the review showed.
+    /// Send exactly what the review showed (then make the DNS changes toggled on in it).
     Publish(Box<Review>),
+    /// Make these DNS changes (a review of DNS alone: the config is unchanged).
+    SyncDns(Vec<crate::dns::Change>),
     /// Quit as soon as the publish under way has an outcome (it cannot be called back).
     QuitWhenPublished,
     /// View the config read-only: another editor (this one) holds it.

@@ -17,6 +17,8 @@ pub enum Wait {
     Publishing,
     /// The source is read again to replace the draft.
     Reloading,
+    /// The DNS changes chosen in the review are made (after the publish): awaited.
+    Dns,
 }
 
 /// The wait.
@@ -50,8 +52,9 @@ impl Component for Progress {
             Some(Command::Cancel) => Outcome::StayThen(Action::Info(
                 "this cannot be cancelled any more: its answer is awaited".to_owned(),
             )),
-            // What was sent cannot be called back: quit once its outcome is known and said.
-            Some(Command::Quit) if self.wait == Wait::Publishing => {
+            // What was sent (a config, DNS changes) cannot be called back: quit once its outcome
+            // is known and said.
+            Some(Command::Quit) if matches!(self.wait, Wait::Publishing | Wait::Dns) => {
                 Outcome::StayThen(Action::QuitWhenPublished)
             }
             Some(Command::Quit) => Outcome::StayThen(Action::Quit),

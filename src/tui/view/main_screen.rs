@@ -15,11 +15,15 @@ use crate::app::{App, Banner, Origin};
 use crate::config::effective::{Source, effective};
 use crate::config::fields::Field;
 use crate::config::validate::Severity;
+use crate::dns::State;
 use crate::text::inert;
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let l = app.layout(area);
-    frame.render_widget(Paragraph::new(header_line(app, theme)), l.header);
+    frame.render_widget(
+        Paragraph::new(header_line(app, theme, area.width)),
+        l.header,
+    );
     if l.banner.height > 0 {
         frame.render_widget(
             Paragraph::new(banner_text(app, theme, area.width)),
@@ -40,7 +44,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     );
 }
 
-fn header_line(app: &App, theme: Theme) -> Line<'static> {
+fn header_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
     let (name, place, base) = match &app.origin {
         Some(Origin::Remote {
             account_name,
@@ -132,6 +136,23 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
             theme.dim()
         },
     ));
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = usize::from(width).saturating_sub(used + 3);
+    let dns = match app.dns.header() {
+        Some((long, p)) if long.chars().count() <= room => Some((long, p)),
+        _ => app.dns.header_short(),
+    };
+    if let Some((dns, problem)) = dns {
+        spans.push(sep());
+        spans.push(Span::styled(
+            theme.text(&dns),
+            if problem {
+                theme.warning()
+            } else {
+                theme.dim()
+            },
+        ));
+    }
     Line::from(spans)
 }
 
@@ -258,8 +279,11 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let digits = rules.len().max(1).to_string().len().max(3);
     let num_w = digits + 2;
     let inner = usize::from(area.width.saturating_sub(2));
-    let rest = inner.saturating_sub(num_w + 3 + 7 + 5);
-    let host_w = rest * 34 / 86;
+    // The DNS column (remote tunnels): each hostname's record state.
+    let dns_w = if app.is_file() { 0 } else { DNS_WIDTH };
+    let rest = inner.saturating_sub(num_w + 3 + 7 + 5 + dns_w + usize::from(dns_w > 0));
+    // The DNS column's room comes mostly from the service: hostnames stay readable.
+    let host_w = rest * if dns_w > 0 { 38 } else { 34 } / 86;
     let path_w = rest * 18 / 86;
     let service_w = rest.saturating_sub(host_w + path_w);
     let current = app.current_rule();
@@ -307,7 +331,7 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             } else {
                 Cell::from(format!(" {:>digits$}{change}", i + 1))
             };
-            Row::new(vec![
+            let mut cells = vec![
                 number,
                 Cell::from(host_cell),
                 Cell::from(truncate_end(&inert(r.path.as_str()), path_w, theme.ascii)),
@@ -317,28 +341,35 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
                     theme.ascii,
                 )),
                 Cell::from(opts),
-                Cell::from(status),
-            ])
-            .style(style)
+            ];
+            if dns_w > 0 {
+                cells.push(Cell::from(dns_cell(app, i, theme)));
+            }
+            cells.push(Cell::from(status));
+            Row::new(cells).style(style)
         })
         .collect();
-    let header = Row::new(vec![
+    let mut names = vec![
         format!("{:>w$}", "#", w = digits + 1),
         "HOSTNAME".to_owned(),
         "PATH".to_owned(),
         "SERVICE".to_owned(),
         "OPT".to_owned(),
-        "STATUS".to_owned(),
-    ])
-    .style(theme.key());
-    let widths = [
+    ];
+    let mut widths = vec![
         Constraint::Length(num_w as u16),
         Constraint::Length(host_w as u16),
         Constraint::Length(path_w as u16),
         Constraint::Length(service_w as u16),
         Constraint::Length(3),
-        Constraint::Length(7),
     ];
+    if dns_w > 0 {
+        names.push("DNS".to_owned());
+        widths.push(Constraint::Length(dns_w as u16));
+    }
+    names.push("STATUS".to_owned());
+    widths.push(Constraint::Length(7));
+    let header = Row::new(names).style(theme.key());
     let mut title = if visible.len() == rules.len() {
         format!("Ingress rules ({})", rules.len())
     } else {
@@ -358,6 +389,32 @@ fn rules_table(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             .column_spacing(1),
         area,
     );
+}
+
+/// The DNS column's width: its longest word (`conflict`, `dns-only`).
+const DNS_WIDTH: usize = 8;
+
+/// Rule `i`'s DNS cell: its hostname's record state, `…` while DNS is read, empty without a
+/// hostname.
+fn dns_cell(app: &App, i: usize, theme: Theme) -> Span<'static> {
+    let Some(h) = app.dns_of_rule(i) else {
+        let has_host = app.draft.rules().get(i).is_some_and(|r| {
+            let h = r.hostname.as_str();
+            !h.is_empty() && h != "*"
+        });
+        return if has_host && app.dns.reading {
+            Span::styled(theme.glyph("…", "..."), theme.dim())
+        } else {
+            Span::raw("")
+        };
+    };
+    let style = match h.state {
+        State::Ok => theme.ok(),
+        State::Unknown => theme.dim(),
+        State::NoZone | State::Conflict => theme.error(),
+        _ => theme.warning(),
+    };
+    Span::styled(crate::app::dns::short(h.state), style)
 }
 
 fn detail_pane(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
@@ -385,6 +442,13 @@ fn detail_pane(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         Span::styled("  service ", theme.dim()),
         Span::raw(inert(rule.service.as_str()).into_owned()),
     ]));
+    if let Some(dns) = app.dns_detail(i) {
+        let style = match app.dns_of_rule(i).map(|h| h.state) {
+            Some(State::Ok) | None => theme.dim(),
+            Some(_) => theme.warning(),
+        };
+        lines.push(Line::from(Span::styled(theme.text(&dns), style)));
+    }
     for d in app.checks.of_rule(i) {
         let field = d.field.as_ref().map(Field::to_string).unwrap_or_default();
         let style = if d.severity == Severity::Error {

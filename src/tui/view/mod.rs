@@ -17,6 +17,7 @@ mod progress;
 mod rebase;
 mod recover;
 mod review;
+mod review_dns;
 mod rollout;
 mod status;
 mod tester;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme::{Theme, footer, window};
-use crate::app::keys::Context;
+use crate::app::keys::{Command, Context};
 use crate::app::overlays::review::ReviewPane;
 use crate::app::{App, Origin};
 use crate::text::inert;
@@ -30,6 +30,7 @@ pub(super) fn diff_style(l: &str, theme: Theme) -> Style {
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &ReviewPane, theme: Theme) {
     let review = &pane.review;
     let title = match (&app.origin, review.replaces) {
+        _ if review.dns_only => "Make these DNS changes? (the config is unchanged)".to_owned(),
         (Some(Origin::File { path, .. }), _) => {
             format!("Write {}?", inert(&path.display().to_string()))
         }
@@ -53,6 +54,9 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &ReviewPa
     for s in &review.summary {
         text.push(Line::from(inert(s).into_owned()));
     }
+    if let Some(dns) = &review.dns {
+        text.extend(super::review_dns::lines(app, dns, pane.dns_cursor, theme));
+    }
     text.push(Line::from(Span::styled(
         theme.glyph("─", "-").repeat(usize::from(inner.width)),
         theme.dim(),
@@ -68,6 +72,9 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &ReviewPa
     while text.len() < usize::from(inner.height).saturating_sub(1) {
         text.push(Line::from(""));
     }
-    text.push(footer(app, theme, Context::Review, inner.width, |_| true));
+    let has_dns = review.dns.as_ref().is_some_and(|d| !d.changes.is_empty());
+    text.push(footer(app, theme, Context::Review, inner.width, |c| {
+        has_dns || !matches!(c, Command::NextItem | Command::PrevItem | Command::Toggle)
+    }));
     frame.render_widget(Paragraph::new(text), inner);
 }
