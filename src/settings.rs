@@ -86,14 +86,40 @@ impl RolloutSettings {
     }
 }
 
-/// One key or several, as written in `[keys]`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
+/// One key or several, as written in `[keys]`; each of several keeps where it was written, so
+/// an error points at the bad one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySpec {
     /// `publish = "P"`
     One(String),
     /// `undo = ["u", "ctrl-z"]`
-    Many(Vec<String>),
+    Many(Vec<toml::Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for KeySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Spec;
+        impl<'de> serde::de::Visitor<'de> for Spec {
+            type Value = KeySpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key name or a list of key names")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<KeySpec, E> {
+                Ok(KeySpec::One(v.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<KeySpec, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = seq.next_element::<toml::Spanned<String>>()? {
+                    keys.push(k);
+                }
+                Ok(KeySpec::Many(keys))
+            }
+        }
+        d.deserialize_any(Spec)
+    }
 }
 
 /// The whole settings file.
@@ -113,7 +139,7 @@ pub struct Settings {
     pub rollout: RolloutSettings,
     /// Key bindings: command name to key or keys (the README lists the command names).
     #[serde(default)]
-    pub keys: BTreeMap<String, toml::Spanned<KeySpec>>,
+    pub keys: BTreeMap<toml::Spanned<String>, toml::Spanned<KeySpec>>,
     /// The `[keys]` entries with their line and column, in the file's order.
     #[serde(skip)]
     pub key_overrides: Vec<crate::app::keys::KeyOverride>,
@@ -271,13 +297,20 @@ impl Settings {
         let mut overrides: Vec<crate::app::keys::KeyOverride> = s
             .keys
             .iter()
-            .map(|(command, spec)| crate::app::keys::KeyOverride {
-                command: command.clone(),
-                keys: match spec.get_ref() {
-                    KeySpec::One(k) => vec![k.clone()],
-                    KeySpec::Many(list) => list.clone(),
-                },
-                at: Some(position(spec.span().start)),
+            .map(|(command, spec)| {
+                let (keys, key_at) = match spec.get_ref() {
+                    KeySpec::One(k) => (vec![k.clone()], vec![Some(position(spec.span().start))]),
+                    KeySpec::Many(list) => list
+                        .iter()
+                        .map(|k| (k.get_ref().clone(), Some(position(k.span().start))))
+                        .unzip(),
+                };
+                crate::app::keys::KeyOverride {
+                    command: command.get_ref().clone(),
+                    keys,
+                    at: Some(position(command.span().start)),
+                    key_at,
+                }
             })
             .collect();
         overrides.sort_by_key(|o| o.at);
@@ -419,11 +452,23 @@ mod tests {
         let s = Settings::parse(text, Path::new("s.toml")).unwrap_or_else(|e| panic!("{e}"));
         let e = s.keymap().err().map(|e| e.to_string()).unwrap_or_default();
         assert!(
-            e.starts_with("s.toml: line 3, column 10: [keys]: unknown command \"pubish\" (did you mean \"publish\"?)"),
+            e.starts_with("s.toml: line 3, column 1: [keys]: unknown command \"pubish\" (did you mean \"publish\"?)"),
             "{e}"
         );
         assert!(
             e.contains("line 4, column 8: [keys]: undo: \"hyper-u\" is not a key name"),
+            "{e}"
+        );
+        // A bad key in a list is pointed at, not the list; a bad command name at its name.
+        let text = "[keys]\npublsh = \"P\"\n  undo = [\"u\", \"ctl-z\"]\n";
+        let s = Settings::parse(text, Path::new("s.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let e = s.keymap().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            e.contains("line 2, column 1: [keys]: unknown command \"publsh\""),
+            "{e}"
+        );
+        assert!(
+            e.contains("line 3, column 16: [keys]: undo: \"ctl-z\""),
             "{e}"
         );
         let e = Settings::parse("[keys]\nundo = 5\n", Path::new("s.toml"));

@@ -852,4 +852,62 @@ fn the_tunnel_picker_health_column() {
         )),
     ));
     both("tunnel_picker_health", &app);
+    // HEALTH has priority: at 80 columns the id gives way (marked as cut), the health does not.
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("healthy · 3 conn · 1 old"), "{narrow}");
+    assert!(narrow.contains("f70ff985-"), "{narrow}");
+    assert!(narrow.contains('…'), "{narrow}");
+    assert!(render(&app, 120, 40).contains("f70ff985-a4ef-4643-bbbc-4a0ed4fc8415 "));
+}
+
+#[test]
+fn the_message_log_loses_no_character_where_lines_wrap() {
+    for n in 10..60 {
+        let text = format!(
+            "{}still on 1 after 1m 0s (s: the tunnel's status); add it to the token",
+            "ab ".repeat(n)
+        );
+        let mut app = demo();
+        app.update(tick());
+        app.messages.push(text, false, None);
+        key(&mut app, 'm');
+        for (w, h) in [(80, 24), (100, 30)] {
+            let screen = render(&app, w, h);
+            let words: Vec<String> = screen
+                .lines()
+                .map(|l| l.replace(['│', '╭', '╮', '╰', '╯', '─'], " "))
+                .collect::<Vec<_>>();
+            let words: Vec<&str> = words.iter().flat_map(|l| l.split_whitespace()).collect();
+            for needed in ["0s", "(s:", "status);", "add", "token"] {
+                assert!(words.contains(&needed), "{n} at {w}: {needed}\n{screen}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_long_form_message_wraps_so_the_permission_shows() {
+    let mut app = demo();
+    key(&mut app, 'j');
+    key(&mut app, 'e');
+    let Some(cfingress::app::overlays::Overlay::Form(form)) = &mut app.overlay else {
+        panic!("no form");
+    };
+    form.message = Some(format!(
+        "cannot list the Access applications: {}",
+        cfingress::effects::connectors::why(&cfingress::api::ApiError::MissingPermission {
+            permission: "Account > Access: Apps and Policies > Read",
+            detail: "Authentication error (code 10000)".into(),
+        })
+    ));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = render(&app, w, h).replace(['│', '\n'], " ");
+        let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("Account > Access: Apps and Policies > Read"),
+            "{w}: {}",
+            render(&app, w, h)
+        );
+    }
+    insta::assert_snapshot!("form_long_message_80x24", render(&app, 80, 24));
 }

@@ -589,7 +589,7 @@ pub const TABLES: &[Table] = &[
                         Command::Global,
                         &[ch('o')],
                         "global originRequest settings",
-                        f("global", "global", 8),
+                        f("global", "global", 9),
                     ),
                     b(Command::Warp, &[ch('w')], "warp-routing", None),
                 ],
@@ -673,7 +673,7 @@ pub const TABLES: &[Table] = &[
                         Command::Status,
                         &[ch('s')],
                         "the tunnel's status: health, connectors, the config version each runs, the last rollout",
-                        None,
+                        f("status", "stat", 7),
                     ),
                 ],
             },
@@ -1326,8 +1326,10 @@ pub struct KeyOverride {
     pub command: String,
     /// The key names.
     pub keys: Vec<String>,
-    /// Line and column of the entry in the settings file.
+    /// Line and column of the entry (its command name) in the settings file.
     pub at: Option<(usize, usize)>,
+    /// Line and column of each key name, in the order of `keys` (may be shorter: then `at`).
+    pub key_at: Vec<Option<(usize, usize)>>,
 }
 
 /// One problem with the user's `[keys]` table.
@@ -1437,12 +1439,21 @@ impl Keymap {
                 )));
                 continue;
             }
+            // Where each key was written, for an error about it.
+            let key_at = |i: usize| o.key_at.get(i).copied().flatten().or(o.at);
             let mut keys = Vec::new();
-            for k in &o.keys {
+            let mut written_at = Vec::new();
+            for (i, k) in o.keys.iter().enumerate() {
                 match KeyPress::parse(k) {
-                    Ok(key) if !keys.contains(&key) => keys.push(key),
+                    Ok(key) if !keys.contains(&key) => {
+                        keys.push(key);
+                        written_at.push(key_at(i));
+                    }
                     Ok(_) => {}
-                    Err(e) => errors.push(err(format!("[keys]: {}: {e}", command.name()))),
+                    Err(e) => errors.push(KeyError {
+                        at: key_at(i),
+                        message: format!("[keys]: {}: {e}", command.name()),
+                    }),
                 }
             }
             if keys.is_empty() {
@@ -1452,14 +1463,18 @@ impl Keymap {
                 for b in bound.iter_mut().filter(|b| b.command == command) {
                     if table(*context).is_some_and(|t| t.text_input)
                         && command != Command::Toggle
-                        && let Some(k) = keys.iter().find(|k| k.typed().is_some())
+                        && let Some(n) = keys.iter().position(|k| k.typed().is_some())
                     {
-                        errors.push(err(format!(
+                        let k = keys[n];
+                        errors.push(KeyError {
+                            at: written_at.get(n).copied().flatten(),
+                            message: format!(
                             "[keys]: {}: \"{}\" types text in {}, so it cannot be bound there; use a key with ctrl- or alt-, or a named key",
                             command.name(),
                             k.label(true),
                             context_name(*context)
-                        )));
+                        ),
+                        });
                         continue;
                     }
                     b.keys.clone_from(&keys);
@@ -1841,6 +1856,7 @@ mod tests {
             command: command.to_owned(),
             keys: keys.iter().map(|k| (*k).to_owned()).collect(),
             at: Some((line, 1)),
+            key_at: Vec::new(),
         }
     }
 
@@ -1931,6 +1947,14 @@ mod tests {
             wide.iter().any(|(k, l)| k == "K/J" && l == "reorder"),
             "{wide:?}"
         );
+        // The status view and the history show when there is room.
+        for (k, width) in [("s", 118), ("s", 200), ("H", 200)] {
+            assert!(
+                fit_footer(&items, width).iter().any(|(key, _)| key == k),
+                "{k} at {width}: {:?}",
+                fit_footer(&items, width)
+            );
+        }
         let narrow = fit_footer(&items, 78);
         let cost: usize = narrow.iter().map(|(k, l)| k.len() + l.len() + 3).sum();
         assert!(cost <= 78, "{narrow:?}");

@@ -74,24 +74,43 @@ pub fn width(s: &str) -> usize {
 
 /// `s` wrapped to lines of at most `max` cells, breaking at spaces where it can.
 pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    wrap_hanging(s, max, 0)
+}
+
+/// [`wrap`] with a hanging indent: every line after a paragraph's first starts with `indent`
+/// spaces and still fits in `max` cells, so nothing is cut where the line is drawn.
+pub fn wrap_hanging(s: &str, max: usize, indent: usize) -> Vec<String> {
     let max = max.max(1);
+    let indent = indent.min(max - 1);
     let mut lines = Vec::new();
     for para in s.split('\n') {
+        let first = lines.len();
+        // The room on the line being filled: all of it on a paragraph's first line.
+        let room = |lines: &Vec<String>| {
+            if lines.len() == first {
+                max
+            } else {
+                max - indent
+            }
+        };
         let mut line = String::new();
         let mut line_w = 0;
         for word in para.split_inclusive(' ') {
             let w = word.width();
-            let fits = line_w + word.trim_end().width() <= max;
+            let fits = line_w + word.trim_end().width() <= room(&lines);
             if !fits && !line.is_empty() {
                 lines.push(line.trim_end().to_owned());
                 line = String::new();
                 line_w = 0;
             }
-            if w > max {
+            if word.trim_end().width() > room(&lines) {
                 // A word longer than a line: cut it by cells.
                 for c in word.chars() {
                     let cw = c.width().unwrap_or(0);
-                    if line_w + cw > max {
+                    if c == ' ' && line_w + cw > room(&lines) {
+                        continue;
+                    }
+                    if line_w + cw > room(&lines) && !line.is_empty() {
                         lines.push(std::mem::take(&mut line));
                         line_w = 0;
                     }
@@ -104,8 +123,40 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
             }
         }
         lines.push(line.trim_end().to_owned());
+        let pad = " ".repeat(indent);
+        for l in lines.iter_mut().skip(first + 1) {
+            l.insert_str(0, &pad);
+        }
     }
     lines
+}
+
+/// Column widths that fit `avail` cells (one cell between columns): each column gets its
+/// `natural` width when all fit; otherwise the columns in `shrink` (first to give way first)
+/// are narrowed, each down to its `min`, then below it when that is still too wide (to one
+/// cell at least). Columns not in `shrink` keep their natural width.
+pub fn fit_columns(natural: &[usize], min: &[usize], shrink: &[usize], avail: usize) -> Vec<usize> {
+    let mut widths = natural.to_vec();
+    let gaps = widths.len().saturating_sub(1);
+    let mut excess = (widths.iter().sum::<usize>() + gaps).saturating_sub(avail);
+    for floor in [Some(min), None] {
+        for &i in shrink {
+            if excess == 0 {
+                return widths;
+            }
+            let Some(w) = widths.get_mut(i) else {
+                continue;
+            };
+            let lowest = floor
+                .and_then(|m| m.get(i).copied())
+                .unwrap_or(1)
+                .clamp(1, (*w).max(1));
+            let give = excess.min(w.saturating_sub(lowest));
+            *w -= give;
+            excess -= give;
+        }
+    }
+    widths
 }
 
 /// `s` cut to `max` cells, ending with `…` (`~` in ASCII mode) when cut.
@@ -175,10 +226,53 @@ mod tests {
     }
 
     #[test]
+    fn columns_give_way_in_order() {
+        // TUNNEL, ID, HEALTH, CONFIG: all fit at 120 columns.
+        let natural = [10, 36, 40, 10];
+        let min = [8, 9, 8, 6];
+        let order = [1, 3, 0, 2];
+        assert_eq!(fit_columns(&natural, &min, &order, 120), natural);
+        // At 76 the id gives way first, down to its first characters, and HEALTH keeps its room.
+        assert_eq!(fit_columns(&natural, &min, &order, 76), [10, 13, 40, 10]);
+        assert_eq!(fit_columns(&natural, &min, &order, 70), [10, 9, 40, 8]);
+        // Then the rest, HEALTH last.
+        assert_eq!(fit_columns(&natural, &min, &order, 60), [8, 9, 34, 6]);
+        // Below every minimum, still within the width and never zero.
+        let tiny = fit_columns(&natural, &min, &order, 10);
+        assert!(
+            tiny.iter().sum::<usize>() + 3 <= 10 || tiny.iter().all(|&w| w == 1),
+            "{tiny:?}"
+        );
+        assert!(tiny.iter().all(|&w| w >= 1));
+    }
+
+    #[test]
     fn wrapping_and_truncation_by_cells() {
         assert_eq!(wrap("one two three", 7), vec!["one two", "three"]);
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 4), vec![""]);
+        // Continuation lines are indented and still fit: nothing is lost at the break.
+        let text = "12:00:00 still on 1 after 1m 0s (s: the tunnel's status)";
+        for max in [10, 21, 23, 80] {
+            let lines = wrap_hanging(text, max, 2);
+            assert!(lines.iter().all(|l| l.width() <= max), "{max}: {lines:?}");
+            let joined: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+            let words: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(joined.concat(), words.concat(), "{max}: {lines:?}");
+        }
+        assert_eq!(
+            wrap_hanging("one two three four", 9, 2),
+            vec!["one two", "  three", "  four"]
+        );
+        // Wide and multi-byte text is measured in cells, and a long word is cut, not dropped.
+        let wide = "é日本語のテキスト ümlaut-ärger-öde (code 10000)); add it";
+        for max in [6, 7, 12] {
+            let lines = wrap_hanging(wide, max, 2);
+            assert!(lines.iter().all(|l| l.width() <= max), "{max}: {lines:?}");
+            let kept: String = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+            assert_eq!(kept, wide.split_whitespace().collect::<String>(), "{max}");
+        }
+        assert_eq!(wrap_hanging("a\nb", 9, 2), vec!["a", "b"]);
         assert_eq!(truncate_end("legacy.example.com", 10, false), "legacy.ex…");
         assert_eq!(
             truncate_start("legacy.example.com", 10, false),

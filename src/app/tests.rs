@@ -1650,11 +1650,13 @@ fn user_keys_drive_the_app_and_its_hints() {
             command: "publish".into(),
             keys: vec!["P".into()],
             at: None,
+            key_at: Vec::new(),
         },
         keys::KeyOverride {
             command: "quit".into(),
             keys: vec!["Q".into()],
             at: None,
+            key_at: Vec::new(),
         },
     ])
     .unwrap_or_else(|e| panic!("{e:?}"));

@@ -15,12 +15,11 @@ use crate::app::rollout::TunnelStatus;
 use crate::rollout::Health;
 use crate::rollout::cloudflared::Month;
 
-/// An API failure for the user, with the doctor's explanation when a permission is missing.
+/// An API failure for the user; a missing permission is said by the doctor's explanation alone
+/// (which names the permission first, and where to add it), not by the error's text and then
+/// again by the explanation.
 pub fn why(e: &ApiError) -> String {
-    match crate::doctor::explain(e) {
-        Some(explanation) => format!("{e}. {explanation}"),
-        None => e.to_string(),
-    }
+    crate::doctor::explain(e).unwrap_or_else(|| e.to_string())
 }
 
 /// Polls the connectors until the rollout of `version` is over, sending each poll as an
@@ -105,4 +104,35 @@ pub(super) async fn access(client: &Client, account: &str) -> Event {
         .ok()
         .and_then(|o| o.team_name().map(str::to_owned));
     Event::Access(Ok(Arc::new(AccessData { apps, team })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_permission_is_said_once_and_named_first() {
+        let e = ApiError::MissingPermission {
+            permission: "Account > Cloudflare Tunnel > Edit",
+            detail: "Authentication error (code 10000)".to_owned(),
+        };
+        let text = why(&e);
+        assert_eq!(text.matches("lacks").count(), 1, "{text}");
+        assert_eq!(
+            text.matches("Cloudflare Tunnel > Edit").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.starts_with("the token lacks Account > Cloudflare Tunnel > Edit"),
+            "{text}"
+        );
+        assert!(text.contains(crate::doctor::TOKENS_PAGE), "{text}");
+        // Other failures keep their own words.
+        let other = ApiError::Server {
+            status: 502,
+            detail: "bad gateway".to_owned(),
+        };
+        assert_eq!(why(&other), other.to_string());
+    }
 }

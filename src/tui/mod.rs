@@ -189,7 +189,7 @@ pub async fn run(
         while let Ok(ev) = rx.try_recv() {
             batch.push(ev);
         }
-        for ev in batch {
+        for ev in stamped(batch, crate::time::now) {
             dirty = true;
             for effect in app.update(ev) {
                 match effect {
@@ -255,6 +255,19 @@ pub async fn run(
     Ok(exit)
 }
 
+/// The events of one turn of the loop, led by the clock when any of them is more than a tick:
+/// the app then knows the time each key or answer arrived (the time a message is logged with),
+/// not that of the last tick, which is only sent while the screen shows a moving time.
+fn stamped(batch: Vec<Event>, now: impl FnOnce() -> jiff::ZonedDateTime) -> Vec<Event> {
+    if batch.iter().all(|e| matches!(e, Event::Tick(_))) {
+        return batch;
+    }
+    let mut out = Vec::with_capacity(batch.len() + 1);
+    out.push(Event::Tick(now()));
+    out.extend(batch.into_iter().filter(|e| !matches!(e, Event::Tick(_))));
+    out
+}
+
 /// The signals that end the editor after saving the draft: SIGHUP (a dropped SSH connection),
 /// SIGTERM (a kill), SIGINT and SIGQUIT (sent by another program: in the editor's raw mode,
 /// Ctrl-C and Ctrl-\ are keys, not signals).
@@ -295,5 +308,46 @@ impl Signals {
         }
         #[cfg(not(unix))]
         std::future::pending::<()>().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::keys::KeyPress;
+
+    fn at(second: i64) -> jiff::ZonedDateTime {
+        jiff::Timestamp::from_second(second)
+            .unwrap_or_default()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+    }
+
+    fn seconds(batch: &[Event]) -> Vec<Option<i64>> {
+        batch
+            .iter()
+            .map(|e| match e {
+                Event::Tick(t) => Some(t.timestamp().as_second()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_batch_with_a_key_or_answer_tells_the_app_the_time_first() {
+        let key = || Event::Key(KeyPress::ch('J'));
+        // A key alone: the clock comes first, read now.
+        assert_eq!(seconds(&stamped(vec![key()], || at(60))), [Some(60), None]);
+        // A stale tick in the batch gives way to the time read now.
+        assert_eq!(
+            seconds(&stamped(vec![Event::Tick(at(1)), key(), key()], || at(60))),
+            [Some(60), None, None]
+        );
+        // Ticks alone and empty batches are left as they are (no clock read).
+        let never = || -> jiff::ZonedDateTime { panic!("the clock was read") };
+        assert_eq!(
+            seconds(&stamped(vec![Event::Tick(at(5))], never)),
+            [Some(5)]
+        );
+        assert!(stamped(Vec::new(), never).is_empty());
     }
 }

@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -10,7 +10,7 @@ use super::theme::{Theme, footer, window};
 use crate::app::App;
 use crate::app::forms::{FieldValue, Form};
 use crate::app::keys::Context;
-use crate::app::layout::{truncate_end, truncate_start, width};
+use crate::app::layout::{truncate_end, truncate_start, width, wrap};
 use crate::app::line_input::LineInput;
 use crate::text::inert;
 
@@ -57,9 +57,36 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, th
     if inner.height < 3 || inner.width < 10 {
         return;
     }
+    let (message, message_style) = if form.confirm_discard {
+        (
+            format!(
+                "Discard your changes to this form? {} = discard, any other key = keep editing",
+                super::key_label(app, theme, Context::Confirm, crate::app::keys::Command::Yes)
+            ),
+            theme.warning().add_modifier(Modifier::BOLD),
+        )
+    } else if let Some(m) = &form.message {
+        (inert(m).into_owned(), theme.error())
+    } else if let Some(f) = form.fields.get(form.focus) {
+        (format!("{}: {}", f.label, f.help), theme.dim())
+    } else {
+        (String::new(), Style::default())
+    };
+    // The message wraps to up to three lines (the body keeps one), so its end, often what to
+    // do or what is missing, shows; a longer one ends with a mark and is in the log in full.
+    let room = usize::from(inner.height.saturating_sub(2)).clamp(1, 3);
+    let mut message_lines = wrap(&message, usize::from(inner.width));
+    if message_lines.len() > room {
+        message_lines.truncate(room);
+        if let Some(last) = message_lines.last_mut() {
+            let marked = format!("{last}{}", theme.glyph("…", "~"));
+            *last = truncate_end(&marked, usize::from(inner.width), theme.ascii);
+        }
+    }
+    let msg_h = u16::try_from(message_lines.len()).unwrap_or(1);
     let [body, msg, foot] = Layout::vertical([
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(msg_h),
         Constraint::Length(1),
     ])
     .areas(inner);
@@ -184,22 +211,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, th
             y += 1;
         }
     }
-    let message = if form.confirm_discard {
-        Span::styled(
-            format!(
-                "Discard your changes to this form? {} = discard, any other key = keep editing",
-                super::key_label(app, theme, Context::Confirm, crate::app::keys::Command::Yes)
-            ),
-            theme.warning().add_modifier(Modifier::BOLD),
-        )
-    } else if let Some(m) = &form.message {
-        Span::styled(inert(m).into_owned(), theme.error())
-    } else if let Some(f) = form.fields.get(form.focus) {
-        Span::styled(format!("{}: {}", f.label, f.help), theme.dim())
-    } else {
-        Span::raw("")
-    };
-    frame.render_widget(Paragraph::new(message), msg);
+    let shown: Vec<Line<'_>> = message_lines
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, message_style)))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), msg);
     frame.render_widget(
         Paragraph::new(footer(app, theme, Context::Form, foot.width, |_| true)),
         foot,

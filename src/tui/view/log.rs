@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::{Theme, body_and_footer, footer, window};
 use crate::app::App;
 use crate::app::keys::Context;
-use crate::app::layout::wrap;
+use crate::app::layout::wrap_hanging;
 use crate::app::overlays::log::Log;
 use crate::text::inert;
 
@@ -41,8 +41,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, log: &Log, them
             Style::default()
         };
         let text = format!("{when}{}", theme.text(&inert(&m.status.text)));
-        for (i, l) in wrap(&text, w).into_iter().enumerate() {
-            let l = if i == 0 { l } else { format!("  {l}") };
+        for l in wrap_hanging(&text, w, 2) {
             lines.push(Line::from(Span::styled(l, style)));
         }
     }

@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use super::key_label;
 use super::theme::{Theme, footer};
 use crate::app::keys::{Command, Context};
+use crate::app::layout::{fit_columns, truncate_end, width};
 use crate::app::{App, Picker};
 use crate::text::inert;
 
@@ -60,6 +61,7 @@ pub(super) fn draw(
         );
     }
     let visible = p.visible();
+    let widths = column_widths(p, usize::from(list.width.saturating_sub(2)));
     let rows: Vec<Row<'_>> = visible
         .iter()
         .enumerate()
@@ -73,25 +75,15 @@ pub(super) fn draw(
                 p.items[i]
                     .1
                     .iter()
-                    .map(|c| Cell::from(inert(c).into_owned())),
+                    .zip(&widths)
+                    .map(|(c, &w)| Cell::from(truncate_end(&inert(c), w, theme.ascii))),
             )
             .style(style)
         })
         .collect();
-    let widths: Vec<Constraint> = p
-        .headings
+    let widths: Vec<Constraint> = widths
         .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            if i == 1 {
-                Constraint::Length(38)
-            } else if *h == "HEALTH" {
-                // `healthy · 3 conn · 1 old · 1 unsupported` should fit when there is room.
-                Constraint::Fill(2)
-            } else {
-                Constraint::Fill(1)
-            }
-        })
+        .map(|&w| Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX)))
         .collect();
     let header = Row::new(p.headings.iter().map(|h| Cell::from(*h))).style(theme.key());
     let empty = if visible.is_empty() {
@@ -109,4 +101,44 @@ pub(super) fn draw(
         Paragraph::new(footer(app, theme, Context::Picker, area.width, |_| true)),
         foot,
     );
+}
+
+/// The picker's column widths in `avail` cells: every column as wide as its widest cell when
+/// they fit; else the id gives way first (to its first 8 characters and a mark, enough to tell
+/// tunnels apart), then CONFIG and the name, and HEALTH last: it is what the admin chooses by.
+fn column_widths(p: &Picker, avail: usize) -> Vec<usize> {
+    let natural: Vec<usize> = p
+        .headings
+        .iter()
+        .enumerate()
+        .map(|(col, h)| {
+            p.items
+                .iter()
+                .filter_map(|(_, cells)| cells.get(col))
+                .map(|c| width(&inert(c)))
+                .fold(width(h), usize::max)
+        })
+        .collect();
+    let min: Vec<usize> = p
+        .headings
+        .iter()
+        .enumerate()
+        .map(|(col, h)| match (col, *h) {
+            (1, _) => 9,
+            (_, "HEALTH") => 24,
+            _ => width(h).max(8),
+        })
+        .collect();
+    // A column is at least its minimum wide when there is room, so HEALTH does not jump as the
+    // tunnels' health arrives.
+    let natural: Vec<usize> = natural.iter().zip(&min).map(|(&n, &m)| n.max(m)).collect();
+    let health = p.headings.iter().position(|h| *h == "HEALTH");
+    let mut order: Vec<usize> = vec![1];
+    order.extend(
+        (0..p.headings.len())
+            .rev()
+            .filter(|&c| c != 1 && Some(c) != health),
+    );
+    order.extend(health);
+    fit_columns(&natural, &min, &order, avail)
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::{Theme, body_and_footer, footer, window};
 use crate::app::App;
 use crate::app::keys::Context;
-use crate::app::layout::wrap;
+use crate::app::layout::wrap_hanging;
 use crate::app::overlays::status::StatusView;
 use crate::rollout::cloudflared::Month;
 use crate::text::inert;
@@ -84,8 +84,7 @@ pub(super) fn marked_lines(
         } else {
             (ratatui::style::Style::default(), l.clone())
         };
-        for (i, part) in wrap(&theme.text(&text), w).into_iter().enumerate() {
-            let part = if i == 0 { part } else { format!("  {part}") };
+        for part in wrap_hanging(&theme.text(&text), w, 2) {
             out.push(Line::from(Span::styled(part, style)));
         }
     }
