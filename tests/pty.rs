@@ -596,7 +596,7 @@ fn bad_key_bindings_are_refused_with_their_line_and_column() {
     let screen = s.text();
     assert!(
         screen.contains(
-            "line 5, column 10: [keys]: unknown command \"pubish\" (did you mean \"publish\"?)"
+            "line 5, column 1: [keys]: unknown command \"pubish\" (did you mean \"publish\"?)"
         ),
         "{screen}"
     );

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
     let original = loaded.config.clone();
     let (mut app, _) = App::remote(Some("a".into()), Some("t".into()));
     app.update(Event::Resize(80, 24));
-    app.update(Event::Loaded(Ok(Snapshot { version: Some(1), config: Some(loaded.config), has_comments: false, saved: None })));
+    app.update(Event::Loaded(Ok(Snapshot { version: Some(1), config: Some(loaded.config), has_comments: false, saved: None, draft_note: None, held_by: None, file: None })));
     for &b in data.iter().take(2000) {
         if app.quit {
             break;
