@@ -22,6 +22,7 @@ fn done(detail: serde_json::Value) -> Reply {
         status: 200,
         headers: Vec::new(),
         body,
+        raw: None,
     }
 }
 

@@ -196,6 +196,21 @@ impl DnsState {
         proxied: bool,
         comment: Option<&str>,
     ) -> Result<String, String> {
+        self.add_record_to(kind, name, content, proxied, comment, false)
+    }
+
+    /// [`Self::add_record`]; with `new_name`, the caller knows no record holds the name yet, so
+    /// the record is checked alone rather than against every record (seeding 100 000 hostnames
+    /// stays linear).
+    fn add_record_to(
+        &mut self,
+        kind: &str,
+        name: &str,
+        content: &str,
+        proxied: bool,
+        comment: Option<&str>,
+        new_name: bool,
+    ) -> Result<String, String> {
         let full = record_name(name).map_err(|e| format!("{name}: {e}"))?;
         let zone = self
             .zone_of(&full)
@@ -210,9 +225,17 @@ impl DnsState {
             ..Write::default()
         };
         // `create` adds the record only when it passes.
-        let mut records = std::mem::take(&mut self.records);
-        let created = self.create(&mut records, &zone, &write);
-        self.records = records;
+        let created = if new_name {
+            let mut alone = Vec::new();
+            let created = self.create(&mut alone, &zone, &write);
+            self.records.append(&mut alone);
+            created
+        } else {
+            let mut records = std::mem::take(&mut self.records);
+            let created = self.create(&mut records, &zone, &write);
+            self.records = records;
+            created
+        };
         created.map(|r| r.id).map_err(|r| {
             r.body["errors"][0]["message"]
                 .as_str()
@@ -545,11 +568,7 @@ impl SandboxState {
                     })
                     .collect();
                 all.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
-                let items = all
-                    .into_iter()
-                    .map(|r| record_json(r, &zone_name))
-                    .collect();
-                self.page_of(req, 5_000, items)
+                self.page_of_with(req, 5_000, all, |r| record_json(r, &zone_name))
             }
             ("POST", []) => {
                 let w = match parse_write(&req.body) {
@@ -667,6 +686,7 @@ impl SandboxState {
                 status: 200,
                 headers: Vec::new(),
                 body,
+                raw: None,
             }
         };
         let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
@@ -731,7 +751,16 @@ impl SandboxState {
         let Ok(loaded) = crate::config::files::from_json_value(&config) else {
             return;
         };
+        let mut named: std::collections::HashSet<String> =
+            self.dns.records.iter().map(|r| r.name.clone()).collect();
         for name in crate::dns::check::record_names(&loaded.config) {
+            let Ok(full) = record_name(&name) else {
+                continue;
+            };
+            if !named.insert(full) {
+                // A CNAME must be alone at its name: the first rule's record serves the rest.
+                continue;
+            }
             let labels: Vec<&str> = name.split('.').collect();
             if labels.len() < 2 || labels[labels.len() - 2] == "*" {
                 continue;
@@ -740,9 +769,9 @@ impl SandboxState {
             if self.dns.zone_of(&name).is_none() && self.dns.add_zone(&zone, "active").is_err() {
                 continue;
             }
-            let _ = self
-                .dns
-                .add_record("CNAME", &name, &tunnel_target(tunnel_id), true, None);
+            let _ =
+                self.dns
+                    .add_record_to("CNAME", &name, &tunnel_target(tunnel_id), true, None, true);
         }
     }
 

@@ -86,7 +86,7 @@ fn json_reply(reply: &Reply) -> Response<Full<Bytes>> {
         reply.status,
         &reply.headers,
         "application/json",
-        Bytes::from(serde_json::to_vec(&reply.body).unwrap_or_default()),
+        reply.bytes(),
     )
 }
 
@@ -250,7 +250,7 @@ async fn handle(
     let reply = lock(&state).handle(&sreq);
     match fault {
         Some(FaultKind::TruncatedJson) => {
-            let bytes = serde_json::to_vec(&reply.body).unwrap_or_default();
+            let bytes = reply.bytes();
             let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
             Ok(respond(
                 reply.status,
@@ -352,6 +352,7 @@ fn control_route(state: &Shared, req: &SandboxRequest) -> Response<Full<Bytes>> 
                         status: 200,
                         headers: Vec::new(),
                         body: json!({"success": true, "queued": n}),
+                        raw: None,
                     })
                 }
                 Err(e) => json_reply(&Reply::error(400, 1001, &format!("not a fault: {e}"))),
@@ -363,6 +364,7 @@ fn control_route(state: &Shared, req: &SandboxRequest) -> Response<Full<Bytes>> 
                 status: 200,
                 headers: Vec::new(),
                 body: json!({"success": true}),
+                raw: None,
             })
         }
         ("POST", ["tunnels", id, "remote-edit"]) => {
@@ -372,6 +374,7 @@ fn control_route(state: &Shared, req: &SandboxRequest) -> Response<Full<Bytes>> 
                     status: 200,
                     headers: Vec::new(),
                     body: json!({"success": true}),
+                    raw: None,
                 }
             } else {
                 Reply::error(404, 1003, "Tunnel not found")
@@ -387,6 +390,7 @@ fn control_route(state: &Shared, req: &SandboxRequest) -> Response<Full<Bytes>> 
                 status: 200,
                 headers: Vec::new(),
                 body: json!({"success": true, "requests": body}),
+                raw: None,
             })
         }
         (method, segs) => {
