@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use crate::api::AccessApp;
 use crate::config::fields::{Field, OriginField};
-use crate::config::model::TunnelConfig;
+use crate::config::model::{IngressRule, TunnelConfig};
 use crate::config::validate::{Diagnostic, Severity};
 use crate::text::inert;
 
@@ -159,15 +159,64 @@ fn warning(rule: usize, field: OriginField, message: String) -> Diagnostic {
 
 /// The Access lint of `config` against the account's applications.
 pub fn lint(config: &TunnelConfig, apps: &[AccessApp]) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let domains = Domains::new(apps);
-    for (i, rule) in config.rules().iter().enumerate() {
+    let linter = Linter::new(apps);
+    config
+        .rules()
+        .iter()
+        .enumerate()
+        .flat_map(|(i, rule)| linter.rule(i, rule))
+        .collect()
+}
+
+/// The account's applications prepared once for the lint: their audience tags and their
+/// domains' patterns by label count. The lint of a rule depends on that rule alone, so the
+/// editor lints only the rules an edit touches (at 100 000 rules a whole pass per keystroke
+/// costs milliseconds).
+#[derive(Debug, Default)]
+pub struct Linter {
+    /// How many applications were listed (said in the messages).
+    apps: usize,
+    /// Every application's `aud`, ASCII-lowercased.
+    auds: std::collections::HashSet<String>,
+    /// Label count → the domains' patterns.
+    patterns: HashMap<usize, Vec<String>>,
+}
+
+impl Linter {
+    /// Prepares `apps`.
+    pub fn new(apps: &[AccessApp]) -> Self {
+        let mut patterns: HashMap<usize, Vec<String>> = HashMap::new();
+        for p in apps
+            .iter()
+            .flat_map(|a| &a.domains)
+            .filter_map(|d| pattern(d))
+        {
+            patterns.entry(p.split('.').count()).or_default().push(p);
+        }
+        Linter {
+            apps: apps.len(),
+            auds: apps.iter().map(|a| a.aud.to_ascii_lowercase()).collect(),
+            patterns,
+        }
+    }
+
+    /// Whether some application covers `hostname`.
+    fn covered(&self, hostname: &str) -> bool {
+        let host = normal(hostname);
+        self.patterns
+            .get(&host.split('.').count())
+            .is_some_and(|ps| ps.iter().any(|p| matches(p, &host)))
+    }
+
+    /// The lint's warnings on rule `rule`, numbered `i`.
+    pub fn rule(&self, i: usize, rule: &IngressRule) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
         let Some(access) = rule.overrides().and_then(|o| o.access.get()) else {
-            continue;
+            return out;
         };
         for tag in access.aud_tag.get().into_iter().flatten() {
-            if tag.trim().is_empty() || apps.iter().any(|a| a.aud.eq_ignore_ascii_case(tag.trim()))
-            {
+            let tag_key = tag.trim().to_ascii_lowercase();
+            if tag_key.is_empty() || self.auds.contains(&tag_key) {
                 continue;
             }
             let short: String = tag.chars().take(16).collect();
@@ -178,16 +227,12 @@ pub fn lint(config: &TunnelConfig, apps: &[AccessApp]) -> Vec<Diagnostic> {
                     "audTag \"{}{}\" matches no Access application of this account ({} listed): cloudflared refuses every request whose Access token is for another application; pick the application instead of pasting its tag",
                     inert(&short),
                     if short.len() < tag.len() { "…" } else { "" },
-                    apps.len()
+                    self.apps
                 ),
             ));
         }
         let host = rule.hostname.as_str();
-        if access.required.is_true()
-            && !host.is_empty()
-            && host != "*"
-            && domains.covering(host).is_empty()
-        {
+        if access.required.is_true() && !host.is_empty() && host != "*" && !self.covered(host) {
             out.push(warning(
                 i,
                 OriginField::AccessRequired,
@@ -197,8 +242,8 @@ pub fn lint(config: &TunnelConfig, apps: &[AccessApp]) -> Vec<Diagnostic> {
                 ),
             ));
         }
+        out
     }
-    out
 }
 
 #[cfg(test)]

@@ -13,42 +13,44 @@ use std::hash::BuildHasher;
 
 use rustc_hash::FxBuildHasher;
 
+use crate::access::Linter;
 use crate::config::model::{IngressRule, TunnelConfig};
 use crate::config::validate::{
     CrossTables, Diagnostic, Severity, cross_related, cross_rule_diagnostics,
     cross_rule_diagnostics_of, global_diagnostics, mentions_position, rule_alias, validate_rule,
 };
 
+use super::gapvec::GapVec;
 use super::history::Edit;
 
 /// The diagnostics of a config and what is kept to update them cheaply.
 #[derive(Debug, Clone, Default)]
 pub struct Checks {
     /// Per rule: (errors, warnings).
-    pub rule_counts: Vec<(u32, u32)>,
+    pub rule_counts: GapVec<(u32, u32)>,
     /// Errors and warnings of the whole config.
     totals: (usize, usize),
     /// Diagnostics of the config as a whole and the global settings.
     global: Vec<Diagnostic>,
     /// Each rule's own diagnostics.
-    rule_diags: Vec<Vec<Diagnostic>>,
+    rule_diags: GapVec<Vec<Diagnostic>>,
     /// Per rule: whether its own messages name a rule position ([`mentions_position`]).
-    positional: Vec<bool>,
+    positional: GapVec<bool>,
     /// Scratch tables of the cross-rule checks, kept between edits.
     cross_tables: CrossTables,
     /// Each rule's diagnostics from the checks that compare rules.
-    rule_cross: Vec<Vec<Diagnostic>>,
+    rule_cross: GapVec<Vec<Diagnostic>>,
     /// Each rule's punycode alias (for those checks).
-    aliases: Vec<Option<String>>,
+    aliases: GapVec<Option<String>>,
     /// Each rule's [`names`]: finds the rules an edit relates to from one compact array rather
     /// than by reading every rule's strings (which at 100 000 rules means 100 000 cache misses).
-    names: Vec<Names>,
-    /// The account's Access applications, when they could be read: the Access lint
-    /// ([`crate::access::lint`]) joins the diagnostics. `None` (files, tests, the fuzz target):
-    /// exactly `validate`'s diagnostics.
-    access: Option<std::sync::Arc<super::access::AccessData>>,
-    /// The Access lint's diagnostics (after every other; empty without `access`).
-    access_diags: Vec<Diagnostic>,
+    names: GapVec<Names>,
+    /// The account's Access applications prepared for the lint, when they could be read: the
+    /// Access lint ([`crate::access::lint`]) joins the diagnostics. `None` (files, tests, the
+    /// fuzz target): exactly `validate`'s diagnostics.
+    linter: Option<std::sync::Arc<Linter>>,
+    /// Each rule's Access lint diagnostics (after every other in [`Checks::diagnostics`]).
+    rule_access: GapVec<Vec<Diagnostic>>,
     /// Every diagnostic in `validate`'s order, put together on demand.
     all: OnceCell<Vec<Diagnostic>>,
 }
@@ -108,10 +110,17 @@ impl Checks {
     pub fn diagnostics(&self) -> &[Diagnostic] {
         self.all.get_or_init(|| {
             let mut all = self.global.clone();
-            for (i, (own, cross)) in self.rule_diags.iter().zip(&self.rule_cross).enumerate() {
+            for (i, (own, cross)) in self
+                .rule_diags
+                .iter()
+                .zip(self.rule_cross.iter())
+                .enumerate()
+            {
                 all.extend(own.iter().chain(cross).map(|d| numbered(d, i)));
             }
-            all.extend(self.access_diags.iter().cloned());
+            for (i, lint) in self.rule_access.iter().enumerate() {
+                all.extend(lint.iter().map(|d| numbered(d, i)));
+            }
             all
         })
     }
@@ -122,44 +131,42 @@ impl Checks {
         access: Option<std::sync::Arc<super::access::AccessData>>,
         config: &TunnelConfig,
     ) {
-        self.access = access;
+        self.linter = access.map(|a| std::sync::Arc::new(Linter::new(&a.apps)));
         if self.rule_diags.len() == config.rules().len() {
-            self.lint(config);
+            self.lint_all(config);
+            for i in 0..self.rule_counts.len() {
+                self.recount(i);
+            }
             self.total();
         } else {
             self.reset(config);
         }
     }
 
-    /// Runs the Access lint (a pass over the config, only when the account's applications are
-    /// known) and counts its warnings on their rules.
-    fn lint(&mut self, config: &TunnelConfig) {
-        let had = !self.access_diags.is_empty();
-        self.access_diags = match &self.access {
-            Some(access) => crate::access::lint(config, &access.apps),
-            None => Vec::new(),
+    /// Runs the Access lint on every rule (empty lists without the account's applications).
+    fn lint_all(&mut self, config: &TunnelConfig) {
+        self.rule_access = match &self.linter {
+            Some(linter) => config
+                .rules()
+                .iter()
+                .enumerate()
+                .map(|(i, r)| linter.rule(i, r))
+                .collect(),
+            None => std::iter::repeat_with(Vec::new)
+                .take(config.rules().len())
+                .collect(),
         };
-        if had || !self.access_diags.is_empty() {
-            for i in 0..self.rule_counts.len() {
-                self.recount(i);
-            }
-            for d in &self.access_diags {
-                if let Some(c) = d.rule.and_then(|i| self.rule_counts.get_mut(i)) {
-                    c.1 += 1;
-                }
-            }
-        }
     }
 
     /// The diagnostics of rule `i`, in `validate`'s order.
     pub fn of_rule(&self, i: usize) -> impl Iterator<Item = Diagnostic> {
         let own = self.rule_diags.get(i).map_or(&[][..], Vec::as_slice);
         let cross = self.rule_cross.get(i).map_or(&[][..], Vec::as_slice);
-        let access = self.access_diags.iter().filter(move |d| d.rule == Some(i));
+        let access = self.rule_access.get(i).map_or(&[][..], Vec::as_slice);
         own.iter()
             .chain(cross)
+            .chain(access)
             .map(move |d| numbered(d, i))
-            .chain(access.cloned())
     }
 
     /// Checks every rule of `config` (after a load, a rebase or a change to the global settings).
@@ -173,27 +180,25 @@ impl Checks {
             .collect();
         self.recheck_all_cross(config);
         self.global = global_diagnostics(config);
+        self.lint_all(config);
         self.rule_counts.clear();
         self.rule_counts.extend(
             self.rule_diags
                 .iter()
-                .zip(&self.rule_cross)
-                .map(|(own, cross)| severity_counts(own.iter().chain(cross))),
+                .zip(self.rule_cross.iter())
+                .zip(self.rule_access.iter())
+                .map(|((own, cross), access)| {
+                    severity_counts(own.iter().chain(cross).chain(access))
+                }),
         );
-        self.lint(config);
         self.total();
     }
 
     /// Sums the counts of the global and every rule's diagnostics.
     fn total(&mut self) {
-        // The Access lint's diagnostics on a rule are in that rule's counts already.
-        let unplaced = self
-            .access_diags
-            .iter()
-            .filter(|d| d.rule.is_none_or(|i| i >= self.rule_counts.len()));
-        let (e, w) = severity_counts(self.global.iter().chain(unplaced));
+        let (e, w) = severity_counts(self.global.iter());
         let mut totals = (e as usize, w as usize);
-        for (e, w) in &self.rule_counts {
+        for (e, w) in self.rule_counts.iter() {
             totals.0 += *e as usize;
             totals.1 += *w as usize;
         }
@@ -204,7 +209,12 @@ impl Checks {
     /// Recounts rule `i` after its diagnostics changed.
     fn recount(&mut self, i: usize) {
         if let Some(c) = self.rule_counts.get_mut(i) {
-            *c = severity_counts(self.rule_diags[i].iter().chain(&self.rule_cross[i]));
+            *c = severity_counts(
+                self.rule_diags[i]
+                    .iter()
+                    .chain(&self.rule_cross[i])
+                    .chain(&self.rule_access[i]),
+            );
         }
     }
 
@@ -217,13 +227,14 @@ impl Checks {
                 list.push(d);
             }
         }
-        self.rule_cross = cross;
-        self.aliases = self.cross_tables.take_aliases();
-        self.aliases.resize(n, None);
+        self.rule_cross = cross.into();
+        let mut aliases = self.cross_tables.take_aliases();
+        aliases.resize(n, None);
+        self.aliases = aliases.into();
         self.names = config
             .rules()
             .iter()
-            .zip(&self.aliases)
+            .zip(self.aliases.iter())
             .map(|(r, a)| names(r, a.as_deref()))
             .collect();
     }
@@ -258,6 +269,7 @@ impl Checks {
                 self.rule_diags.insert(*index, Vec::new());
                 self.positional.insert(*index, false);
                 self.rule_cross.insert(*index, Vec::new());
+                self.rule_access.insert(*index, Vec::new());
                 self.rule_counts.insert(*index, (0, 0));
                 let alias = rule_alias(rule);
                 self.names.insert(*index, names(rule, alias.as_deref()));
@@ -270,6 +282,7 @@ impl Checks {
                 self.rule_diags.remove(*index);
                 self.positional.remove(*index);
                 self.rule_cross.remove(*index);
+                self.rule_access.remove(*index);
                 self.rule_counts.remove(*index);
                 self.aliases.remove(*index);
                 self.names.remove(*index);
@@ -279,12 +292,13 @@ impl Checks {
             Edit::Move { from, to, rule }
                 if *from < self.rule_diags.len() && *to < self.rule_diags.len() =>
             {
-                move_item(&mut self.rule_diags, *from, *to);
-                move_item(&mut self.positional, *from, *to);
-                move_item(&mut self.rule_cross, *from, *to);
-                move_item(&mut self.rule_counts, *from, *to);
-                move_item(&mut self.aliases, *from, *to);
-                move_item(&mut self.names, *from, *to);
+                self.rule_diags.move_item(*from, *to);
+                self.positional.move_item(*from, *to);
+                self.rule_cross.move_item(*from, *to);
+                self.rule_access.move_item(*from, *to);
+                self.rule_counts.move_item(*from, *to);
+                self.aliases.move_item(*from, *to);
+                self.names.move_item(*from, *to);
                 touched.push(rule);
                 true
             }
@@ -296,6 +310,7 @@ impl Checks {
                 self.rule_diags.len(),
                 self.positional.len(),
                 self.rule_cross.len(),
+                self.rule_access.len(),
                 self.rule_counts.len(),
                 self.aliases.len(),
                 self.names.len(),
@@ -328,6 +343,9 @@ impl Checks {
             if i < n {
                 self.rule_diags[i] = rule_check(config, i);
                 self.positional[i] = mentions_position(&self.rule_diags[i]);
+                if let Some(linter) = &self.linter {
+                    self.rule_access[i] = linter.rule(i, &config.rules()[i]);
+                }
                 self.recount(i);
             }
         }
@@ -335,7 +353,6 @@ impl Checks {
             self.recheck_cross(config, &touched, edit.focus(), from);
         }
         self.global = global_diagnostics(config);
-        self.lint(config);
         self.total();
     }
 
@@ -365,7 +382,7 @@ impl Checks {
             .iter()
             .any(|(t, _, _)| t.hostname.as_str().starts_with("*."));
         let mut again: Vec<usize> = at.into_iter().collect();
-        for (i, (warned, &n)) in self.rule_cross.iter().zip(&self.names).enumerate() {
+        for (i, (warned, &n)) in self.rule_cross.iter().zip(self.names.iter()).enumerate() {
             if (i >= shifted && !warned.is_empty())
                 || ((wildcard || touched.iter().any(|(_, _, t)| names_meet(n, *t)))
                     && touched.iter().any(|(t, t_alias, _)| {
@@ -387,19 +404,15 @@ impl Checks {
         }
         for i in again {
             if i < rules.len() {
-                self.rule_cross[i] = cross_rule_diagnostics_of(rules, &self.aliases, i);
+                let aliases = &self.aliases;
+                self.rule_cross[i] = cross_rule_diagnostics_of(
+                    rules,
+                    |j| aliases.get(j).and_then(Option::as_deref),
+                    i,
+                );
                 self.recount(i);
             }
         }
-    }
-}
-
-/// Moves item `from` to `to`, shifting those between.
-fn move_item<T>(v: &mut [T], from: usize, to: usize) {
-    if from < to {
-        v[from..=to].rotate_left(1);
-    } else {
-        v[to..=from].rotate_right(1);
     }
 }
 

@@ -275,7 +275,7 @@ mod tests {
                 Effect::ReadDns {
                     account: "acct".into(),
                     tunnel: "tun".into(),
-                    names: vec!["wiki.example.com".into(), "b.example.com".into()],
+                    rules: app.draft.rules().to_vec(),
                     ticket: 2,
                 },
                 Effect::WatchRollout {
@@ -286,6 +286,10 @@ mod tests {
                     timeout: Duration::from_secs(90),
                 }
             ]
+        );
+        assert_eq!(
+            crate::dns::check::record_names_of(app.draft.rules()),
+            ["wiki.example.com", "b.example.com"]
         );
         assert!(matches!(app.overlay, Some(Overlay::Rollout(_))));
         // A poll: one connector behind.

@@ -163,7 +163,8 @@ fn file_text(
 }
 
 /// Runs, in this thread, the effects that need neither disk nor network (the review, a DNS
-/// judgement), feeding their answers back to the app; returns the other effects. For tests,
+/// judgement, freeing leftovers), feeding their answers back to the app; returns the other
+/// effects. For tests,
 /// benchmarks and callers without a background executor.
 pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::Effect> {
     let mut rest = Vec::new();
@@ -182,17 +183,17 @@ pub fn settle(app: &mut super::App, effects: Vec<super::Effect>) -> Vec<super::E
             }
             super::Effect::JudgeDns {
                 ticket,
-                hosts,
+                rules,
                 snapshot,
             } => {
-                let report =
-                    crate::dns::check::check_hosts(hosts.iter().map(String::as_str), &snapshot);
+                let judged = super::dns::Judged::new(&rules, &snapshot);
                 let answer = super::Event::DnsJudged {
                     ticket,
-                    report: Ok(Box::new(report)),
+                    report: Ok(Box::new(judged)),
                 };
                 queue.extend(app.update(answer));
             }
+            super::Effect::Release(leftover) => drop(leftover),
             other => rest.push(other),
         }
     }

@@ -60,8 +60,16 @@ fn upd(app: &mut App, ev: Event) -> Vec<Effect> {
 /// The app's incrementally kept diagnostics equal a full validation of its draft, and so do
 /// their counts and each rule's share.
 fn assert_fully_validated(app: &App, after: impl std::fmt::Display) {
-    let full = crate::config::validate::validate(&app.draft);
-    assert_eq!(app.checks.diagnostics(), full.as_slice(), "{after}");
+    assert_checks_are(app, &crate::config::validate::validate(&app.draft), after);
+}
+
+/// The app's incrementally kept diagnostics, their counts and each rule's share are `full`.
+fn assert_checks_are(
+    app: &App,
+    full: &[crate::config::validate::Diagnostic],
+    after: impl std::fmt::Display,
+) {
+    assert_eq!(app.checks.diagnostics(), full, "{after}");
     let errors = full.iter().filter(|d| d.is_error()).count();
     assert_eq!(
         app.checks.counts(),
@@ -947,20 +955,33 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
     assert_eq!(app.draft, cfg(CONFIG));
 }
 
-#[test]
-fn incremental_validation_equals_a_full_pass() {
-    let mut app = editing_config(crate::fixtures::scale_config(60, 3), 1);
-    let mut rng = crate::fixtures::Rng::new(9);
-    let keys = ['j', 'k', 'd', 'c', 'K', 'J', 'u', 'G', 'g'];
-    for step in 0..400 {
+/// Presses `steps` keys drawn from `keys` (seeded by `seed`), a redo every `redo_every` steps,
+/// and runs `check` after each.
+fn random_keys(
+    app: &mut App,
+    (seed, steps, redo_every): (u64, usize, usize),
+    keys: &[char],
+    check: impl Fn(&App, std::fmt::Arguments<'_>),
+) {
+    let mut rng = crate::fixtures::Rng::new(seed);
+    for step in 0..steps {
         let c = keys[rng.below(keys.len() as u64) as usize];
-        if step % 7 == 0 {
+        if step % redo_every == 0 {
             app.update(ctrl('r'));
         }
         app.update(k(c));
         app.overlay = None;
-        assert_fully_validated(&app, format_args!("after {c:?} at step {step}"));
+        check(app, format_args!("after {c:?} at step {step}"));
     }
+}
+
+#[test]
+fn incremental_validation_equals_a_full_pass() {
+    let mut app = editing_config(crate::fixtures::scale_config(60, 3), 1);
+    let keys = ['j', 'k', 'd', 'c', 'K', 'J', 'u', 'G', 'g'];
+    random_keys(&mut app, (9, 400, 7), &keys, |app, after| {
+        assert_fully_validated(app, after)
+    });
     // Edits that make errors appear and disappear (catch-all in the middle, bad regexes).
     app.update(k('g'));
     app.update(k('e'));
@@ -975,6 +996,89 @@ fn incremental_validation_equals_a_full_pass() {
         app.overlay = None;
         assert_fully_validated(&app, format_args!("after {c:?}"));
     }
+}
+
+#[test]
+fn incremental_access_lint_equals_a_full_lint_after_random_edits() {
+    // The lint is kept per rule and re-run only on the rules an edit changed; after any edit it
+    // must equal `validate` followed by a whole lint of the draft.
+    let mut app = editing_config(crate::fixtures::scale_config(120, 3), 1);
+    let protected: Vec<(String, String)> = app
+        .draft
+        .rules()
+        .iter()
+        .filter_map(|r| {
+            let access = r.overrides()?.access.get()?;
+            let tag = access.aud_tag.get()?.first()?.clone();
+            Some((r.hostname.as_str().to_owned(), tag))
+        })
+        .collect();
+    assert!(
+        protected.len() >= 2,
+        "the fixture protects rules: {protected:?}"
+    );
+    // One rule's application exists (no warning), the others' do not (two warnings each).
+    let apps = vec![crate::api::AccessApp {
+        id: String::new(),
+        name: "the one".to_owned(),
+        app_type: "self_hosted".to_owned(),
+        aud: protected[0].1.to_ascii_uppercase(),
+        domains: vec![protected[0].0.clone()],
+    }];
+    app.update(Event::Access(Ok(Arc::new(access::AccessData {
+        apps: apps.clone(),
+        team: None,
+    }))));
+    let check = |app: &App, after: &dyn std::fmt::Display| {
+        let mut full = crate::config::validate::validate(&app.draft);
+        full.extend(crate::access::lint(&app.draft, &apps));
+        assert_checks_are(app, &full, after);
+    };
+    check(&app, &"after the applications were read");
+    assert!(
+        app.checks
+            .diagnostics()
+            .iter()
+            .any(|d| d.message.contains("matches no Access application")),
+        "the fixture's other tags are unknown"
+    );
+    // Edits of the protected rules themselves: duplicated (the copy is linted), renamed onto
+    // and off the application's domain, moved, deleted, undone and redone.
+    let at = |app: &App, host: &str| {
+        app.draft
+            .rules()
+            .iter()
+            .position(|r| r.hostname.as_str() == host)
+            .unwrap_or_else(|| panic!("{host} is in the draft"))
+    };
+    for (host, _) in &protected {
+        app.table.select(at(&app, host));
+        for keys in ["c", "ex\n", "K", "J", "d", "u", "u", "\x12", "u", "u"] {
+            for c in keys.chars() {
+                app.update(match c {
+                    '\n' => special(Key::Enter),
+                    '\x12' => ctrl('r'),
+                    c => k(c),
+                });
+            }
+            app.overlay = None;
+            check(&app, &format_args!("after {keys:?} on {host}"));
+        }
+    }
+    let other = &protected[1].0;
+    app.table.select(at(&app, other));
+    app.update(k('e'));
+    for _ in 0..other.len() {
+        app.update(special(Key::Backspace));
+    }
+    typ(&mut app, &protected[0].0);
+    app.update(special(Key::Enter));
+    app.overlay = None;
+    check(&app, &"after renaming a rule onto the covered hostname");
+    let keys = ['j', 'k', 'd', 'c', 'K', 'J', 'u', 'G', 'g', 'j', 'j', 'j'];
+    random_keys(&mut app, (21, 300, 9), &keys, |app, after| {
+        check(app, &after)
+    });
 }
 
 #[test]
@@ -1005,17 +1109,10 @@ fn incremental_validation_with_many_warned_rules_equals_a_full_pass() {
         app.overlay = None;
         assert_fully_validated(&app, format_args!("after editing the first rule's {what}"));
     }
-    let mut rng = crate::fixtures::Rng::new(11);
     let keys = ['j', 'k', 'd', 'c', 'K', 'J', 'u', 'g', 'G', 'j', 'j'];
-    for step in 0..200 {
-        let c = keys[rng.below(keys.len() as u64) as usize];
-        if step % 5 == 0 {
-            app.update(ctrl('r'));
-        }
-        app.update(k(c));
-        app.overlay = None;
-        assert_fully_validated(&app, format_args!("after {c:?} at step {step}"));
-    }
+    random_keys(&mut app, (11, 200, 5), &keys, |app, after| {
+        assert_fully_validated(app, after)
+    });
 }
 
 #[test]

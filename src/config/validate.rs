@@ -690,11 +690,11 @@ fn duplicate(i: usize, j: usize) -> Diagnostic {
 }
 
 /// The cross-rule diagnostics of rule `i` alone — what [`cross_rule_diagnostics`] gives it —
-/// found by scanning the rules before it (`aliases[j]` is [`rule_alias`] of rule `j`). An editor
-/// uses it to re-check the few rules an edit can affect instead of making a whole pass.
-pub fn cross_rule_diagnostics_of(
+/// found by scanning the rules before it (`alias_of(j)` is [`rule_alias`] of rule `j`). An
+/// editor uses it to re-check the few rules an edit can affect instead of making a whole pass.
+pub fn cross_rule_diagnostics_of<'a>(
     rules: &[IngressRule],
-    aliases: &[Option<String>],
+    alias_of: impl Fn(usize) -> Option<&'a str>,
     i: usize,
 ) -> Vec<Diagnostic> {
     let Some(rule) = rules.get(i) else {
@@ -702,7 +702,6 @@ pub fn cross_rule_diagnostics_of(
     };
     let (host, path) = (rule.hostname.as_str(), rule.path.as_str());
     let any_host = host.is_empty() || host == "*";
-    let alias_of = |j: usize| aliases.get(j).and_then(Option::as_deref);
     let earlier = || rules[..i].iter().enumerate();
     // The first earlier rule serving every request for `name`: a path-less rule with that name
     // (or punycode alias), or a path-less wildcard whose suffix ends `name`.
@@ -1344,7 +1343,11 @@ pub(crate) mod tests {
             );
             for i in 0..rules.len() {
                 let want: Vec<&Diagnostic> = pass.iter().filter(|d| d.rule == Some(i)).collect();
-                let got = cross_rule_diagnostics_of(&rules, &aliases, i);
+                let got = cross_rule_diagnostics_of(
+                    &rules,
+                    |j| aliases.get(j).and_then(Option::as_deref),
+                    i,
+                );
                 assert_eq!(
                     got.iter().collect::<Vec<_>>(),
                     want,
@@ -1378,8 +1381,16 @@ pub(crate) mod tests {
                     })
                     .count();
                 let alone_aliases: Vec<Option<String>> = alone.iter().map(rule_alias).collect();
-                let with_related_only = cross_rule_diagnostics_of(&alone, &alone_aliases, k);
-                let full = cross_rule_diagnostics_of(&rules, &aliases, i);
+                let with_related_only = cross_rule_diagnostics_of(
+                    &alone,
+                    |j| alone_aliases.get(j).and_then(Option::as_deref),
+                    k,
+                );
+                let full = cross_rule_diagnostics_of(
+                    &rules,
+                    |j| aliases.get(j).and_then(Option::as_deref),
+                    i,
+                );
                 assert_eq!(
                     with_related_only.is_empty(),
                     full.is_empty(),

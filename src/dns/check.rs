@@ -175,7 +175,12 @@ fn hostnames_of<'h>(
 
 /// The record names of a config's hostnames (those DNS can hold).
 pub fn record_names(config: &TunnelConfig) -> Vec<String> {
-    hostnames(config)
+    record_names_of(config.rules())
+}
+
+/// [`record_names`] of these rules.
+pub fn record_names_of(rules: &[crate::config::model::IngressRule]) -> Vec<String> {
+    hostnames_of(rules.iter().map(|r| r.hostname.as_str()))
         .into_iter()
         .filter_map(|(_, name, _)| name.ok())
         .collect()

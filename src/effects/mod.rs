@@ -13,6 +13,7 @@ pub mod drafts;
 pub mod files;
 pub mod history;
 pub mod journal;
+pub mod judge;
 pub mod lock;
 pub mod publish;
 pub mod rollout;

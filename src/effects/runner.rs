@@ -29,6 +29,8 @@ pub struct Context {
     pub draft_lock: std::sync::Mutex<()>,
     /// The rollout watch under way: a newer one aborts it.
     pub rollout_task: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+    /// Where DNS is judged and leftovers are freed.
+    pub judge: super::judge::Judge,
 }
 
 impl std::fmt::Debug for Context {
@@ -50,6 +52,7 @@ impl Context {
             draft_seq: std::sync::atomic::AtomicU64::new(0),
             draft_lock: std::sync::Mutex::new(()),
             rollout_task: std::sync::Mutex::new(None),
+            judge: super::judge::Judge::default(),
         }
     }
 
@@ -229,7 +232,9 @@ fn failure(effect: &Effect) -> Option<Box<dyn FnOnce(String) -> Event + Send>> {
         }
         Effect::ReadStatus { .. } => Box::new(|m| Event::Status(Err(m))),
         Effect::ReadAccess { .. } => Box::new(|m| Event::Access(Err(m))),
-        Effect::ReadHealth { .. } | Effect::DeleteDraft | Effect::Quit => return None,
+        Effect::ReadHealth { .. } | Effect::DeleteDraft | Effect::Release(_) | Effect::Quit => {
+            return None;
+        }
     })
 }
 
@@ -336,6 +341,10 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
     let no_client = || "no API client (this editor is on a file)".to_owned();
     let event = match effect {
         Effect::Quit | Effect::DeleteDraft => return None,
+        Effect::Release(leftover) => {
+            ctx.judge.free(leftover);
+            return None;
+        }
         Effect::TakeOver { key } => Event::TookOver(match ctx.draft_path(&key) {
             Some(path) => super::lock::take_over(&path),
             None => Err("this editor has no draft folder".to_owned()),
@@ -399,27 +408,29 @@ async fn run(effect: Effect, ctx: Arc<Context>) -> Option<Event> {
         }
         Effect::JudgeDns {
             ticket,
-            hosts,
+            rules,
             snapshot,
         } => {
-            let judged = tokio::task::spawn_blocking(move || {
-                crate::dns::check::check_hosts(hosts.iter().map(String::as_str), &snapshot)
-            })
-            .await;
+            let judged = ctx.judge.judge(rules, snapshot).await;
             Event::DnsJudged {
                 ticket,
-                report: judged.map(Box::new).map_err(panic_text),
+                report: judged.map(Box::new),
             }
         }
         Effect::ReadDns {
             account,
             tunnel,
-            names,
+            rules,
             ticket,
         } => {
-            let snapshot = match &ctx.client {
-                Some(c) => super::dns::read(c, &account, &tunnel, &names).await,
-                None => unread_snapshot(tunnel, no_client()),
+            let names =
+                tokio::task::spawn_blocking(move || crate::dns::check::record_names_of(&rules))
+                    .await
+                    .map_err(panic_text);
+            let snapshot = match (&ctx.client, names) {
+                (Some(c), Ok(names)) => super::dns::read(c, &account, &tunnel, &names).await,
+                (_, Err(e)) => unread_snapshot(tunnel, e),
+                (None, Ok(_)) => unread_snapshot(tunnel, no_client()),
             };
             Event::DnsRead {
                 ticket,
