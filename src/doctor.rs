@@ -253,7 +253,10 @@ impl Report {
                 if errors == 1 { "" } else { "s" }
             )
         } else if unknown > 0 {
-            format!("Every check that can be judged passed ({unknown} unknown without a write)")
+            format!(
+                "Every check that can be judged passed ({unknown} unknown: {} says why)",
+                if unknown == 1 { "its line" } else { "their lines" }
+            )
         } else {
             "Every check passed".to_owned()
         });

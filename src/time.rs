@@ -27,7 +27,6 @@ fn plural(n: i64, unit: &str) -> String {
 /// older than a day adds the date ("2 days ago, 2024-06-17 14:06"). A time in the future (a
 /// clock that moved back) says so instead of a negative age.
 pub fn ago(then: Timestamp, now: &ZonedDateTime) -> String {
-    let local = then.to_zoned_datetime(now.time_zone().clone());
     let secs = now.timestamp().as_second() - then.as_second();
     let age = match secs {
         s if s < -60 => "in the future (the clock moved back)".to_owned(),
@@ -36,12 +35,26 @@ pub fn ago(then: Timestamp, now: &ZonedDateTime) -> String {
         s if s < 86_400 => format!("{} ago", plural(s / 3600, "hour")),
         s => format!("{} ago", plural(s / 86_400, "day")),
     };
-    let clock = if secs.abs() < 86_400 && local.date() == now.date() {
+    format!("{age}, {}", clock(then, now))
+}
+
+/// `then` as the local clock reads it: "14:06" today, "2024-06-17 14:06" another day.
+pub fn clock(then: Timestamp, now: &ZonedDateTime) -> String {
+    let local = then.to_zoned_datetime(now.time_zone().clone());
+    let secs = now.timestamp().as_second() - then.as_second();
+    if secs.abs() < 86_400 && local.date() == now.date() {
         local.strftime("%H:%M").to_string()
     } else {
         local.strftime("%Y-%m-%d %H:%M").to_string()
-    };
-    format!("{age}, {clock}")
+    }
+}
+
+/// [`clock`] for a stored RFC 3339 text; the text itself (inert) when it is not a time.
+pub fn clock_text(text: &str, now: &ZonedDateTime) -> String {
+    match parse(text) {
+        Some(t) => clock(t, now),
+        None => crate::text::inert(text).into_owned(),
+    }
 }
 
 /// [`ago`] for a stored RFC 3339 text; the text itself when it is not a time.

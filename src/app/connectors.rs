@@ -137,7 +137,16 @@ impl App {
     /// The account's Access data (or why it cannot be read): the lint runs only with it.
     pub(super) fn on_access(&mut self, result: Result<Arc<AccessData>, String>) {
         match &result {
-            Ok(data) => self.checks.set_access(Some(Arc::clone(data)), &self.draft),
+            Ok(data) => {
+                self.checks.set_access(Some(Arc::clone(data)), &self.draft);
+                // The published config's own Access warnings are not new when publishing.
+                let lint = crate::access::lint(&self.base, &data.apps);
+                if !lint.is_empty() {
+                    let mut keys = (*self.base_warnings).clone();
+                    keys.extend(super::publish::warning_keys(&self.base, &lint));
+                    self.base_warnings = Arc::new(keys);
+                }
+            }
             Err(e) => {
                 self.checks.set_access(None, &self.draft);
                 let at = self.timestamp();
@@ -499,6 +508,25 @@ mod tests {
                 .log
                 .back()
                 .is_some_and(|m| m.status.text.contains("Access lint is off"))
+        );
+    }
+
+    #[test]
+    fn publishing_does_not_ask_about_access_warnings_the_published_config_has() {
+        let mut app = editing();
+        app.update(Event::Access(Ok(access())));
+        assert_eq!(
+            app.checks.rule_counts[0].1, 1,
+            "rule 1 has an Access warning"
+        );
+        // An edit elsewhere, then publish: that warning was published already.
+        app.update(key('j'));
+        app.update(key('d'));
+        let fx = app.update(key('p'));
+        assert!(
+            !matches!(app.overlay, Some(Overlay::Confirm(_))),
+            "asked about old warnings: {:?} {fx:?}",
+            app.overlay
         );
     }
 

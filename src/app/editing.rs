@@ -63,7 +63,7 @@ impl App {
         self.base_version = base.version;
         self.unpublished_new = base.unpublished_new;
         let diags = crate::config::validate::validate(&self.base);
-        self.base_warnings = std::sync::Arc::new(super::publish::warning_keys(&self.base, &diags));
+        self.base_warnings = std::sync::Arc::new(self.base_warning_keys(&diags));
         self.changes.reset(&self.base);
     }
 

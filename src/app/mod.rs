@@ -1442,7 +1442,7 @@ impl App {
         self.checks.reset(&self.draft);
         self.changes.rebuild(&self.base, &self.draft);
         let base_diags = crate::config::validate::validate(&self.base);
-        self.base_warnings = Arc::new(publish::warning_keys(&self.base, &base_diags));
+        self.base_warnings = Arc::new(self.base_warning_keys(&base_diags));
         self.overlay = saved
             .form
             .as_ref()

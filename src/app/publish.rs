@@ -43,6 +43,18 @@ pub(super) fn warning_keys(config: &TunnelConfig, diags: &[Diagnostic]) -> HashS
 }
 
 impl App {
+    /// The warnings the base already has: `validate`'s (`diags`, computed by the caller) and,
+    /// once the account's Access applications are known, the Access lint's, so that publishing
+    /// never asks about a warning the published config already had.
+    pub(super) fn base_warning_keys(&self, diags: &[Diagnostic]) -> HashSet<String> {
+        let mut keys = warning_keys(&self.base, diags);
+        if let Some(Ok(access)) = &self.access {
+            let lint = crate::access::lint(&self.base, &access.apps);
+            keys.extend(warning_keys(&self.base, &lint));
+        }
+        keys
+    }
+
     /// `p`: refuses a config cloudflared would refuse (and selects the first error), asks
     /// about new warnings, then checks the source.
     pub(super) fn publish_start(&mut self) -> Vec<Effect> {
@@ -130,7 +142,17 @@ impl App {
                     crate::text::counted(warnings.len(), "new warning")
                 ),
             }];
-            lines.extend(warnings);
+            // The question must fit the screen: a change near the top of a large config can
+            // bring thousands of warnings, and the answer keys must stay in sight.
+            const LISTED: usize = 5;
+            let more = warnings.len().saturating_sub(LISTED);
+            lines.extend(warnings.into_iter().take(LISTED));
+            if more > 0 {
+                lines.push(format!(
+                    "… and {} (the rule table marks every warned rule)",
+                    crate::text::counted(more, "more new warning")
+                ));
+            }
             if known > 0 {
                 lines.push(if known == 1 {
                     format!(

@@ -955,6 +955,40 @@ fn a_saved_draft_is_offered_restored_viewed_or_discarded() {
     assert_eq!(app.draft, cfg(CONFIG));
 }
 
+#[test]
+fn the_warnings_question_lists_a_few_and_counts_the_rest() {
+    let rules: Vec<String> = (0..12)
+        .map(|i| {
+            format!(
+                r#"{{"hostname":"h{i}.example.com","service":"http://localhost:{}"}}"#,
+                8000 + i
+            )
+        })
+        .chain([r#"{"service":"http_status:404"}"#.to_owned()])
+        .collect();
+    let mut app = editing(&format!(r#"{{"ingress":[{}]}}"#, rules.join(",")), 3);
+    for i in 0..9 {
+        app.table.select(i);
+        app.update(k('e'));
+        app.update(special(Key::Tab));
+        typ(&mut app, "admin");
+        app.update(special(Key::Enter));
+        app.overlay = None;
+    }
+    assert_eq!(app.counts(), (0, 9), "{:?}", app.diagnostics());
+    app.update(k('p'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(c.lines[0], "The draft has 9 new warnings:");
+    assert_eq!(c.lines.len(), 1 + 5 + 1 + 1, "{:?}", c.lines);
+    assert_eq!(
+        c.lines[6],
+        "… and 4 more new warnings (the rule table marks every warned rule)"
+    );
+    assert_eq!(c.lines[7], "Publish anyway?");
+}
+
 /// Presses `steps` keys drawn from `keys` (seeded by `seed`), a redo every `redo_every` steps,
 /// and runs `check` after each.
 fn random_keys(

@@ -929,6 +929,45 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn the_history_window_offers_the_versions_replaced_but_not_published_from_here() {
+        let state = temp_state("replaced");
+        let j = Journal::in_state_dir(&state, "remote:a:t");
+        record(&j, publish(1, 2));
+        record(&j, publish(2, 3));
+        // A colleague published version 4; this machine published over it.
+        record(&j, publish(4, 5));
+        let items = crate::effects::history::items(Some(&j)).unwrap_or_else(|e| panic!("{e}"));
+        let shown: Vec<(Option<u64>, Option<u64>)> = items
+            .iter()
+            .map(|i| (i.from_version, i.to_version))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (Some(4), Some(5)),
+                (None, Some(4)),
+                (Some(2), Some(3)),
+                (Some(1), Some(2)),
+                (None, Some(1)),
+            ]
+        );
+        // Each replaced version loads the config kept as "before" with its publish.
+        let first = &items[4];
+        assert_eq!(first.label(), "version 1");
+        let kept = first
+            .config
+            .as_deref()
+            .map(|f| j.config(f).unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(
+            kept.as_ref()
+                .and_then(|c| c.rules().first())
+                .map(|r| r.service.as_str().to_owned()),
+            Some("http://localhost:1".to_owned())
+        );
+        let _ = std::fs::remove_dir_all(&state);
+    }
+
+    #[test]
     fn files_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let state = temp_state("modes");

@@ -36,11 +36,13 @@ impl Holder {
         }
     }
 
-    /// `pid 4242 on web1 (oncall) since 2026-11-29T18:02:11Z`.
+    /// `pid 4242 on web1 (oncall) since 14:02` (the local clock; the stored text, inert, when
+    /// it is not a time).
     pub fn describe(&self) -> String {
+        let since = crate::time::clock_text(&self.since, &crate::time::now());
         crate::text::inert(&format!(
-            "pid {} on {} ({}) since {}",
-            self.pid, self.host, self.user, self.since
+            "pid {} on {} ({}) since {since}",
+            self.pid, self.host, self.user
         ))
         .into_owned()
     }
@@ -168,6 +170,12 @@ mod tests {
         assert!(!still_mine(&draft));
         assert_eq!(acquire(&draft), Ok(Acquired::Held(other.clone())));
         assert!(other.describe().starts_with("pid 1 on "));
+        // The local clock, not the stored RFC 3339 text.
+        assert!(
+            other.describe().contains(" since ") && !other.describe().contains(&other.since),
+            "{}",
+            other.describe()
+        );
         // Taking over moves its draft aside.
         std::fs::write(&draft, "theirs").unwrap_or_else(|e| panic!("{e}"));
         let aside = take_over(&draft)

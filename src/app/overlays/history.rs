@@ -1,6 +1,6 @@
-//! The publish history (`H`): the local journal of this tunnel (or file), newest first. Choosing
-//! an entry loads the config it published into the draft as one undoable edit, to be reviewed
-//! and published as usual.
+//! The publish history (`H`): the local journal of this tunnel (or file), newest first, with the
+//! versions its publishes replaced that were not published from here. Choosing an entry loads
+//! its config into the draft as one undoable edit, to be reviewed and published as usual.
 
 use super::{Action, Component, Cx, Outcome};
 use crate::app::keys::{Command, Context, KeyPress};
