@@ -160,13 +160,17 @@ impl Changes {
                 self.edited.insert(*index, false);
             }
             Edit::Delete { index, .. } if *index < self.origin.len() => {
-                if let Some(k) = self.origin.remove(*index)
+                let freed = self.origin.remove(*index);
+                if let Some(k) = freed
                     && let Some(u) = self.used.get_mut(k)
                 {
                     *u = false;
                 }
                 self.moved.remove(*index);
                 self.edited.remove(*index);
+                if let Some(k) = freed {
+                    self.adopt(base, draft, k);
+                }
             }
             Edit::Move { from, to, .. } if *from < self.origin.len() && *to < self.origin.len() => {
                 let o = self.origin.remove(*from);
@@ -183,6 +187,28 @@ impl Changes {
             // A whole replacement, or an edit that did not fit the rows as known: find every
             // row's base row again by content.
             _ => self.rebuild(base, draft),
+        }
+    }
+
+    /// Base row `k` was freed (its draft row deleted): a draft row equal to it that came from
+    /// no base row (a copy, say) comes from it now, so duplicating a rule and deleting the
+    /// original is no change. Marked moved, so it shows as moved if it is out of order.
+    fn adopt(&mut self, base: &TunnelConfig, draft: &TunnelConfig, k: usize) {
+        let Some(freed) = base.rules().get(k) else {
+            return;
+        };
+        let found = self
+            .origin
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.is_none())
+            .map(|(j, _)| j)
+            .filter(|&j| draft.rules().get(j) == Some(freed))
+            .min_by_key(|&j| j.abs_diff(k));
+        if let Some(j) = found {
+            self.origin[j] = Some(k);
+            self.used[k] = true;
+            self.moved[j] = true;
         }
     }
 
@@ -338,6 +364,44 @@ mod tests {
         other.rules_mut().swap(0, 3);
         c.rebuild(&base, &other);
         assert_eq!(marks(&c, &base, &other), "^..^.");
+    }
+
+    #[test]
+    fn duplicating_a_rule_then_deleting_the_original_is_no_change() {
+        let base = cfg(&["a", "b", "c"]);
+        let mut draft = base.clone();
+        let mut c = Changes::default();
+        c.reset(&base);
+        let copy = Edit::Insert {
+            index: 1,
+            rule: Box::new(draft.rules()[0].clone()),
+            verb: "duplicate",
+        };
+        apply(&mut c, &base, &mut draft, copy);
+        assert_eq!(marks(&c, &base, &draft), ".+...");
+        let original = Edit::Delete {
+            index: 0,
+            rule: Box::new(draft.rules()[0].clone()),
+        };
+        apply(&mut c, &base, &mut draft, original);
+        assert_eq!(marks(&c, &base, &draft), "....");
+        assert_eq!(c.count(&base, &draft), 0);
+        // The copy moved below b, then the original deleted: the copy is moved, one change.
+        let mut draft = base.clone();
+        c.reset(&base);
+        let copy = Edit::Insert {
+            index: 2,
+            rule: Box::new(draft.rules()[0].clone()),
+            verb: "duplicate",
+        };
+        apply(&mut c, &base, &mut draft, copy);
+        let original = Edit::Delete {
+            index: 0,
+            rule: Box::new(draft.rules()[0].clone()),
+        };
+        apply(&mut c, &base, &mut draft, original);
+        assert_eq!(marks(&c, &base, &draft), ".^..", "b a c: a is out of order");
+        assert_eq!(c.count(&base, &draft), 1);
     }
 
     #[test]
