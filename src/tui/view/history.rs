@@ -102,7 +102,9 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, pane: &HistoryP
                         )));
                     }
                 }
-                if item.summary.is_empty() {
+                // A version kept as replaced (`- → v6`) has no change of its own to show.
+                let replaced = item.from_version.is_none() && item.to_version.is_some();
+                if item.summary.is_empty() && !replaced {
                     lines.push(Line::from(Span::styled(
                         "(no change to the rules)",
                         theme.dim(),
