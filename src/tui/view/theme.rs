@@ -150,7 +150,18 @@ pub(super) fn window(
     title: impl Into<String>,
 ) -> Rect {
     let rect = centered(area, w, h);
-    frame.render_widget(Clear, rect);
+    // A window that nearly fills the screen leaves a column or a row of the screen under it on
+    // its sides, which read as stray characters (`f╭`, `?╰`): those are cleared too.
+    let mut cleared = rect;
+    if rect.width + 2 >= area.width {
+        cleared.x = area.x;
+        cleared.width = area.width;
+    }
+    if rect.height + 2 >= area.height && cleared.width == area.width {
+        cleared.y = area.y;
+        cleared.height = area.height;
+    }
+    frame.render_widget(Clear, cleared);
     let block = theme.block(title);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
