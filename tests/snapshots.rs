@@ -118,6 +118,22 @@ fn rule_form() {
 }
 
 #[test]
+fn a_new_rule_form_judges_no_field_before_it_is_typed_in() {
+    let mut app = demo();
+    key(&mut app, 'a');
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("New rule #"), "{screen}");
+    assert!(!screen.contains("invalid address"), "{screen}");
+    // Typed in and emptied again: judged.
+    special(&mut app, Key::Tab);
+    special(&mut app, Key::Tab);
+    key(&mut app, 'x');
+    special(&mut app, Key::Backspace);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("invalid address"), "{screen}");
+}
+
+#[test]
 fn global_form() {
     let mut app = demo();
     key(&mut app, 'o');

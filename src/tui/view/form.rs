@@ -90,12 +90,20 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, th
         Constraint::Length(1),
     ])
     .areas(inner);
+    // A new rule's fields are not judged before they are typed in (an empty service is "an
+    // invalid address" before the user had a chance).
+    let new_rule = matches!(
+        form.target,
+        crate::app::forms::FormTarget::Rule { insert: true, .. }
+    );
+    let fresh = |f: &crate::app::forms::FormField| new_rule && !f.touched && f.text().is_empty();
     // Each field takes one line, plus a line for its heading and one for its message.
     let heights: Vec<u16> = form
         .fields
         .iter()
         .map(|f| {
-            1 + u16::from(f.group.is_some()) + u16::from(f.error.is_some() || f.warning.is_some())
+            1 + u16::from(f.group.is_some())
+                + u16::from((f.error.is_some() || f.warning.is_some()) && !fresh(f))
         })
         .collect();
     let mut start = 0;
@@ -183,7 +191,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, th
         }
         if hint_w > 0 {
             frame.render_widget(
-                Paragraph::new(Span::styled(f.help.to_owned(), theme.dim())),
+                Paragraph::new(Span::styled(
+                    truncate_end(f.help, usize::from(hint_r.width), theme.ascii),
+                    theme.dim(),
+                )),
                 hint_r,
             );
         }
@@ -193,11 +204,17 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, th
             .as_ref()
             .map(|e| (e, theme.error()))
             .or_else(|| f.warning.as_ref().map(|w| (w, theme.warning())))
+            .filter(|_| !fresh(f))
         {
             if y < body.y + body.height {
+                let line = format!("  {} {}", theme.glyph("↳", "->"), inert(m.0));
                 frame.render_widget(
                     Paragraph::new(Span::styled(
-                        format!("  {} {}", theme.glyph("↳", "->"), inert(m.0)),
+                        truncate_end(
+                            &line,
+                            usize::from(body.width.saturating_sub(2)),
+                            theme.ascii,
+                        ),
                         m.1,
                     )),
                     Rect {
