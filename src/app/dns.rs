@@ -354,8 +354,14 @@ impl App {
         }
         if self.draft.rules().len() <= JUDGE_AT_ONCE {
             let judged = Judged::new(self.draft.rules(), snapshot);
-            self.dns.keep(judged, self.generation);
-            return Vec::new();
+            // The report replaced may be a large config's (this one shrank): freed elsewhere.
+            return self
+                .dns
+                .keep(judged, self.generation)
+                .filter(|old| old.report.hosts.len() > JUDGE_AT_ONCE)
+                .map(Effect::release)
+                .into_iter()
+                .collect();
         }
         // Handles to the rules: copying them costs far less than copying their hostnames.
         let rules = self.draft.rules().to_vec();

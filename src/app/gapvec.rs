@@ -71,20 +71,25 @@ impl<T> GapVec<T> {
         }
     }
 
+    /// Where item `i` is in `back` (`i` is past `front`); `None` past the end.
+    fn back_at(&self, i: usize) -> Option<usize> {
+        let j = i - self.front.len();
+        (j < self.back.len()).then(|| self.back.len() - 1 - j)
+    }
+
     pub fn get(&self, i: usize) -> Option<&T> {
-        match i.checked_sub(self.front.len()) {
-            None => self.front.get(i),
-            Some(j) => self.back.len().checked_sub(j + 1).map(|k| &self.back[k]),
+        if i < self.front.len() {
+            self.front.get(i)
+        } else {
+            self.back_at(i).and_then(|k| self.back.get(k))
         }
     }
 
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        match i.checked_sub(self.front.len()) {
-            None => self.front.get_mut(i),
-            Some(j) => match self.back.len().checked_sub(j + 1) {
-                Some(k) => self.back.get_mut(k),
-                None => None,
-            },
+        if i < self.front.len() {
+            self.front.get_mut(i)
+        } else {
+            self.back_at(i).and_then(|k| self.back.get_mut(k))
         }
     }
 
@@ -214,5 +219,11 @@ mod tests {
         gap.fill(3, 4);
         assert_eq!(gap.iter().copied().collect::<Vec<_>>(), vec![4, 4, 4]);
         assert!(gap.get_mut(3).is_none());
+        // The largest index, with the gap at the start (every item after it).
+        gap.insert(0, 9);
+        assert_eq!(gap.remove(0), Some(9));
+        assert_eq!(gap.get(usize::MAX), None);
+        assert!(gap.get_mut(usize::MAX).is_none());
+        assert_eq!(gap.get(0), Some(&4));
     }
 }

@@ -30,7 +30,7 @@ pub fn items(journal: Option<&Journal>) -> Result<Vec<HistoryItem>, String> {
                 summary: Vec::new(),
                 config: Some(file.clone()),
                 notes: vec![format!(
-                    "version {v} as this machine read it before publishing over it; it was not published from here"
+                    "version {v} as this machine read it before publishing over it (no journaled publish here made it)"
                 )],
             }),
             _ => None,

@@ -125,7 +125,15 @@ impl<W: Write> Screen<W> {
         let changes = bridged(&diff, frame.buffer);
         if !changes.is_empty() {
             out.draw(changes.iter().map(|(x, y, c)| (*x, *y, c)))?;
-            infallible(self.shown.draw(changes.iter().map(|(x, y, c)| (*x, *y, c))));
+            // The terminal now shows the frame, every cell of it (as ratatui's own terminal
+            // assumes by swapping buffers). Copying only the cells sent would keep stale text
+            // beside a wide character, and a later diff would skip a cell that needs sending.
+            let all = frame.buffer;
+            let cells = all.content.iter().enumerate().map(|(i, c)| {
+                let (x, y) = all.pos_of(i);
+                (x, y, c)
+            });
+            infallible(self.shown.draw(cells));
         }
         Backend::flush(&mut out)
     }
@@ -318,6 +326,28 @@ mod tests {
             "{moves} moves: {:?}",
             String::from_utf8_lossy(&sent)
         );
+    }
+
+    #[test]
+    fn text_over_a_wide_character_shows_what_the_frame_holds() {
+        let text =
+            |t: &'static str| move |f: &mut Frame<'_>| f.render_widget(Paragraph::new(t), f.area());
+        let mut s = Screen::new(Vec::new(), 2, 1).unwrap_or_else(|e| panic!("{e}"));
+        let mut parser = vt100::Parser::new(1, 2, 0);
+        for (t, want) in [
+            ("ab", "ab"),
+            ("漢", "漢"),
+            ("ab", "ab"),
+            ("a", "a"),
+            ("漢", "漢"),
+            ("xb", "xb"),
+        ] {
+            s.draw((2, 1), None, text(t))
+                .unwrap_or_else(|e| panic!("{e}"));
+            parser.process(s.writer());
+            s.out.clear();
+            assert_eq!(screen_text(&parser), want, "after drawing {t:?}");
+        }
     }
 
     #[test]
