@@ -41,21 +41,7 @@ impl Run {
 
     /// Every record the sandbox holds: `(name, type, content, proxied, comment)`.
     fn records(&self) -> Vec<(String, String, String, bool, Option<String>)> {
-        let v = self.sb.control("GET", "/__sandbox/dns/records", "");
-        v["records"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|r| {
-                (
-                    r["name"].as_str().unwrap_or_default().to_owned(),
-                    r["type"].as_str().unwrap_or_default().to_owned(),
-                    r["content"].as_str().unwrap_or_default().to_owned(),
-                    r["proxied"].as_bool().unwrap_or_default(),
-                    r["comment"].as_str().map(str::to_owned),
-                )
-            })
-            .collect()
+        self.sb.dns_records()
     }
 
     /// The paths of the requests the sandbox received.

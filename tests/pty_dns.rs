@@ -8,18 +8,10 @@ use common::{Pty, SandboxProcess, fresh_dir};
 
 /// Every record the sandbox holds: `(name, content, proxied, comment)`.
 fn records(sb: &SandboxProcess) -> Vec<(String, String, bool, String)> {
-    let v = sb.control("GET", "/__sandbox/dns/records", "");
-    v["records"]
-        .as_array()
+    sb.dns_records()
         .into_iter()
-        .flatten()
-        .map(|r| {
-            (
-                r["name"].as_str().unwrap_or_default().to_owned(),
-                r["content"].as_str().unwrap_or_default().to_owned(),
-                r["proxied"].as_bool().unwrap_or_default(),
-                r["comment"].as_str().unwrap_or_default().to_owned(),
-            )
+        .map(|(name, _, content, proxied, comment)| {
+            (name, content, proxied, comment.unwrap_or_default())
         })
         .collect()
 }

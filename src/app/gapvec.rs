@@ -105,14 +105,6 @@ impl<T> GapVec<T> {
     }
 }
 
-impl<T: Clone> GapVec<T> {
-    /// Makes the table `n` copies of `item`.
-    pub fn fill(&mut self, n: usize, item: T) {
-        self.clear();
-        self.front.resize(n, item);
-    }
-}
-
 impl<T> Extend<T> for GapVec<T> {
     /// Appends at the end.
     fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
@@ -216,7 +208,8 @@ mod tests {
         gap.move_item(2, 0);
         gap.insert(9, 1);
         assert_eq!(gap.iter().copied().collect::<Vec<_>>(), vec![1]);
-        gap.fill(3, 4);
+        gap.clear();
+        gap.extend([4, 4, 4]);
         assert_eq!(gap.iter().copied().collect::<Vec<_>>(), vec![4, 4, 4]);
         assert!(gap.get_mut(3).is_none());
         // The largest index, with the gap at the start (every item after it).

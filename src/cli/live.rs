@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::remote::{Failure, Remote, TunnelRef, connect, fail, tunnel_given};
+use super::remote::{Failure, Remote, TunnelRef, connect_to_tunnel, fail, tunnel_given};
 use super::{Judged, OutputFormat, TargetArgs, match_config, print_validation};
 use crate::api::ApiError;
 use crate::config::model::TunnelConfig;
@@ -20,12 +20,7 @@ async fn live_config(target: &TargetArgs) -> Result<(Remote, TunnelConfig, Judge
             "no config to judge: give FILE, or --tunnel ID|NAME (or set CLOUDFLARE_TUNNEL_ID) for the tunnel's live config",
         ));
     }
-    let remote = connect(target).await?;
-    let tunnel = remote.tunnel(true).await?;
-    let rc = remote
-        .client
-        .get_config(&remote.account, &tunnel.id)
-        .await?;
+    let (remote, tunnel, rc) = connect_to_tunnel(target).await?;
     let judged = judged(&tunnel, rc.version);
     let Some(config) = rc.config else {
         return Err(Failure {

@@ -194,6 +194,25 @@ impl SandboxProcess {
         SandboxProcess { child, info }
     }
 
+    /// Every DNS record the sandbox holds: `(name, type, content, proxied, comment)`.
+    pub fn dns_records(&self) -> Vec<(String, String, String, bool, Option<String>)> {
+        let v = self.control("GET", "/__sandbox/dns/records", "");
+        v["records"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap_or_default().to_owned(),
+                    r["type"].as_str().unwrap_or_default().to_owned(),
+                    r["content"].as_str().unwrap_or_default().to_owned(),
+                    r["proxied"].as_bool().unwrap_or_default(),
+                    r["comment"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    }
+
     /// A string field of the announcement.
     pub fn field(&self, key: &str) -> String {
         self.info[key].as_str().unwrap_or_default().to_owned()
