@@ -350,6 +350,15 @@ fn text_field(
 }
 
 impl Form {
+    /// Whether `field`'s problem is shown: a new rule's fields are not judged before they are
+    /// typed in (an empty service is "an invalid address" before the user had a chance); saving
+    /// still refuses them.
+    pub fn shows_problem(&self, field: &FormField) -> bool {
+        let new_rule = matches!(self.target, FormTarget::Rule { insert: true, .. });
+        (field.error.is_some() || field.warning.is_some())
+            && !(new_rule && !field.touched && field.text().is_empty())
+    }
+
     /// A form for rule `index` (or a new rule to insert there).
     pub fn rule(config: &TunnelConfig, index: usize, insert: bool, rule: IngressRule) -> Self {
         let bare = IngressRule::new(RuleFields {

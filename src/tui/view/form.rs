@@ -90,21 +90,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, th
         Constraint::Length(1),
     ])
     .areas(inner);
-    // A new rule's fields are not judged before they are typed in (an empty service is "an
-    // invalid address" before the user had a chance).
-    let new_rule = matches!(
-        form.target,
-        crate::app::forms::FormTarget::Rule { insert: true, .. }
-    );
-    let fresh = |f: &crate::app::forms::FormField| new_rule && !f.touched && f.text().is_empty();
     // Each field takes one line, plus a line for its heading and one for its message.
     let heights: Vec<u16> = form
         .fields
         .iter()
-        .map(|f| {
-            1 + u16::from(f.group.is_some())
-                + u16::from((f.error.is_some() || f.warning.is_some()) && !fresh(f))
-        })
+        .map(|f| 1 + u16::from(f.group.is_some()) + u16::from(form.shows_problem(f)))
         .collect();
     let mut start = 0;
     let mut used: u16 = heights.iter().take(form.focus + 1).sum();
@@ -204,7 +194,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, form: &Form, th
             .as_ref()
             .map(|e| (e, theme.error()))
             .or_else(|| f.warning.as_ref().map(|w| (w, theme.warning())))
-            .filter(|_| !fresh(f))
+            .filter(|_| form.shows_problem(f))
         {
             if y < body.y + body.height {
                 let line = format!("  {} {}", theme.glyph("↳", "->"), inert(m.0));
